@@ -1,0 +1,1 @@
+"""One module per `flowlab` sub-command; `flowlab.cli` registers them."""
