@@ -1,0 +1,173 @@
+"""The resolved queueing network the engine runs: plain frozen records, every time in hours, every name checked.
+
+`sim.scenario` turns a validated YAML scenario into a `Network`; tests build one directly. The engine reads
+nothing else, so it never sees strings with units, defaults or YAML paths.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sim.distributions import Distribution
+
+
+@dataclass(frozen=True, slots=True)
+class WorkingCalendar:
+    """When a team works: weekdays (0 = Monday) and a daily window, in the run start's timezone (hours)."""
+
+    weekdays: frozenset[int]
+    day_start_h: float
+    day_end_h: float
+
+
+@dataclass(frozen=True, slots=True)
+class Team:
+    """A pool of `capacity` interchangeable people (servers) that serves one or more stages."""
+
+    name: str
+    capacity: int
+    calendar: WorkingCalendar | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CadenceGate:
+    """A planning cycle or change window: opens every `every_h` from `offset_h`, stays open `open_for_h` (0: a moment).
+
+    Items that become ready for a gated stage wait until the gate is open, then join the stage's queue.
+    """
+
+    name: str
+    every_h: float
+    offset_h: float = 0.0
+    open_for_h: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Batching:
+    """Items wait in front of the stage until `size` have gathered or `timeout_h` passed since the first arrived;
+    the batch is then served as one job (one server, one work-time draw) and its members move on together.
+    """
+
+    size: int
+    timeout_h: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Escalation:
+    """An item still queued `after_h` after it became ready is re-queued with `priority` and/or at `team`."""
+
+    after_h: float
+    priority: int | None = None
+    team: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    """One step of a value stream: a queue in front of `team`, served for a `work` time.
+
+    Before joining the queue an item spends `handoff` (a transfer delay), then waits for `gate` and `batch`.
+    """
+
+    name: str
+    stream: str
+    team: str
+    work: Distribution
+    handoff: Distribution | None = None
+    gate: str | None = None
+    batch: Batching | None = None
+    escalation: Escalation | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PoissonArrivals:
+    """Arrivals at random with `rate_per_h` per hour (exponential gaps)."""
+
+    rate_per_h: float
+
+
+@dataclass(frozen=True, slots=True)
+class IntervalArrivals:
+    """One arrival every `every_h` hours, the first at `offset_h`."""
+
+    every_h: float
+    offset_h: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduledArrivals:
+    """Arrivals at the listed times (hours after the run start), e.g. a DR test calendar."""
+
+    times_h: tuple[float, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NoArrivals:
+    """The class only enters by being spawned from another class's stage (a cross-stream hand-off)."""
+
+
+Arrivals = PoissonArrivals | IntervalArrivals | ScheduledArrivals | NoArrivals
+
+
+@dataclass(frozen=True, slots=True)
+class Rework:
+    """After completing stage `after`, go back to stage `to` with `probability` (at most `max_loops` times)."""
+
+    after: str
+    to: str
+    probability: float
+    max_loops: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Spawn:
+    """After completing stage `after`, with `probability`, create `count_low`..`count_high` items of `item_class`.
+
+    With `per_batch`, a batch served at `after` spawns once for the whole batch instead of once per member.
+    """
+
+    after: str
+    item_class: str
+    count_low: int = 1
+    count_high: int = 1
+    probability: float = 1.0
+    per_batch: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ItemClass:
+    """A kind of work item (an IT4IT scenario): how it arrives, its route of stages, priority (lower = sooner), SLA."""
+
+    name: str
+    stream: str
+    route: tuple[str, ...]
+    arrivals: Arrivals
+    priority: int = 3
+    sla_h: float | None = None
+    scenario: str = ""
+    rework: tuple[Rework, ...] = ()
+    spawn: tuple[Spawn, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RunSettings:
+    """Clock and replication settings: timezone-aware start, horizon and warm-up in hours, replications, seed."""
+
+    start: datetime
+    horizon_h: float
+    warmup_h: float = 0.0
+    replications: int = 1
+    seed: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Network:
+    """Everything one run needs; names in `stages`, `teams`, `gates` and `item_classes` are their dict keys."""
+
+    name: str
+    run: RunSettings
+    teams: dict[str, Team]
+    stages: dict[str, Stage]
+    item_classes: dict[str, ItemClass]
+    gates: dict[str, CadenceGate] = field(default_factory=dict)
+    streams: tuple[str, ...] = ()
