@@ -1,0 +1,221 @@
+"""Flow measures of a whole log: throughput, work in progress, arrivals, rework, hand-overs, and a summary.
+
+All column-wise; the input frame is never modified. Durations are hours (`_h`), rates are per day.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from mining.columns import ACTIVITY, CASE, RESOURCE
+from mining.stage_times import compute_case_times, compute_stage_times, require_columns
+
+__all__ = [
+    "compute_arrivals",
+    "compute_flow_summary",
+    "compute_handovers",
+    "compute_rework",
+    "compute_throughput",
+    "compute_wip",
+]
+
+_QUANTILES = (0.5, 0.85, 0.95)
+
+
+def _period_starts(times: pd.Series, period: str) -> pd.Series:
+    naive = times.dt.tz_convert("UTC").dt.tz_localize(None)
+    return naive.dt.to_period(period).dt.start_time.dt.tz_localize("UTC")
+
+
+def compute_throughput(log: pd.DataFrame, period: str = "D", *, case_times: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Cases arrived and completed per calendar period (UTC): columns period_start, arrived, completed.
+
+    `period` is a pandas period alias ("D", "W", "M", "h"); every period between the first arrival and the
+    last completion has a row, zeros included. A case counts as completed at its last event.
+    """
+    if case_times is None:
+        case_times = compute_case_times(log)
+    columns = ["period_start", "arrived", "completed"]
+    if case_times.empty:
+        return pd.DataFrame({name: pd.Series(dtype="int64") for name in columns}).astype(
+            {"period_start": "datetime64[ns, UTC]"}
+        )
+    arrived = _period_starts(case_times["arrival"], period).value_counts()
+    completed = _period_starts(case_times["end"], period).value_counts()
+    first = min(arrived.index.min(), completed.index.min()).tz_localize(None)
+    last = max(arrived.index.max(), completed.index.max()).tz_localize(None)
+    full = pd.period_range(first, last, freq=period).start_time.tz_localize("UTC")
+    return pd.DataFrame(
+        {
+            "period_start": full,
+            "arrived": arrived.reindex(full, fill_value=0).to_numpy(dtype=np.int64),
+            "completed": completed.reindex(full, fill_value=0).to_numpy(dtype=np.int64),
+        }
+    )
+
+
+def compute_wip(log: pd.DataFrame, *, case_times: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Open cases over time as a step function: columns time (UTC) and wip, the count from `time` on.
+
+    A case is open from its arrival to its last event; one row per moment the count changes.
+    """
+    if case_times is None:
+        case_times = compute_case_times(log)
+    times = np.concatenate([case_times["arrival"].to_numpy(), case_times["end"].to_numpy()])
+    steps = np.concatenate([np.ones(len(case_times), dtype=np.int64), -np.ones(len(case_times), dtype=np.int64)])
+    frame = pd.DataFrame({"time": times, "step": steps}).groupby("time", sort=True)["step"].sum()
+    wip = frame.cumsum()
+    out = pd.DataFrame({"time": wip.index, "wip": wip.to_numpy(dtype=np.int64)})
+    out["time"] = pd.to_datetime(out["time"], utc=True)
+    changed = np.ones(len(out), dtype=bool)
+    changed[1:] = out["wip"].to_numpy()[1:] != out["wip"].to_numpy()[:-1]
+    return out[changed].reset_index(drop=True)
+
+
+def mean_wip(wip: pd.DataFrame) -> float:
+    """Time-weighted mean of a `compute_wip` step function over its span (cases)."""
+    if len(wip) < 2:
+        return 0.0
+    ns = wip["time"].dt.as_unit("ns").to_numpy(dtype="datetime64[ns]").view(np.int64)
+    durations = np.diff(ns).astype(float)
+    return float((wip["wip"].to_numpy()[:-1] * durations).sum() / durations.sum())
+
+
+def compute_arrivals(log: pd.DataFrame, *, case_times: pd.DataFrame | None = None) -> dict[str, float]:
+    """Arrival rate per day and inter-arrival time statistics in hours (mean, cv, p50, p85, p95).
+
+    Arrivals are the cases' arrival moments (`case:arrival`, else first event); cv is std / mean.
+    """
+    if case_times is None:
+        case_times = compute_case_times(log)
+    arrivals = np.sort(case_times["arrival"].dt.as_unit("ns").to_numpy(dtype="datetime64[ns]").view(np.int64))
+    gaps_h = np.diff(arrivals) / 3.6e12
+    span_days = (arrivals[-1] - arrivals[0]) / 8.64e13 if len(arrivals) > 1 else 0.0
+    result = {
+        "cases": float(len(arrivals)),
+        "span_days": float(span_days),
+        "rate_per_day": float((len(arrivals) - 1) / span_days) if span_days > 0 else float("nan"),
+        "interarrival_mean_h": float(gaps_h.mean()) if len(gaps_h) else float("nan"),
+        "interarrival_cv": float(gaps_h.std(ddof=1) / gaps_h.mean())
+        if len(gaps_h) > 1 and gaps_h.mean() > 0
+        else float("nan"),
+    }
+    for q in _QUANTILES:
+        result[f"interarrival_p{round(q * 100)}_h"] = float(np.quantile(gaps_h, q)) if len(gaps_h) else float("nan")
+    return result
+
+
+def compute_rework(log: pd.DataFrame, *, stage_times: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per activity: visits, cases, repeat_visits, cases_with_repeat, rework_rate (repeat_visits / visits).
+
+    A repeat visit is any visit of the activity in a case after its first one; sorted by rework_rate.
+    """
+    if stage_times is None:
+        stage_times = compute_stage_times(log)
+    frame = stage_times[[CASE, ACTIVITY]]
+    repeat = frame.groupby([CASE, ACTIVITY], sort=False).cumcount().to_numpy() > 0
+    frame = frame.assign(repeat=repeat)
+    grouped = frame.groupby(ACTIVITY, sort=True)
+    cases_with_repeat = frame[repeat].groupby(ACTIVITY)[CASE].nunique()
+    out = pd.DataFrame(
+        {
+            "visits": grouped.size(),
+            "cases": grouped[CASE].nunique(),
+            "repeat_visits": grouped["repeat"].sum().astype(np.int64),
+        }
+    )
+    out["cases_with_repeat"] = cases_with_repeat.reindex(out.index, fill_value=0).astype(np.int64)
+    out["rework_rate"] = out["repeat_visits"] / out["visits"]
+    return out.sort_values(["rework_rate", "visits"], ascending=False, kind="stable").reset_index()
+
+
+def compute_handovers(log: pd.DataFrame, *, stage_times: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Counts of work passed from one resource to another within cases: from_resource, to_resource, handovers, cases.
+
+    Consecutive visits of a case (in stage-time order) with two different known resources make one hand-over.
+    """
+    if stage_times is None:
+        stage_times = compute_stage_times(log)
+    columns = ["from_resource", "to_resource", "handovers", "cases"]
+    if RESOURCE not in stage_times.columns or stage_times.empty:
+        return pd.DataFrame({name: pd.Series(dtype="string" if "resource" in name else "int64") for name in columns})
+    case = stage_times[CASE]
+    source = stage_times[RESOURCE].shift(1)
+    same_case = case.eq(case.shift(1))
+    target = stage_times[RESOURCE]
+    keep = same_case & source.notna() & target.notna() & source.ne(target).fillna(False)
+    pairs = pd.DataFrame(
+        {
+            "from_resource": source[keep].astype("string"),
+            "to_resource": target[keep].astype("string"),
+            "case": case[keep],
+        }
+    )
+    grouped = pairs.groupby(["from_resource", "to_resource"], sort=False)
+    out = pd.DataFrame({"handovers": grouped.size(), "cases": grouped["case"].nunique()}).reset_index()
+    out = out.sort_values(["handovers", "from_resource", "to_resource"], ascending=[False, True, True], kind="stable")
+    return out.reset_index(drop=True)[columns]
+
+
+def compute_flow_summary(
+    log: pd.DataFrame,
+    *,
+    stage_times: pd.DataFrame | None = None,
+    case_times: pd.DataFrame | None = None,
+) -> dict[str, float | int | bool | str | None]:
+    """The log's flow in one JSON-safe dict: cases, events, lead time mean/p50/p85/p95 (hours), flow efficiency,
+    throughput per day, mean WIP (cases), arrival rate per day, observed period, and whether anything is estimated.
+
+    flow_efficiency_mean is the mean of per-case work / lead time over the cases whose work is known;
+    flow_efficiency_total is all work / all lead time over the same cases.
+    """
+    require_columns(log)
+    if stage_times is None:
+        stage_times = compute_stage_times(log)
+    if case_times is None:
+        case_times = compute_case_times(log, stage_times=stage_times)
+    lead = case_times["lead_time_h"].to_numpy(dtype=float)
+    known = ~np.isnan(case_times["work_h"].to_numpy(dtype=float))
+    if len(case_times):
+        start = case_times["arrival"].min()
+        end = case_times["end"].max()
+        span_days = (end - start) / pd.Timedelta(days=1)
+    else:
+        start = end = None
+        span_days = 0.0
+    wip = compute_wip(log, case_times=case_times)
+    arrivals = compute_arrivals(log, case_times=case_times) if len(case_times) else {}
+
+    def number(value: float) -> float | None:
+        return None if value is None or not np.isfinite(value) else float(value)
+
+    total_lead = lead[known].sum()
+    efficiency = case_times["flow_efficiency"].to_numpy(dtype=float)
+    efficiency = efficiency[known & np.isfinite(efficiency)]
+    summary: dict[str, float | int | bool | str | None] = {
+        "cases": len(case_times),
+        "events": len(log),
+        "visits": len(stage_times),
+        "period_start": start.isoformat() if start is not None else None,
+        "period_end": end.isoformat() if end is not None else None,
+        "period_days": number(span_days),
+        "lead_time_mean_h": number(lead.mean()) if len(lead) else None,
+    }
+    for q in _QUANTILES:
+        summary[f"lead_time_p{round(q * 100)}_h"] = number(np.quantile(lead, q)) if len(lead) else None
+    summary.update(
+        {
+            "flow_efficiency_mean": number(efficiency.mean()) if len(efficiency) else None,
+            "flow_efficiency_total": number(case_times["work_h"].to_numpy(dtype=float)[known].sum() / total_lead)
+            if known.any() and total_lead > 0
+            else None,
+            "cases_with_known_work": int(known.sum()),
+            "throughput_per_day": number(len(case_times) / span_days) if span_days > 0 else None,
+            "arrival_rate_per_day": number(arrivals.get("rate_per_day", float("nan"))),
+            "wip_mean": number(mean_wip(wip)),
+            "wip_max": int(wip["wip"].max()) if len(wip) else 0,
+            "estimated": bool(stage_times["estimated"].any()),
+        }
+    )
+    return summary

@@ -1,0 +1,385 @@
+"""Wait and work time of every stage visit, per case, and per stage.
+
+A *stage visit* is one execution of an activity in a case. Its **ready** moment is when the item became
+available to the stage (the latest earlier completion in the same case, or the case's arrival for the first
+visit); **wait** = start - ready and **work** = complete - start, in hours.
+
+When the log has real `start` events, start and complete are paired by `concept:instance` if that column
+is present, else by order of occurrence within (case, activity); the times are observed (`estimated=False`).
+
+When a visit has no start event (complete-only logs such as helpdesk, or an unpaired complete), the split
+is **estimated** (`estimated=True`) by this rule:
+
+* ready = the previous completion in the case; for the first visit the case's `case:arrival` when the log
+  has it, else the visit's own completion (nothing before the first event is observable, so the first
+  visit of such a case has zero wait and zero work, which keeps lead time = last - first event as in pm4py);
+* with a known resource, start = max(ready, the resource's previous completion in the whole log): a
+  resource is assumed to do one thing at a time and to start this visit as soon as both it and the item
+  were free. This gives the longest work and the shortest wait the data allow;
+* without a resource nothing splits the gap, so start is NaT and `wait_h` and `work_h` are NaN; the
+  unsplit gap complete - ready is always in `elapsed_h`.
+
+Everything is column-wise (sorts, group shifts, merges); the input frame is never modified.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from mining.columns import ACTIVITY, ARRIVAL, CASE, INSTANCE, LIFECYCLE, RESOURCE, TIMESTAMP
+from mining.errors import EventLogError
+
+__all__ = ["STAGE_TIME_COLUMNS", "compute_case_times", "compute_stage_times", "summarize_stages"]
+
+STAGE_TIME_COLUMNS = [
+    CASE,
+    ACTIVITY,
+    RESOURCE,
+    "ready",
+    "start",
+    "complete",
+    "wait_h",
+    "work_h",
+    "elapsed_h",
+    "estimated",
+]
+_NS_PER_HOUR = 3_600_000_000_000
+_NAT = np.iinfo(np.int64).min  # the int64 view of NaT
+_REQUIRED = (CASE, ACTIVITY, TIMESTAMP)
+
+
+def require_columns(log: pd.DataFrame, columns: tuple[str, ...] = _REQUIRED) -> None:
+    """Raise EventLogError naming the missing columns and the columns found."""
+    missing = [column for column in columns if column not in log.columns]
+    if missing:
+        raise EventLogError(f"event log is missing column(s) {missing}; columns found: {list(map(str, log.columns))}")
+
+
+def timestamps_ns(values: pd.Series) -> np.ndarray:
+    """Timestamps as int64 nanoseconds since the epoch (UTC); NaT becomes the int64 minimum."""
+    if not isinstance(values.dtype, pd.DatetimeTZDtype):
+        if not pd.api.types.is_datetime64_any_dtype(values.dtype):
+            raise EventLogError(
+                f"column {values.name!r} must hold timezone-aware timestamps (got dtype {values.dtype})"
+            )
+        values = values.dt.tz_localize("UTC")
+    return values.dt.tz_convert("UTC").dt.as_unit("ns").to_numpy(dtype="datetime64[ns]").view(np.int64)
+
+
+def _to_utc(ns: np.ndarray) -> pd.DatetimeIndex:
+    return pd.DatetimeIndex(ns.view("datetime64[ns]")).tz_localize("UTC")
+
+
+def _lifecycle(log: pd.DataFrame) -> np.ndarray | None:
+    if LIFECYCLE not in log.columns:
+        return None
+    return log[LIFECYCLE].astype("string").str.strip().str.lower().fillna("").to_numpy(dtype=object)
+
+
+def has_start_events(log: pd.DataFrame) -> bool:
+    """True when the log has `lifecycle:transition == start` events (observed, not estimated, wait/work)."""
+    lifecycle = _lifecycle(log)
+    return lifecycle is not None and bool((lifecycle == "start").any())
+
+
+def completion_mask(log: pd.DataFrame) -> np.ndarray:
+    """Rows that complete a stage visit.
+
+    Rows with `lifecycle:transition == complete`; when the log has neither start nor complete transitions
+    (BPIC 2013 keeps a status there) or no lifecycle column, every row counts as a completion.
+    """
+    lifecycle = _lifecycle(log)
+    if lifecycle is None:
+        return np.ones(len(log), dtype=bool)
+    complete = lifecycle == "complete"
+    if complete.any() or (lifecycle == "start").any():
+        return complete
+    return np.ones(len(log), dtype=bool)
+
+
+def _case_arrivals(log: pd.DataFrame, case_codes: np.ndarray, n_cases: int) -> np.ndarray | None:
+    """Per case code: `case:arrival` in int64 ns (NaT where unknown), or None without the column."""
+    if ARRIVAL not in log.columns:
+        return None
+    arrival = timestamps_ns(log[ARRIVAL])
+    out = np.full(n_cases, np.iinfo(np.int64).max, dtype=np.int64)
+    known = arrival != _NAT
+    np.minimum.at(out, case_codes[known], arrival[known])
+    out[out == np.iinfo(np.int64).max] = _NAT
+    return out
+
+
+def _pair_visits(log: pd.DataFrame, case_codes: np.ndarray, activity_codes: np.ndarray) -> pd.DataFrame:
+    """One row per completion with its start (NaT when unmatched): columns case, act, res_row, start, complete."""
+    lifecycle = _lifecycle(log)
+    ts = timestamps_ns(log[TIMESTAMP])
+    rows = np.arange(len(log))
+    complete_rows = rows[completion_mask(log)]
+    completes = pd.DataFrame(
+        {
+            "case": case_codes[complete_rows],
+            "act": activity_codes[complete_rows],
+            "row": complete_rows,
+            "complete": ts[complete_rows],
+        }
+    )
+    if lifecycle is None or not (lifecycle == "start").any():
+        completes["start"] = _NAT
+        completes["start_row"] = -1
+        return completes
+    start_rows = rows[lifecycle == "start"]
+    starts = pd.DataFrame(
+        {
+            "case": case_codes[start_rows],
+            "act": activity_codes[start_rows],
+            "start_row": start_rows,
+            "start": ts[start_rows],
+        }
+    )
+    keys = ["case", "act"]
+    paired_rows = np.concatenate([start_rows, complete_rows])
+    use_instance = INSTANCE in log.columns and not log[INSTANCE].iloc[paired_rows].isna().any()
+    if use_instance:
+        instance_codes = pd.factorize(log[INSTANCE].astype("string"))[0]
+        starts["pair"] = instance_codes[start_rows]
+        completes["pair"] = instance_codes[complete_rows]
+        # an instance id reused within a case and activity still pairs by order
+        starts = starts.sort_values([*keys, "pair", "start", "start_row"], kind="stable")
+        completes = completes.sort_values([*keys, "pair", "complete", "row"], kind="stable")
+        starts["k"] = starts.groupby([*keys, "pair"], sort=False).cumcount()
+        completes["k"] = completes.groupby([*keys, "pair"], sort=False).cumcount()
+        keys = [*keys, "pair", "k"]
+    else:
+        starts = starts.sort_values([*keys, "start", "start_row"], kind="stable")
+        completes = completes.sort_values([*keys, "complete", "row"], kind="stable")
+        starts["k"] = starts.groupby(keys, sort=False).cumcount()
+        completes["k"] = completes.groupby(keys, sort=False).cumcount()
+        keys = [*keys, "k"]
+    visits = completes.merge(starts, on=keys, how="left", sort=False)
+    visits["start_row"] = visits["start_row"].fillna(-1).astype(np.int64)
+    visits["start"] = visits["start"].fillna(_NAT).astype(np.int64)
+    # a start after its complete is no pairing at all
+    bad = (visits["start"] != _NAT) & (visits["start"] > visits["complete"])
+    visits.loc[bad, ["start", "start_row"]] = [_NAT, -1]
+    return visits[["case", "act", "row", "start_row", "start", "complete"]]
+
+
+def compute_stage_times(log: pd.DataFrame) -> pd.DataFrame:
+    """One row per stage visit: ready/start/complete (UTC) and wait_h, work_h, elapsed_h in hours.
+
+    Columns: `case:concept:name, concept:name, org:resource, ready, start, complete, wait_h, work_h,
+    elapsed_h, estimated`; sorted by case, then ready, then complete. See the module docstring for the
+    estimation rule used when a visit has no start event.
+    """
+    require_columns(log)
+    case_codes, case_names = pd.factorize(log[CASE].astype("string"))
+    activity_codes, activity_names = pd.factorize(log[ACTIVITY].astype("string"))
+    visits = _pair_visits(log, case_codes, activity_codes)
+    has_resource_column = RESOURCE in log.columns
+    if has_resource_column:
+        resource_values = log[RESOURCE].astype("string")
+        resource_codes = pd.factorize(resource_values)[0]
+        res = resource_codes[visits["row"].to_numpy()]
+        from_start = visits["start_row"].to_numpy()
+        fill = (res < 0) & (from_start >= 0)
+        res[fill] = resource_codes[from_start[fill]]
+        visits["res"] = res
+    else:
+        visits["res"] = -1
+
+    start = visits["start"].to_numpy()
+    observed = start != _NAT
+    # order visits within a case by when they began (start, else complete), then complete
+    visits["order"] = np.where(observed, start, visits["complete"].to_numpy())
+    visits = visits.sort_values(["case", "order", "complete", "row"], kind="stable", ignore_index=True)
+    case = visits["case"].to_numpy()
+    start = visits["start"].to_numpy()
+    complete = visits["complete"].to_numpy()
+    observed = start != _NAT
+    first = np.ones(len(visits), dtype=bool)
+    first[1:] = case[1:] != case[:-1]
+
+    # ready = latest completion among the earlier visits of the case
+    previous_max = visits.groupby("case", sort=False)["complete"].cummax().to_numpy()
+    ready = np.empty_like(complete)
+    ready[1:] = previous_max[:-1]
+    ready[first] = _NAT
+    begin = np.where(observed, start, complete)
+    overlapping = (ready != _NAT) & (ready > begin)
+    if overlapping.any():
+        # parallel branches: take the latest completion in the case that is not after this visit began
+        ready[overlapping] = _latest_completion_before(case, complete, case[overlapping], begin[overlapping])
+    arrivals = _case_arrivals(log, case_codes, len(case_names))
+    no_ready = ready == _NAT
+    if arrivals is not None:
+        ready[no_ready] = arrivals[case[no_ready]]
+        no_ready = ready == _NAT
+    ready[no_ready] = begin[no_ready]
+    ready = np.minimum(ready, begin)  # a ready moment after the start (clock skew) would make wait negative
+
+    # estimated starts
+    estimated = ~observed
+    res = visits["res"].to_numpy()
+    if estimated.any():
+        by_resource = np.lexsort((complete, res))
+        res_sorted = res[by_resource]
+        prev_done = np.full(len(visits), _NAT, dtype=np.int64)
+        same = np.zeros(len(visits), dtype=bool)
+        same[1:] = (res_sorted[1:] == res_sorted[:-1]) & (res_sorted[1:] >= 0)
+        prev_sorted = np.full(len(visits), _NAT, dtype=np.int64)
+        prev_sorted[1:] = complete[by_resource][:-1]
+        prev_sorted[~same] = _NAT
+        prev_done[by_resource] = prev_sorted
+        with_resource = estimated & (res >= 0)
+        start = start.copy()
+        start[with_resource] = np.minimum(
+            np.maximum(ready[with_resource], prev_done[with_resource]), complete[with_resource]
+        )
+        # the first visit of a case without arrival has no observable ready moment: zero wait and work
+        start[estimated & (ready == complete)] = complete[estimated & (ready == complete)]
+
+    split = start != _NAT
+    wait_h = np.full(len(visits), np.nan)
+    work_h = np.full(len(visits), np.nan)
+    wait_h[split] = (start[split] - ready[split]) / _NS_PER_HOUR
+    work_h[split] = (complete[split] - start[split]) / _NS_PER_HOUR
+    out = pd.DataFrame(
+        {
+            CASE: pd.array(case_names.to_numpy()[case], dtype="string"),
+            ACTIVITY: pd.array(activity_names.to_numpy()[visits["act"].to_numpy()], dtype="string"),
+        }
+    )
+    out[RESOURCE] = _resource_names(log, res) if has_resource_column else pd.array([pd.NA] * len(out), dtype="string")
+    out["ready"] = _to_utc(ready)
+    out["start"] = _to_utc(start)
+    out["complete"] = _to_utc(complete)
+    out["wait_h"] = wait_h
+    out["work_h"] = work_h
+    out["elapsed_h"] = (complete - ready) / _NS_PER_HOUR
+    out["estimated"] = estimated
+    return out
+
+
+def _resource_names(log: pd.DataFrame, res: np.ndarray) -> pd.array:
+    names = pd.factorize(log[RESOURCE].astype("string"))[1].to_numpy()
+    values = np.empty(len(res), dtype=object)
+    known = res >= 0
+    values[known] = names[res[known]]
+    values[~known] = pd.NA
+    return pd.array(values, dtype="string")
+
+
+def _latest_completion_before(
+    case: np.ndarray, complete: np.ndarray, query_case: np.ndarray, query_time: np.ndarray
+) -> np.ndarray:
+    """For each query, the latest completion of the same case at or before query_time (NaT if none)."""
+    right = pd.DataFrame({"case": case, "time": complete, "index": np.arange(len(case))})
+    right = right.sort_values("time", kind="stable")
+    left = pd.DataFrame({"case": query_case, "time": query_time, "q": np.arange(len(query_case))})
+    left = left.sort_values("time", kind="stable")
+    found = pd.merge_asof(left, right, on="time", by="case", direction="backward", allow_exact_matches=True)
+    result = np.full(len(query_case), _NAT, dtype=np.int64)
+    index = found["index"].to_numpy(dtype=float)
+    matched = ~np.isnan(index)
+    result[found["q"].to_numpy()[matched]] = complete[index[matched].astype(np.int64)]
+    return result
+
+
+def compute_case_times(log: pd.DataFrame, *, stage_times: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per case: arrival, end (UTC), lead_time_h, work_h, wait_h (hours), flow_efficiency, events, estimated.
+
+    arrival is `case:arrival` when the log has it, else the case's first event; end is its last event.
+    work_h and wait_h sum the stage visits (NaN when a visit of the case could not be split, see
+    `compute_stage_times`); flow_efficiency = work_h / lead_time_h (NaN for a zero lead time).
+    `stage_times` may be passed when already computed from the same log, to save the work.
+    """
+    require_columns(log)
+    if stage_times is None:
+        stage_times = compute_stage_times(log)
+    case_codes, case_names = pd.factorize(log[CASE].astype("string"))
+    n_cases = len(case_names)
+    ts = timestamps_ns(log[TIMESTAMP])
+    by_case = pd.DataFrame({"case": case_codes, "ts": ts}).groupby("case", sort=True)["ts"]
+    first = by_case.min().to_numpy()
+    end = by_case.max().to_numpy()
+    events = np.bincount(case_codes, minlength=n_cases)
+    arrival = first.copy()
+    arrivals = _case_arrivals(log, case_codes, n_cases)
+    if arrivals is not None:
+        known = arrivals != _NAT
+        arrival[known] = arrivals[known]
+
+    visit_case = case_names.get_indexer(stage_times[CASE].astype("string"))
+    work = stage_times["work_h"].to_numpy(dtype=float)
+    wait = stage_times["wait_h"].to_numpy(dtype=float)
+    unsplit = np.bincount(visit_case, weights=np.isnan(work), minlength=n_cases)
+    work_h = np.bincount(visit_case, weights=np.nan_to_num(work), minlength=n_cases)
+    wait_h = np.bincount(visit_case, weights=np.nan_to_num(wait), minlength=n_cases)
+    work_h[unsplit > 0] = np.nan
+    wait_h[unsplit > 0] = np.nan
+    estimated = np.bincount(visit_case, weights=stage_times["estimated"].to_numpy(dtype=bool), minlength=n_cases) > 0
+    lead_time_h = (end - arrival) / _NS_PER_HOUR
+    with np.errstate(divide="ignore", invalid="ignore"):
+        flow_efficiency = np.where(lead_time_h > 0, work_h / lead_time_h, np.nan)
+    return pd.DataFrame(
+        {
+            CASE: pd.array(case_names.to_numpy(), dtype="string"),
+            "arrival": _to_utc(arrival),
+            "end": _to_utc(end),
+            "lead_time_h": lead_time_h,
+            "work_h": work_h,
+            "wait_h": wait_h,
+            "flow_efficiency": flow_efficiency,
+            "events": events,
+            "estimated": estimated,
+        }
+    )
+
+
+def summarize_stages(stage_times: pd.DataFrame) -> pd.DataFrame:
+    """Per activity: visits, cases, wait/work mean and quantiles (hours), wait_share, rework_rate, estimated.
+
+    wait_share is the stage's share of all waiting in the log (from the visits whose wait is known);
+    rework_rate is the share of visits that repeat the stage within the same case. Sorted by wait_share,
+    largest first.
+    """
+    require_columns(stage_times, (CASE, ACTIVITY, "wait_h", "work_h", "estimated"))
+    frame = stage_times[[CASE, ACTIVITY, "wait_h", "work_h", "estimated"]]
+    repeat = frame.groupby([CASE, ACTIVITY], sort=False).cumcount().to_numpy() > 0
+    grouped = frame.assign(repeat=repeat).groupby(ACTIVITY, sort=True)
+    wait = grouped["wait_h"]
+    work = grouped["work_h"]
+    summary = pd.DataFrame(
+        {
+            "visits": grouped.size(),
+            "cases": grouped[CASE].nunique(),
+            "wait_mean_h": wait.mean(),
+            "wait_p50_h": wait.quantile(0.5),
+            "wait_p85_h": wait.quantile(0.85),
+            "work_mean_h": work.mean(),
+            "work_p85_h": work.quantile(0.85),
+            "wait_total_h": wait.sum(),
+            "rework_rate": grouped["repeat"].mean(),
+            "estimated": grouped["estimated"].any(),
+        }
+    )
+    total_wait = summary["wait_total_h"].sum()
+    summary["wait_share"] = summary["wait_total_h"] / total_wait if total_wait > 0 else 0.0
+    summary = summary.drop(columns="wait_total_h")
+    summary = summary.sort_values(["wait_share", "visits"], ascending=False, kind="stable").reset_index()
+    return summary[
+        [
+            ACTIVITY,
+            "visits",
+            "cases",
+            "wait_mean_h",
+            "wait_p50_h",
+            "wait_p85_h",
+            "work_mean_h",
+            "work_p85_h",
+            "wait_share",
+            "rework_rate",
+            "estimated",
+        ]
+    ]
