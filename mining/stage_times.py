@@ -314,8 +314,8 @@ def compute_case_times(log: pd.DataFrame, *, stage_times: pd.DataFrame | None = 
     work = stage_times["work_h"].to_numpy(dtype=float)
     wait = stage_times["wait_h"].to_numpy(dtype=float)
     unsplit = np.bincount(visit_case, weights=np.isnan(work), minlength=n_cases)
-    work_h = np.bincount(visit_case, weights=np.nan_to_num(work), minlength=n_cases)
-    wait_h = np.bincount(visit_case, weights=np.nan_to_num(wait), minlength=n_cases)
+    work_h = np.bincount(visit_case, weights=np.nan_to_num(work), minlength=n_cases).astype(float)
+    wait_h = np.bincount(visit_case, weights=np.nan_to_num(wait), minlength=n_cases).astype(float)
     work_h[unsplit > 0] = np.nan
     wait_h[unsplit > 0] = np.nan
     estimated = np.bincount(visit_case, weights=stage_times["estimated"].to_numpy(dtype=bool), minlength=n_cases) > 0
