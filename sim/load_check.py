@@ -1,0 +1,151 @@
+"""Offered-load check before a run: a team offered as much work as it can do (utilisation >= 1) has queues that grow
+without bound, so the run's lead times would only measure the horizon. Warnings, not errors: a what-if may mean it.
+
+Offered load of a team (person-hours of work per hour) = Σ over item classes and their route stages served by the
+team of (arrival rate of the class) × (expected visits to the stage) × (mean work time) / (batch size). It is an
+estimate: spawned classes get their parents' rates × expected count × probability, rework adds a geometric
+expectation of visits, batches are assumed full, and escalation's move to another team is ignored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.network import IntervalArrivals, ItemClass, Network, PoissonArrivals, ScheduledArrivals, Team
+
+__all__ = ["LoadWarning", "check_offered_load", "compute_arrival_rates", "compute_utilisation"]
+
+HOURS_PER_WEEK = 168.0
+
+
+@dataclass(frozen=True, slots=True)
+class LoadWarning:
+    """A team offered at least as much work as it can do (`team` is None for a spawn chain that never ends)."""
+
+    team: str | None
+    utilisation: float
+    stages: tuple[str, ...]
+    message: str
+
+
+def _own_rate(item: ItemClass, horizon_h: float) -> float:
+    """Arrivals per hour of a class by itself (scheduled arrivals averaged over the horizon)."""
+    arrivals = item.arrivals
+    if isinstance(arrivals, PoissonArrivals):
+        return arrivals.rate_per_h
+    if isinstance(arrivals, IntervalArrivals):
+        return 1 / arrivals.every_h
+    if isinstance(arrivals, ScheduledArrivals):
+        return sum(1 for time in arrivals.times_h if 0 <= time < horizon_h) / horizon_h
+    return 0.0
+
+
+def _expected_loops(probability: float, max_loops: int | None) -> float:
+    """Expected number of loops back: loop k happens with probability p**k, for k = 1 .. max_loops."""
+    if max_loops is None:
+        return probability / (1 - probability)
+    return sum(probability**loop for loop in range(1, max_loops + 1))
+
+
+def _visits(item: ItemClass) -> dict[str, float]:
+    """Expected visits per item to each stage of its route (rework loops multiply the stages they span)."""
+    position = {stage: index for index, stage in enumerate(item.route)}
+    visits = dict.fromkeys(item.route, 1.0)
+    for rework in item.rework:
+        factor = 1 + _expected_loops(rework.probability, rework.max_loops)
+        for stage in item.route[position[rework.to] : position[rework.after] + 1]:
+            visits[stage] *= factor
+    return visits
+
+
+def compute_arrival_rates(network: Network) -> dict[str, float] | None:
+    """Arrivals per hour of every item class, own arrivals plus spawns; None when spawns multiply without bound."""
+    names = list(network.item_classes)
+    index = {name: number for number, name in enumerate(names)}
+    own = np.array([_own_rate(network.item_classes[name], network.run.horizon_h) for name in names])
+    spawned = np.zeros((len(names), len(names)))  # spawned[parent, child]: children per parent item
+    for name in names:
+        item = network.item_classes[name]
+        visits = _visits(item)
+        for spawn in item.spawn:
+            batch = network.stages[spawn.after].batch
+            per_completion = (spawn.count_low + spawn.count_high) / 2 * spawn.probability
+            if spawn.per_batch and batch is not None:
+                per_completion /= batch.size
+            spawned[index[name], index[spawn.item_class]] += visits[spawn.after] * per_completion
+    if names and np.max(np.abs(np.linalg.eigvals(spawned))) >= 1:
+        return None
+    rates = np.linalg.solve(np.eye(len(names)) - spawned.T, own)  # rate = own + spawned.T @ rate
+    return {name: float(rates[index[name]]) for name in names}
+
+
+def _working_share(team: Team) -> float:
+    """Share of the week the team works (1 without a calendar)."""
+    if team.calendar is None:
+        return 1.0
+    calendar = team.calendar
+    return len(calendar.weekdays) * (calendar.day_end_h - calendar.day_start_h) / HOURS_PER_WEEK
+
+
+def _stage_loads(network: Network, rates: dict[str, float]) -> dict[str, float]:
+    """Offered person-hours per hour at each stage."""
+    loads = dict.fromkeys(network.stages, 0.0)
+    for name, item in network.item_classes.items():
+        for stage_name, visits in _visits(item).items():
+            stage = network.stages[stage_name]
+            per_job = 1 if stage.batch is None else stage.batch.size  # a batch is one job: one work draw
+            loads[stage_name] += rates[name] * visits * stage.work.mean / per_job
+    return loads
+
+
+def _team_utilisation(network: Network, loads: dict[str, float]) -> dict[str, float]:
+    """Load of each team's stages over its capacity × working share."""
+    utilisation = {}
+    for name, team in network.teams.items():
+        load = sum(loads[stage.name] for stage in network.stages.values() if stage.team == name)
+        utilisation[name] = load / (team.capacity * _working_share(team))
+    return utilisation
+
+
+def compute_utilisation(network: Network) -> dict[str, float] | None:
+    """Offered utilisation of every team (load / (capacity × working share)); None when spawns never end."""
+    rates = compute_arrival_rates(network)
+    return None if rates is None else _team_utilisation(network, _stage_loads(network, rates))
+
+
+def check_offered_load(network: Network) -> list[LoadWarning]:
+    """One warning per team whose offered utilisation is >= 1, naming the stages that load it; never raises."""
+    rates = compute_arrival_rates(network)
+    if rates is None:
+        return [
+            LoadWarning(
+                team=None,
+                utilisation=float("inf"),
+                stages=(),
+                message="spawns create on average one or more new items per item in a cycle: arrivals grow without "
+                "bound",
+            )
+        ]
+    loads = _stage_loads(network, rates)
+    utilisation = _team_utilisation(network, loads)
+    warnings = []
+    for name, team in network.teams.items():
+        if utilisation[name] < 1:
+            continue
+        stages = tuple(stage.name for stage in network.stages.values() if stage.team == name and loads[stage.name] > 0)
+        shares = ", ".join(f"{stage} {loads[stage]:.2f}" for stage in stages)
+        calendar = "" if team.calendar is None else f" × working share {_working_share(team):.2f}"
+        warnings.append(
+            LoadWarning(
+                team=name,
+                utilisation=utilisation[name],
+                stages=stages,
+                message=f"team {name!r} is offered utilisation {utilisation[name]:.2f} (>= 1): "
+                f"{sum(loads[stage] for stage in stages):.2f} person-hours per hour of work for capacity "
+                f"{team.capacity}{calendar}; its queues grow without bound. Stages loading it (person-hours per "
+                f"hour): {shares}",
+            )
+        )
+    return warnings

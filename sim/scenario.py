@@ -1,0 +1,174 @@
+"""Scenario files in, the engine's `Network` out: `load_scenario` validates a YAML file, `build_network` resolves it.
+
+`build_network` turns the validated pydantic `Scenario` (the boundary) into the frozen `sim.network` records (the
+inside): every time in hours after `run.start`, every distribution a `sim.distributions` object.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sim import distributions as dist
+from sim.network import (
+    Arrivals,
+    Batching,
+    CadenceGate,
+    Escalation,
+    IntervalArrivals,
+    ItemClass,
+    Network,
+    NoArrivals,
+    PoissonArrivals,
+    Rework,
+    RunSettings,
+    ScheduledArrivals,
+    Spawn,
+    Stage,
+    Team,
+    WorkingCalendar,
+)
+from sim.scenario_loader import load_scenario, validate_scenario
+from sim.scenario_model import (
+    WEEKDAYS,
+    ArrivalSpec,
+    DistributionSpec,
+    EmpiricalSpec,
+    ExponentialSpec,
+    FixedSpec,
+    GammaSpec,
+    IntervalArrivalSpec,
+    ItemClassSpec,
+    LognormalSpec,
+    PoissonArrivalSpec,
+    Scenario,
+    ScheduleArrivalSpec,
+    StageSpec,
+    TeamSpec,
+    TriangularSpec,
+    UniformSpec,
+)
+
+__all__ = ["Scenario", "build_distribution", "build_network", "load_network", "load_scenario", "validate_scenario"]
+
+
+def build_distribution(spec: DistributionSpec) -> dist.Distribution:
+    """The `sim.distributions` object (hours) for a validated distribution spec."""
+    match spec:
+        case ExponentialSpec():
+            return dist.Exponential(spec.mean)
+        case LognormalSpec():
+            return dist.Lognormal(spec.mean, spec.cv)
+        case GammaSpec():
+            return dist.Gamma(spec.mean, spec.cv)
+        case TriangularSpec():
+            return dist.Triangular(spec.low, spec.mode, spec.high)
+        case UniformSpec():
+            return dist.Uniform(spec.low, spec.high)
+        case FixedSpec():
+            return dist.Fixed(spec.value)
+        case EmpiricalSpec():
+            return dist.Empirical(tuple(spec.samples))
+    raise TypeError(f"not a distribution spec: {spec!r}")
+
+
+def _build_team(name: str, spec: TeamSpec) -> Team:
+    calendar = None
+    if spec.calendar is not None:
+        calendar = WorkingCalendar(
+            weekdays=frozenset(WEEKDAYS.index(day) for day in spec.calendar.weekdays),
+            day_start_h=spec.calendar.hours[0],
+            day_end_h=spec.calendar.hours[1],
+        )
+    return Team(name=name, capacity=spec.capacity, calendar=calendar)
+
+
+def _build_stage(stream: str, spec: StageSpec) -> Stage:
+    batch = None if spec.batch is None else Batching(size=spec.batch.size, timeout_h=spec.batch.timeout)
+    escalation = None
+    if spec.escalation is not None:
+        escalation = Escalation(
+            after_h=spec.escalation.after, priority=spec.escalation.priority, team=spec.escalation.team
+        )
+    return Stage(
+        name=spec.name,
+        stream=stream,
+        team=spec.team,
+        work=build_distribution(spec.work),
+        handoff=None if spec.handoff is None else build_distribution(spec.handoff),
+        gate=spec.gate,
+        batch=batch,
+        escalation=escalation,
+    )
+
+
+def _build_arrivals(spec: ArrivalSpec, scenario: Scenario) -> Arrivals:
+    match spec:
+        case PoissonArrivalSpec():
+            return PoissonArrivals(rate_per_h=spec.rate)
+        case IntervalArrivalSpec():
+            return IntervalArrivals(every_h=spec.every, offset_h=spec.offset)
+        case ScheduleArrivalSpec():
+            start = scenario.run.start
+            return ScheduledArrivals(
+                times_h=tuple(sorted((moment - start).total_seconds() / 3600 for moment in spec.at))
+            )
+    return NoArrivals()
+
+
+def _build_item_class(name: str, spec: ItemClassSpec, scenario: Scenario) -> ItemClass:
+    return ItemClass(
+        name=name,
+        stream=spec.stream,
+        route=tuple(spec.route),
+        arrivals=_build_arrivals(spec.arrival, scenario),
+        priority=spec.priority,
+        sla_h=spec.sla,
+        scenario=spec.scenario,
+        rework=tuple(
+            Rework(after=rework.after, to=rework.to, probability=rework.probability, max_loops=rework.max_loops)
+            for rework in spec.rework
+        ),
+        spawn=tuple(
+            Spawn(
+                after=spawn.after,
+                item_class=spawn.item_class,
+                count_low=spawn.count[0],
+                count_high=spawn.count[1],
+                probability=spawn.probability,
+                per_batch=spawn.per_batch,
+            )
+            for spawn in spec.spawn
+        ),
+    )
+
+
+def build_network(scenario: Scenario) -> Network:
+    """Resolve a validated `Scenario` into the engine's `Network` (all times in hours, names cross-checked)."""
+    run = scenario.run
+    return Network(
+        name=scenario.name,
+        run=RunSettings(
+            start=run.start,
+            horizon_h=run.horizon,
+            warmup_h=run.warmup,
+            replications=run.replications,
+            seed=run.seed,
+        ),
+        teams={name: _build_team(name, spec) for name, spec in scenario.teams.items()},
+        stages={
+            stage.name: _build_stage(stream_name, stage)
+            for stream_name, stream in scenario.streams.items()
+            for stage in stream.stages
+        },
+        item_classes={name: _build_item_class(name, spec, scenario) for name, spec in scenario.items.items()},
+        gates={
+            name: CadenceGate(name=name, every_h=gate.every, offset_h=gate.offset, open_for_h=gate.open_for)
+            for name, gate in scenario.gates.items()
+        },
+        streams=tuple(scenario.streams),
+    )
+
+
+def load_network(path: str | Path) -> Network:
+    """Read, validate and resolve a scenario file in one call (raises `ScenarioError`)."""
+    return build_network(load_scenario(path))

@@ -1,0 +1,307 @@
+"""Reading a scenario file: safe YAML (duplicate keys refused), field validation, cross-references, one clear error.
+
+Every problem becomes one line ``file.yaml: streams.operate.stages[1].work.cv must be >= 0 (got -0.5)``; all the
+problems found are raised together as one `ScenarioError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+
+from sim.durations import format_hours
+from sim.errors import ScenarioError
+from sim.scenario_model import ARRIVAL_KINDS, DISTRIBUTION_KINDS, Scenario
+
+__all__ = ["check_references", "load_scenario", "read_scenario_yaml", "validate_scenario"]
+
+Location = Sequence[str | int]
+_TAGGED_FIELDS = {"work": DISTRIBUTION_KINDS, "handoff": DISTRIBUTION_KINDS, "arrival": ARRIVAL_KINDS}
+
+
+def format_path(location: Location) -> str:
+    """``("streams", "operate", "stages", 1, "work")`` -> ``streams.operate.stages[1].work``."""
+    text = ""
+    for part in location:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
+def _show(value: Any) -> str:
+    """A received value for a message, short enough for one line (``0.0`` shown as ``0``)."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+# --- YAML ----------------------------------------------------------------------------------------------------------
+
+
+def _duplicate_keys(node: yaml.Node, location: list[str | int], seen: set[int]) -> Iterator[str]:
+    """Yield one message per mapping key that occurs twice (PyYAML would silently keep the last)."""
+    if id(node) in seen:  # aliases share nodes: visit each once, so a hostile file cannot blow up the walk
+        return
+    seen.add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        first_line: dict[Any, int] = {}
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+            if key is not None and key in first_line:
+                yield (
+                    f"{format_path([*location, key])} is a duplicate key at line {key_node.start_mark.line + 1}, "
+                    f"column {key_node.start_mark.column + 1} (first at line {first_line[key]})"
+                )
+            elif key is not None:
+                first_line[key] = key_node.start_mark.line + 1
+            yield from _duplicate_keys(value_node, [*location, key if key is not None else "?"], seen)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            yield from _duplicate_keys(item, [*location, index], seen)
+
+
+def _describe_marks(error: yaml.MarkedYAMLError) -> str:
+    """``line 3, column 1: expected ',' or ']' (while parsing a flow sequence started at line 2, column 7)``."""
+    mark = error.problem_mark or error.context_mark
+    text = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+    text += error.problem or error.context or "malformed YAML"
+    if error.context and error.problem:
+        context_mark = error.context_mark
+        where = f" started at line {context_mark.line + 1}, column {context_mark.column + 1}" if context_mark else ""
+        text += f" ({error.context}{where})"
+    return text
+
+
+def read_scenario_yaml(text: str, source: str) -> Any:
+    """Parse YAML text with the safe loader only; syntax errors and duplicate keys raise `ScenarioError`."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        duplicates = list(_duplicate_keys(node, [], set()))
+        if duplicates:
+            raise ScenarioError("\n".join(f"{source}: {line}" for line in duplicates))
+        return loader.construct_document(node)
+    except yaml.MarkedYAMLError as error:
+        raise ScenarioError(f"{source}: YAML syntax error at {_describe_marks(error)}") from None
+    except yaml.YAMLError as error:
+        raise ScenarioError(f"{source}: YAML error: {error}") from None
+    finally:
+        loader.dispose()
+
+
+# --- pydantic errors -> our lines -----------------------------------------------------------------------------------
+
+
+def _locate(data: Any, location: Location) -> tuple[list[str | int], Any, bool]:
+    """Follow a pydantic `loc` through the raw data: drop union tags, stop at a shorthand; return (path, raw, found)."""
+    path: list[str | int] = []
+    current, found = data, True
+    for index, part in enumerate(location):
+        inside_list = isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current)
+        if inside_list or (isinstance(current, dict) and part in current):
+            current = current[part]
+        elif isinstance(current, dict) and path and path[-1] in _TAGGED_FIELDS and part == current.get("kind"):
+            continue  # the tag pydantic adds after a discriminated field: not part of the file
+        elif isinstance(current, str) and path and path[-1] in _TAGGED_FIELDS:
+            break  # `work: 2h` shorthand: the error belongs to the string itself
+        else:
+            path.extend(location[index:])
+            found = False
+            break
+        path.append(part)
+    return path, current, found
+
+
+def _describe(error: ErrorDetails, raw: Any, found: bool) -> str:
+    """Turn one pydantic error into ``must be ... (got ...)`` wording."""
+    kind, context = error["type"], error.get("ctx", {})
+    got = _show(raw if found else error.get("input"))
+    if kind == "missing":
+        return "is required"
+    if kind == "union_tag_invalid":
+        return f"must be one of {context['expected_tags']} (got {_show(context['tag'])})"
+    if kind == "union_tag_not_found":
+        return f"needs a 'kind' (one of {', '.join(_kinds_for(error['loc']))})"
+    if kind == "greater_than_equal":
+        return f"must be >= {_show(context['ge'])} (got {got})"
+    if kind == "greater_than":
+        return f"must be > {_show(context['gt'])} (got {got})"
+    if kind == "less_than_equal":
+        return f"must be <= {_show(context['le'])} (got {got})"
+    if kind == "less_than":
+        return f"must be < {_show(context['lt'])} (got {got})"
+    if kind == "too_short":
+        return f"must have at least {context['min_length']} item(s) (got {got})"
+    if kind == "too_long":
+        return f"must have at most {context['max_length']} item(s) (got {got})"
+    if kind == "literal_error":
+        return f"must be {context['expected']} (got {got})"
+    if kind == "timezone_aware":
+        return f"must carry a timezone such as +00:00 (got {got})"
+    if kind in ("model_attributes_type", "model_type", "dict_type"):
+        tagged = error["loc"] and error["loc"][-1] in _TAGGED_FIELDS
+        if tagged and error["loc"][-1] == "arrival":
+            return f"must be a mapping with a 'kind' (one of {', '.join(ARRIVAL_KINDS)}) (got {got})"
+        if tagged:
+            kinds = ", ".join(DISTRIBUTION_KINDS)
+            return f"must be a duration such as '2h' or a mapping with a 'kind' (one of {kinds}) (got {got})"
+        return f"must be a mapping (got {got})"
+    message = error["msg"]
+    if message.startswith("Input should be "):
+        return f"must be {message.removeprefix('Input should be ')} (got {got})"
+    if kind == "unknown_key":
+        return message
+    if message.startswith("Value error, "):
+        message = message.removeprefix("Value error, ")
+    return message if message.startswith("must ") else f": {message}"
+
+
+def _kinds_for(location: Location) -> tuple[str, ...]:
+    named = [part for part in location if isinstance(part, str) and part in _TAGGED_FIELDS]
+    return _TAGGED_FIELDS[named[-1]] if named else DISTRIBUTION_KINDS
+
+
+def _error_lines(error: ValidationError, data: Any) -> list[str]:
+    """One ``path message`` line per pydantic error (an unknown-key error gives one line per key)."""
+    lines: list[str] = []
+    for detail in error.errors():
+        path, raw, found = _locate(data, detail["loc"])
+        if detail["type"] == "unknown_key":
+            context = detail.get("ctx", {})
+            for key in context["keys"]:
+                lines.append(f"{format_path([*path, key])} is not an allowed key (allowed: {context['allowed']})")
+            continue
+        if detail["type"] == "union_tag_invalid":
+            path = [*path, "kind"]
+        description = _describe(detail, raw, found)
+        separator = "" if description.startswith(":") else " "
+        lines.append(f"{format_path(path) or '(top level)'}{separator}{description}")
+    return lines
+
+
+# --- cross-references ------------------------------------------------------------------------------------------------
+
+
+def _choices(names: Any) -> str:
+    listed = sorted(names)
+    return ", ".join(repr(name) for name in listed) if listed else "none defined"
+
+
+def check_references(scenario: Scenario) -> list[str]:
+    """Checks that need several parts of the file; returns one ``path message`` line per problem (empty: fine)."""
+    problems: list[str] = []
+    run = scenario.run
+    if run.warmup >= run.horizon:
+        problems.append(
+            "run.warmup must be shorter than run.horizon "
+            f"(got warmup={format_hours(run.warmup)}, horizon={format_hours(run.horizon)})"
+        )
+    stage_at: dict[str, str] = {}
+    stage_stream: dict[str, str] = {}
+    for stream_name, stream in scenario.streams.items():
+        for index, stage in enumerate(stream.stages):
+            where = f"streams.{stream_name}.stages[{index}]"
+            if stage.name in stage_at:
+                problems.append(f"{where}.name {stage.name!r} is already used at {stage_at[stage.name]}")
+            else:
+                stage_at[stage.name] = f"{where}.name"
+                stage_stream[stage.name] = stream_name
+            if stage.team not in scenario.teams:
+                problems.append(f"{where}.team {stage.team!r} is not a team (teams: {_choices(scenario.teams)})")
+            if stage.gate is not None and stage.gate not in scenario.gates:
+                problems.append(f"{where}.gate {stage.gate!r} is not a gate (gates: {_choices(scenario.gates)})")
+            escalation = stage.escalation
+            if escalation is not None and escalation.team is not None and escalation.team not in scenario.teams:
+                problems.append(
+                    f"{where}.escalation.team {escalation.team!r} is not a team (teams: {_choices(scenario.teams)})"
+                )
+    for class_name in scenario.items:
+        problems.extend(_check_item(scenario, class_name, stage_stream))
+    return problems
+
+
+def _check_item(scenario: Scenario, class_name: str, stage_stream: dict[str, str]) -> list[str]:
+    """Route, rework and spawn references of one work item class."""
+    item, where = scenario.items[class_name], f"items.{class_name}"
+    problems: list[str] = []
+    if item.stream not in scenario.streams:
+        problems.append(f"{where}.stream {item.stream!r} is not a stream (streams: {_choices(scenario.streams)})")
+    position: dict[str, int] = {}
+    for index, stage in enumerate(item.route):
+        if stage not in stage_stream:
+            problems.append(f"{where}.route[{index}] {stage!r} is not a stage (stages: {_choices(stage_stream)})")
+        elif item.stream in scenario.streams and stage_stream[stage] != item.stream:
+            problems.append(
+                f"{where}.route[{index}] {stage!r} belongs to stream {stage_stream[stage]!r}, "
+                f"not to the item's stream {item.stream!r} (use a spawn to cross streams)"
+            )
+        if stage in position:
+            problems.append(
+                f"{where}.route[{index}] {stage!r} repeats route[{position[stage]}] (use rework to revisit a stage)"
+            )
+        else:
+            position[stage] = index
+    for index, rework in enumerate(item.rework):
+        here = f"{where}.rework[{index}]"
+        if rework.after not in position:
+            problems.append(f"{here}.after {rework.after!r} is not in the route {item.route}")
+        if rework.to not in position:
+            problems.append(f"{here}.to {rework.to!r} is not in the route {item.route}")
+        elif rework.after in position and position[rework.to] > position[rework.after]:
+            problems.append(
+                f"{here}.to {rework.to!r} must come before or be {rework.after!r} in the route {item.route}"
+            )
+    for index, spawn in enumerate(item.spawn):
+        here = f"{where}.spawn[{index}]"
+        if spawn.after not in position:
+            problems.append(f"{here}.after {spawn.after!r} is not in the route {item.route}")
+        if spawn.item_class not in scenario.items:
+            problems.append(
+                f"{here}.class {spawn.item_class!r} is not an item class (classes: {_choices(scenario.items)})"
+            )
+    for index, moment in enumerate(getattr(item.arrival, "at", [])):
+        if moment < scenario.run.start:
+            problems.append(
+                f"{where}.arrival.at[{index}] must not be before run.start {scenario.run.start.isoformat()} "
+                f"(got {moment.isoformat()})"
+            )
+    return problems
+
+
+# --- entry points ----------------------------------------------------------------------------------------------------
+
+
+def validate_scenario(data: Any, source: str = "<scenario>") -> Scenario:
+    """Validate already-parsed YAML data (a dict) into a `Scenario`; `source` names it in errors."""
+    if not isinstance(data, dict):
+        raise ScenarioError(
+            f"{source}: must be a mapping with version, name, run, teams, streams and items (got {_show(data)})"
+        )
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as error:
+        raise ScenarioError("\n".join(f"{source}: {line}" for line in _error_lines(error, data))) from None
+    problems = check_references(scenario)
+    if problems:
+        raise ScenarioError("\n".join(f"{source}: {line}" for line in problems))
+    return scenario
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate one scenario YAML file; any problem raises one `ScenarioError` naming the file and path."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ScenarioError(f"{path.name}: cannot read the file ({error})") from None
+    return validate_scenario(read_scenario_yaml(text, path.name), path.name)
