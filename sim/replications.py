@@ -1,0 +1,219 @@
+"""Independent replications of one network: in-process, on all local cores, or on a Dask cluster — same numbers.
+
+Every replication draws from its own stream: one ``numpy.random.SeedSequence(seed)`` is spawned into ``n`` children
+and replication ``i`` always gets child ``i``, so the results do not depend on how many workers ran them or in which
+order they finished. Results are collected in replication order.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from sim.network import Network
+
+if TYPE_CHECKING:
+    from sim.recording import Recording
+
+ProgressCallback = Callable[[int], None]
+"""Called once per finished replication with the number of that replication (0-based)."""
+
+
+@dataclass(frozen=True)
+class Replications:
+    """The recordings of `n` independent replications of `network`, in replication order.
+
+    `network.run` holds the settings actually used (after any override): horizon, warm-up (hours), seed, count.
+    The frames `visits`, `cases`, `queues` and `busy` concatenate the recordings and add a `replication` column.
+    """
+
+    network: Network
+    recordings: tuple[Recording, ...]
+
+    @property
+    def horizon_h(self) -> float:
+        """Simulated hours of every replication."""
+        return self.network.run.horizon_h
+
+    @property
+    def warmup_h(self) -> float:
+        """Hours at the start whose arrivals are left out of the statistics and the written log."""
+        return self.network.run.warmup_h
+
+    @property
+    def seed(self) -> int:
+        """The seed the replication streams were spawned from."""
+        return self.network.run.seed
+
+    def __len__(self) -> int:
+        return len(self.recordings)
+
+    @cached_property
+    def visits(self) -> pd.DataFrame:
+        """All stage visits of all replications, with a `replication` column."""
+        return _concat(self.recordings, "visits")
+
+    @cached_property
+    def cases(self) -> pd.DataFrame:
+        """All cases of all replications, with a `replication` column."""
+        return _concat(self.recordings, "cases")
+
+    @cached_property
+    def queues(self) -> pd.DataFrame:
+        """Queue-length step samples of all replications, with a `replication` column."""
+        return _concat(self.recordings, "queues")
+
+    @cached_property
+    def busy(self) -> pd.DataFrame:
+        """Busy-server step samples of all replications, with a `replication` column."""
+        return _concat(self.recordings, "busy")
+
+
+def _concat(recordings: Sequence[Recording], name: str) -> pd.DataFrame:
+    frames = [getattr(recording, name).assign(replication=recording.replication) for recording in recordings]
+    return pd.concat(frames, ignore_index=True)
+
+
+def with_run_settings(
+    network: Network,
+    *,
+    replications: int | None = None,
+    seed: int | None = None,
+    horizon_h: float | None = None,
+    warmup_h: float | None = None,
+) -> Network:
+    """Return `network` with the given run settings replaced (None keeps the scenario's); checks the result.
+
+    Raises ValueError naming the setting when replications < 1, the horizon is not > 0, the warm-up is negative or
+    not shorter than the horizon, or the seed is negative.
+    """
+    changes = {
+        key: value
+        for key, value in {
+            "replications": replications,
+            "seed": seed,
+            "horizon_h": horizon_h,
+            "warmup_h": warmup_h,
+        }.items()
+        if value is not None
+    }
+    run = dataclasses.replace(network.run, **changes)
+    if run.replications < 1:
+        raise ValueError(f"replications must be >= 1 (got {run.replications})")
+    if run.seed < 0:
+        raise ValueError(f"seed must be >= 0 (got {run.seed})")
+    if not run.horizon_h > 0:
+        raise ValueError(f"horizon must be > 0 hours (got {run.horizon_h})")
+    if run.warmup_h < 0:
+        raise ValueError(f"warm-up must be >= 0 hours (got {run.warmup_h})")
+    if run.warmup_h >= run.horizon_h:
+        raise ValueError(
+            f"warm-up must be shorter than the horizon (got warm-up {run.warmup_h} h, horizon {run.horizon_h} h)"
+        )
+    return dataclasses.replace(network, run=run)
+
+
+def replication_seeds(seed: int, replications: int) -> list[np.random.SeedSequence]:
+    """The independent child seed sequences of one run: child `i` belongs to replication `i`, always."""
+    return np.random.SeedSequence(seed).spawn(replications)
+
+
+def run_one_replication(network: Network, seed: np.random.SeedSequence, replication: int) -> Recording:
+    """Run replication number `replication` of `network` from its own seed sequence (a picklable task)."""
+    from sim.engine import simulate
+
+    return simulate(network, seed=seed, replication=replication)
+
+
+def run_replications(
+    network: Network,
+    *,
+    replications: int | None = None,
+    seed: int | None = None,
+    horizon_h: float | None = None,
+    warmup_h: float | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: ProgressCallback | None = None,
+) -> Replications:
+    """Run independent replications of `network` and return them in replication order.
+
+    Args:
+        network: the resolved network; its `run` settings apply unless overridden here.
+        replications, seed, horizon_h, warmup_h: overrides of `network.run` (hours for the times).
+        workers: local processes; None uses every core, 1 runs sequentially in this process.
+        scheduler: address of a Dask distributed scheduler (``"tcp://host:port"``); the replications run there.
+        progress: called once per finished replication (in completion order) with its number.
+
+    The results are identical whatever `workers` or `scheduler`: replication `i` always uses child `i` of
+    ``SeedSequence(seed).spawn(n)``.
+    """
+    network = with_run_settings(network, replications=replications, seed=seed, horizon_h=horizon_h, warmup_h=warmup_h)
+    count = network.run.replications
+    seeds = replication_seeds(network.run.seed, count)
+    if workers is not None and workers < 1:
+        raise ValueError(f"workers must be >= 1 (got {workers})")
+    if scheduler is not None:
+        recordings = _run_on_dask(network, seeds, scheduler, progress)
+    elif workers == 1 or count == 1:
+        recordings = _run_in_process(network, seeds, progress)
+    else:
+        recordings = _run_on_processes(network, seeds, min(workers or os.cpu_count() or 1, count), progress)
+    return Replications(network=network, recordings=tuple(recordings))
+
+
+def _run_in_process(
+    network: Network, seeds: list[np.random.SeedSequence], progress: ProgressCallback | None
+) -> list[Recording]:
+    recordings = []
+    for replication, seed in enumerate(seeds):
+        recordings.append(run_one_replication(network, seed, replication))
+        if progress is not None:
+            progress(replication)
+    return recordings
+
+
+def _run_on_processes(
+    network: Network, seeds: list[np.random.SeedSequence], workers: int, progress: ProgressCallback | None
+) -> list[Recording]:
+    results: dict[int, Recording] = {}
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = {
+            pool.submit(run_one_replication, network, seed, replication): replication
+            for replication, seed in enumerate(seeds)
+        }
+        for future in as_completed(futures):
+            replication = futures[future]
+            results[replication] = future.result()
+            if progress is not None:
+                progress(replication)
+    return [results[replication] for replication in range(len(seeds))]
+
+
+def _run_on_dask(
+    network: Network, seeds: list[np.random.SeedSequence], scheduler: str, progress: ProgressCallback | None
+) -> list[Recording]:
+    from distributed import Client
+    from distributed import as_completed as dask_as_completed
+
+    results: dict[int, Recording] = {}
+    with Client(scheduler) as client:
+        scattered = client.scatter(network, broadcast=True)
+        futures = {
+            client.submit(run_one_replication, scattered, seed, replication, pure=False): replication
+            for replication, seed in enumerate(seeds)
+        }
+        for future in dask_as_completed(list(futures)):
+            replication = futures[future]
+            results[replication] = future.result()
+            if progress is not None:
+                progress(replication)
+    return [results[replication] for replication in range(len(seeds))]

@@ -1,0 +1,424 @@
+"""Flow measures of simulated replications: per case, per stage, and a summary with 95% confidence intervals.
+
+Every duration is in hours (columns end in ``_h``). Two kinds of measure, and the warm-up rule for each:
+
+- **per-case measures** (lead time, work, wait, flow efficiency, SLA) use only the cases that arrived at or after the
+  warm-up (`sim.event_log.kept_cases`), the same cases the written event log holds;
+- **time-window measures** (throughput, WIP, queue length, utilisation) count what happens in the window
+  [warm-up, horizon], whichever case it happens to: a time average has no notion of "which cases", and counting
+  only post-warm-up cases would under-count throughput by the work still in progress at the horizon.
+
+Work of a visit = complete − start; the waiting of a case = lead time − work (hand-off, gate, batch and queue all
+count as waiting, as in a value stream map). The summary reports each measure as a mean across replications with the
+half-width of a 95% confidence interval from Student's t distribution (NaN with a single replication: one value
+gives no spread).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from sim.event_log import kept_cases
+from sim.replications import Replications
+
+HOURS_PER_DAY = 24.0
+CONFIDENCE_LEVEL = 0.95
+
+CASE_COLUMNS = (
+    "case", "item", "stream", "priority", "parent", "replication", "arrival_h", "complete_h",
+    "lead_time_h", "work_h", "wait_h", "flow_efficiency", "sla_h", "sla_met",
+)  # fmt: skip
+"""Columns of `compute_case_table`, in order."""
+
+STAGE_COLUMNS = (
+    "stage", "stream", "team", "visits", "wait_mean_h", "wait_p85_h", "work_mean_h", "utilisation",
+    "mean_queue_length", "throughput_per_day", "wait_share",
+)  # fmt: skip
+"""Columns of `pool_stage_table`, in order (`compute_stage_table` puts `replication` first)."""
+
+MEASURE_COLUMNS = (
+    "replication", "completed", "lead_time_mean_h", "lead_time_p50_h", "lead_time_p85_h", "lead_time_p95_h",
+    "flow_efficiency", "throughput_per_day", "wip", "sla_attainment",
+)  # fmt: skip
+"""Columns of `compute_replication_measures`, in order."""
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Confidence intervals
+
+
+@dataclass(frozen=True, slots=True)
+class Estimate:
+    """A mean across replications with the half-width of its 95% confidence interval (NaN when n < 2)."""
+
+    mean: float
+    half_width: float
+    n: int
+
+    @property
+    def low(self) -> float:
+        """Lower end of the interval."""
+        return self.mean - self.half_width
+
+    @property
+    def high(self) -> float:
+        """Upper end of the interval."""
+        return self.mean + self.half_width
+
+
+def confidence_interval(values: Iterable[float], level: float = CONFIDENCE_LEVEL) -> Estimate:
+    """Mean of the non-NaN `values` and the half-width t(1 − (1 − level)/2, n − 1) · s / √n of its interval.
+
+    With one value the half-width is NaN (no spread to estimate); with none the mean is NaN too.
+    """
+    array = np.asarray(list(values), dtype="float64")
+    array = array[~np.isnan(array)]
+    n = int(array.size)
+    if n == 0:
+        return Estimate(math.nan, math.nan, 0)
+    mean = float(array.mean())
+    if n == 1:
+        return Estimate(mean, math.nan, 1)
+    quantile = float(stats.t.ppf(1 - (1 - level) / 2, n - 1))
+    return Estimate(mean, quantile * float(array.std(ddof=1)) / math.sqrt(n), n)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Step functions over the window
+
+
+def time_average(samples: pd.DataFrame, keys: list[str], value: str, start_h: float, end_h: float) -> pd.Series:
+    """Time average over [start_h, end_h] of step functions sampled at their changes, one per `keys` group.
+
+    `samples` has `time_h`, the `keys` and `value`; each sample holds until the group's next one (the last until
+    `end_h`); before a group's first sample the value is 0. Rows at the same time keep their recorded order, so the
+    last of them is the value that holds.
+    """
+    ordered = samples.sort_values([*keys, "time_h"], kind="stable")
+    following = ordered.groupby(keys, sort=False)["time_h"].shift(-1).fillna(end_h)
+    low = ordered["time_h"].clip(lower=start_h, upper=end_h)
+    high = following.clip(lower=start_h, upper=end_h)
+    area = ordered[value].astype("float64") * (high - low)
+    return area.groupby([ordered[key] for key in keys]).sum() / (end_h - start_h)
+
+
+def _overlap_h(begin: pd.Series, end: pd.Series, start_h: float, end_h: float) -> pd.Series:
+    """Hours of each interval [begin, end] that fall inside [start_h, end_h]."""
+    return (end.clip(lower=start_h, upper=end_h) - begin.clip(lower=start_h, upper=end_h)).clip(lower=0)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Per case
+
+
+def compute_case_table(replications: Replications) -> pd.DataFrame:
+    """One row per case that arrived after the warm-up: lead time, work, wait (hours), flow efficiency, SLA met.
+
+    Lead time, work, wait and flow efficiency are NaN for cases still in progress at the horizon; `sla_met` is NA
+    for them and for cases without an SLA.
+    """
+    cases = kept_cases(replications.cases, replications.warmup_h)
+    visits = replications.visits
+    visits = visits.loc[visits["case"].isin(cases["case"])]
+    work = (visits["complete_h"] - visits["start_h"]).groupby(visits["case"]).sum(min_count=1)
+    table = cases[["case", "item", "stream", "priority", "parent", "replication", "arrival_h", "complete_h"]].copy()
+    completed = table["complete_h"].notna()
+    table["lead_time_h"] = table["complete_h"] - table["arrival_h"]
+    table["work_h"] = table["case"].map(work).astype("float64").where(completed).fillna(0.0).where(completed)
+    table["wait_h"] = table["lead_time_h"] - table["work_h"]
+    table["flow_efficiency"] = table["work_h"] / table["lead_time_h"].where(table["lead_time_h"] > 0)
+    table["sla_h"] = cases["sla_h"].astype("float64")
+    has_sla = completed & table["sla_h"].notna()
+    table["sla_met"] = pd.array(np.where(has_sla, table["lead_time_h"] <= table["sla_h"], False), dtype="boolean")
+    table.loc[~has_sla, "sla_met"] = pd.NA
+    return table.reset_index(drop=True)[list(CASE_COLUMNS)]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Per stage
+
+
+def _stage_visits(replications: Replications) -> pd.DataFrame:
+    """Started visits of post-warm-up cases with their `wait_h` (start − ready) and `work_h` (complete − start)."""
+    cases = kept_cases(replications.cases, replications.warmup_h)
+    visits = replications.visits
+    visits = visits.loc[visits["case"].isin(cases["case"]) & visits["start_h"].notna()]
+    return pd.DataFrame(
+        {
+            "replication": visits["replication"],
+            "stage": visits["stage"],
+            "wait_h": visits["start_h"] - visits["ready_h"],
+            "work_h": visits["complete_h"] - visits["start_h"],
+        }
+    )
+
+
+def _window_measures(replications: Replications) -> pd.DataFrame:
+    """Per (replication, stage): utilisation of its team, time-average queue length and completions per day."""
+    network, warmup, horizon = replications.network, replications.warmup_h, replications.horizon_h
+    index = pd.MultiIndex.from_product(
+        [[recording.replication for recording in replications.recordings], list(network.stages)],
+        names=["replication", "stage"],
+    )
+    stage_team = {name: stage.team for name, stage in network.stages.items()}
+    capacity = pd.Series({name: float(team.capacity) for name, team in network.teams.items()})
+    busy = time_average(replications.busy, ["replication", "team"], "busy", warmup, horizon)
+    utilisation = busy / capacity.reindex(busy.index.get_level_values("team")).to_numpy()
+    team_of_row = pd.Series(index.get_level_values("stage")).map(stage_team)
+    utilisation_rows = utilisation.reindex(
+        pd.MultiIndex.from_arrays([index.get_level_values("replication"), team_of_row], names=["replication", "team"])
+    ).to_numpy()
+    queue = time_average(replications.queues, ["replication", "stage"], "queue_length", warmup, horizon)
+    visits = replications.visits
+    done = visits.loc[visits["complete_h"].between(warmup, horizon)]
+    completions = done.groupby(["replication", "stage"]).size()
+    days = (horizon - warmup) / HOURS_PER_DAY
+    return pd.DataFrame(
+        {
+            "utilisation": np.nan_to_num(utilisation_rows, nan=0.0),
+            "mean_queue_length": queue.reindex(index, fill_value=0.0).to_numpy(),
+            "throughput_per_day": completions.reindex(index, fill_value=0).to_numpy() / days,
+        },
+        index=index,
+    )
+
+
+def _describe_stages(network_stages: dict, frame: pd.DataFrame) -> pd.DataFrame:
+    """Add `stream` and `team` (from the network) beside the `stage` column."""
+    frame.insert(
+        frame.columns.get_loc("stage") + 1,
+        "stream",
+        frame["stage"].map({name: stage.stream for name, stage in network_stages.items()}),
+    )
+    frame.insert(
+        frame.columns.get_loc("stream") + 1,
+        "team",
+        frame["stage"].map({name: stage.team for name, stage in network_stages.items()}),
+    )
+    return frame
+
+
+def compute_stage_table(replications: Replications) -> pd.DataFrame:
+    """Per replication and stage (network order): visits, wait and work (hours), utilisation, queue, throughput.
+
+    `visits` counts started visits of post-warm-up cases; `wait_*` is start − ready over those visits, `work_mean_h`
+    complete − start over the completed ones; `utilisation` is the stage's team busy time / (capacity × window);
+    `mean_queue_length` the time average over the window; `throughput_per_day` the visits completed in the window
+    (any case); `wait_share` the stage's share of all the waiting in that replication.
+    """
+    visits = _stage_visits(replications)
+    window = _window_measures(replications)
+    grouped = visits.groupby(["replication", "stage"])
+    table = pd.DataFrame(
+        {
+            "visits": grouped.size(),
+            "wait_mean_h": grouped["wait_h"].mean(),
+            "wait_p85_h": grouped["wait_h"].quantile(0.85),
+            "work_mean_h": grouped["work_h"].mean(),
+            "wait_total_h": grouped["wait_h"].sum(),
+        }
+    ).reindex(window.index)
+    table["visits"] = table["visits"].fillna(0).astype("int64")
+    table["wait_total_h"] = table["wait_total_h"].fillna(0.0)
+    table = table.join(window)
+    total_wait = table.groupby(level="replication")["wait_total_h"].transform("sum")
+    table["wait_share"] = table["wait_total_h"] / total_wait.where(total_wait > 0)
+    table = _describe_stages(replications.network.stages, table.reset_index())
+    return table[["replication", *STAGE_COLUMNS]]
+
+
+def pool_stage_table(replications: Replications) -> pd.DataFrame:
+    """Per stage over all replications: the `compute_stage_table` columns pooled.
+
+    Wait and work statistics and `visits` (a total) pool every visit; utilisation, queue length and throughput are
+    the mean of the replications' values (equal windows, so this is the pooled time average); `wait_share` is the
+    stage's share of all the waiting in all replications.
+    """
+    network = replications.network
+    visits = _stage_visits(replications)
+    window = _window_measures(replications).groupby(level="stage", sort=False).mean().reindex(list(network.stages))
+    grouped = visits.groupby("stage")
+    table = pd.DataFrame(
+        {
+            "visits": grouped.size(),
+            "wait_mean_h": grouped["wait_h"].mean(),
+            "wait_p85_h": grouped["wait_h"].quantile(0.85),
+            "work_mean_h": grouped["work_h"].mean(),
+            "wait_total_h": grouped["wait_h"].sum(),
+        }
+    ).reindex(window.index)
+    table.index.name = "stage"
+    table["visits"] = table["visits"].fillna(0).astype("int64")
+    table["wait_total_h"] = table["wait_total_h"].fillna(0.0)
+    table = table.join(window)
+    total_wait = table["wait_total_h"].sum()
+    table["wait_share"] = table["wait_total_h"] / total_wait if total_wait > 0 else math.nan
+    table = _describe_stages(network.stages, table.reset_index())
+    return table[list(STAGE_COLUMNS)]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Per replication, and the summary
+
+
+def compute_replication_measures(replications: Replications, cases: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per replication: completed cases, lead time mean/p50/p85/p95 (hours), flow efficiency, throughput
+    per day, WIP and SLA attainment (see the module docstring for the warm-up rule of each).
+
+    Flow efficiency here is total work / total lead time of the completed cases (a ratio of sums: a mean of
+    per-case ratios would let the many short items outweigh where the hours go). SLA attainment is the share of
+    completed cases with an SLA that met it (cases still open at the horizon are not counted). `cases` is the
+    `compute_case_table` result when already at hand.
+    """
+    if cases is None:
+        cases = compute_case_table(replications)
+    warmup, horizon = replications.warmup_h, replications.horizon_h
+    days = (horizon - warmup) / HOURS_PER_DAY
+    completed = cases.loc[cases["complete_h"].notna()]
+    by_replication = completed.groupby("replication")
+    lead = by_replication["lead_time_h"]
+    every_case = replications.cases
+    in_system = _overlap_h(every_case["arrival_h"], every_case["complete_h"].fillna(horizon), warmup, horizon)
+    finished = every_case["complete_h"].between(warmup, horizon)
+    with_sla = completed.loc[completed["sla_met"].notna()]
+    index = pd.Index([recording.replication for recording in replications.recordings], name="replication")
+    measures = pd.DataFrame(
+        {
+            "completed": by_replication.size(),
+            "lead_time_mean_h": lead.mean(),
+            "lead_time_p50_h": lead.quantile(0.50),
+            "lead_time_p85_h": lead.quantile(0.85),
+            "lead_time_p95_h": lead.quantile(0.95),
+            "flow_efficiency": by_replication["work_h"].sum() / by_replication["lead_time_h"].sum(),
+        }
+    ).reindex(index)
+    measures["completed"] = measures["completed"].fillna(0).astype("int64")
+    measures["throughput_per_day"] = (
+        finished.groupby(every_case["replication"]).sum().reindex(index, fill_value=0).astype("float64") / days
+    )
+    measures["wip"] = in_system.groupby(every_case["replication"]).sum().reindex(index, fill_value=0.0) / (
+        horizon - warmup
+    )
+    measures["sla_attainment"] = (
+        with_sla["sla_met"].astype("float64").groupby(with_sla["replication"]).mean().reindex(index)
+    )
+    return measures.reset_index()[list(MEASURE_COLUMNS)]
+
+
+@dataclass(frozen=True, slots=True)
+class ItemLeadTime:
+    """Lead time (hours) of one work item class across replications, and how many of its cases completed."""
+
+    item: str
+    lead_time_h: Estimate
+    completed: int
+
+
+@dataclass(frozen=True, slots=True)
+class Bottleneck:
+    """The stage where most of the waiting happens, with its team's utilisation and its mean wait (hours)."""
+
+    stage: str
+    team: str
+    wait_share: float
+    wait_mean_h: float
+    utilisation: float
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """The headline measures of a run, each a mean across replications with a 95% confidence half-width."""
+
+    replications: int
+    warmup_h: float
+    horizon_h: float
+    completed_cases: int
+    lead_time_mean_h: Estimate
+    lead_time_p50_h: Estimate
+    lead_time_p85_h: Estimate
+    lead_time_p95_h: Estimate
+    flow_efficiency: Estimate
+    throughput_per_day: Estimate
+    wip: Estimate
+    sla_attainment: Estimate
+    item_lead_times: tuple[ItemLeadTime, ...]
+    bottleneck: Bottleneck | None
+
+    def to_dict(self) -> dict:
+        """A JSON-safe dict (NaN becomes None; an estimate is ``{"mean", "half_width", "n"}``)."""
+        return _json_safe(asdict(self))
+
+
+def _json_safe(value: object) -> object:
+    if isinstance(value, dict):
+        return {key: _json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(item) for item in value]
+    if isinstance(value, float | np.floating):
+        return None if math.isnan(value) or math.isinf(value) else float(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
+
+
+def build_summary(
+    measures: pd.DataFrame, cases: pd.DataFrame, pooled_stages: pd.DataFrame, *, warmup_h: float, horizon_h: float
+) -> Summary:
+    """The `Summary` from the tables of `compute_replication_measures`, `compute_case_table`, `pool_stage_table`.
+
+    Item classes are listed longest mean lead time first; the bottleneck is the stage with the largest wait share
+    (None when nothing waited).
+    """
+    completed = cases.loc[cases["complete_h"].notna()]
+    item_means = completed.groupby(["item", "replication"])["lead_time_h"].mean()
+    item_counts = completed.groupby("item").size()
+    items = [
+        ItemLeadTime(str(item), confidence_interval(item_means.loc[item].to_numpy()), int(item_counts[item]))
+        for item in item_counts.index
+    ]
+    items.sort(key=lambda entry: (-entry.lead_time_h.mean, entry.item))
+    shares = pooled_stages["wait_share"]
+    bottleneck = None
+    if shares.notna().any() and shares.max() > 0:
+        row = pooled_stages.loc[shares.idxmax()]
+        bottleneck = Bottleneck(
+            stage=str(row["stage"]),
+            team=str(row["team"]),
+            wait_share=float(row["wait_share"]),
+            wait_mean_h=float(row["wait_mean_h"]),
+            utilisation=float(row["utilisation"]),
+        )
+    return Summary(
+        replications=len(measures),
+        warmup_h=float(warmup_h),
+        horizon_h=float(horizon_h),
+        completed_cases=int(measures["completed"].sum()),
+        lead_time_mean_h=confidence_interval(measures["lead_time_mean_h"]),
+        lead_time_p50_h=confidence_interval(measures["lead_time_p50_h"]),
+        lead_time_p85_h=confidence_interval(measures["lead_time_p85_h"]),
+        lead_time_p95_h=confidence_interval(measures["lead_time_p95_h"]),
+        flow_efficiency=confidence_interval(measures["flow_efficiency"]),
+        throughput_per_day=confidence_interval(measures["throughput_per_day"]),
+        wip=confidence_interval(measures["wip"]),
+        sla_attainment=confidence_interval(measures["sla_attainment"]),
+        item_lead_times=tuple(items),
+        bottleneck=bottleneck,
+    )
+
+
+def summarise_replications(replications: Replications) -> Summary:
+    """Compute every table and return the `Summary` of the replications (see `build_summary`)."""
+    cases = compute_case_table(replications)
+    return build_summary(
+        compute_replication_measures(replications, cases),
+        cases,
+        pool_stage_table(replications),
+        warmup_h=replications.warmup_h,
+        horizon_h=replications.horizon_h,
+    )
