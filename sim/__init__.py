@@ -3,4 +3,17 @@
 Reads scenario files, runs replications, writes the event log. Never imports `mining` or pm4py.
 """
 
-__all__: list[str] = []
+from sim.errors import ScenarioError
+from sim.load_check import LoadWarning, check_offered_load
+from sim.scenario import Scenario, build_network, load_network, load_scenario, validate_scenario
+
+__all__: list[str] = [
+    "LoadWarning",
+    "Scenario",
+    "ScenarioError",
+    "build_network",
+    "check_offered_load",
+    "load_network",
+    "load_scenario",
+    "validate_scenario",
+]
