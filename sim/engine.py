@@ -1,0 +1,530 @@
+"""The SimPy engine: runs one replication of a `Network` and returns its `Recording`.
+
+Each stage is a queue in front of its team's servers; work items are SimPy processes that follow their class's
+route. A team is a lean non-preemptive priority pool built on SimPy events (lower priority value first, FIFO within
+a priority) — the same discipline as `simpy.PriorityResource`, with less bookkeeping per request and the queue and
+busy samples recorded as it changes.
+
+Per stage visit: ready -> hand-off delay -> cadence gate -> batch formation -> queue (escalation) -> work (team
+calendar) -> complete -> rework -> spawns -> next stage. Stages that use none of the optional features take a
+short path with no branches for them; the others go through `_Run._general_visit`.
+
+Randomness: every stream of draws (arrival gaps per item class, work and hand-off times per stage, rework/spawn
+decisions per item class) has its own generator derived from the one seed and the stream's *name*, so adding or
+changing one class or stage leaves the draws of the others unchanged. Draws are made in numpy batches.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import zlib
+from collections.abc import Callable, Generator, Iterator
+from heapq import heappop, heappush
+
+import numpy as np
+import simpy
+from simpy.events import Event, Timeout
+
+from sim.calendar import WeekSchedule, build_week_schedule
+from sim.errors import ScenarioError
+from sim.gates import wait_for_gate
+from sim.network import (
+    Batching,
+    CadenceGate,
+    IntervalArrivals,
+    ItemClass,
+    Network,
+    NoArrivals,
+    PoissonArrivals,
+    ScheduledArrivals,
+)
+from sim.recording import C_ARRIVAL, C_CASE, C_COMPLETE, V_COMPLETE, V_READY, V_START, V_TEAM, Recorder, Recording
+
+__all__ = ["simulate"]
+
+_NAN = math.nan
+# Purposes mixed into each generator's seed, so two streams with the same name never share draws.
+_ARRIVALS, _WORK, _HANDOFF, _DECISIONS = 1, 2, 3, 4
+_FIRST_CHUNK, _LAST_CHUNK = 64, 8192
+
+
+def simulate(network: Network, *, seed: int | np.random.SeedSequence, replication: int = 0) -> Recording:
+    """Run ONE replication of `network` for `network.run.horizon_h` hours (warm-up included) and record it.
+
+    Args:
+        network: the resolved network to run.
+        seed: an int, or a `SeedSequence` already specific to this replication. An int is combined with
+            `replication` as ``SeedSequence(seed, spawn_key=(replication,))`` — the same as
+            ``SeedSequence(seed).spawn(n)[replication]`` — so replications get independent streams.
+        replication: the replication number, used in case ids (``r{replication}-{item}-{seq:06d}``).
+
+    Returns:
+        The `Recording`; the same network and seed always give an identical one.
+    """
+    if isinstance(seed, np.random.SeedSequence):
+        root = seed
+    else:
+        root = np.random.SeedSequence(int(seed), spawn_key=(int(replication),))
+    run = _Run(network, root, int(replication))
+    run.env.run(until=network.run.horizon_h)
+    return run.recorder.finish(
+        horizon_h=network.run.horizon_h, replication=int(replication), network_name=network.name
+    )
+
+
+def _generator(root: np.random.SeedSequence, purpose: int, name: str) -> np.random.Generator:
+    """A generator for one named stream of draws, independent of every other name and purpose."""
+    key = (*root.spawn_key, purpose, zlib.crc32(name.encode("utf-8")))
+    return np.random.default_rng(np.random.SeedSequence(root.entropy, spawn_key=key))
+
+
+def _buffered(
+    sample_many: Callable[[np.random.Generator, int], np.ndarray], rng: np.random.Generator
+) -> Iterator[float]:
+    """Endless draws taken from numpy in growing chunks (64 up to 8192), handed out one Python float at a time."""
+    size = _FIRST_CHUNK
+    while True:
+        yield from sample_many(rng, size).tolist()
+        size = min(size * 2, _LAST_CHUNK)
+
+
+def _uniforms(rng: np.random.Generator, size: int) -> np.ndarray:
+    return rng.random(size)
+
+
+class _Team:
+    """A pool of servers: how many are busy and who waits (heap of (priority, ticket, event, stage, weight))."""
+
+    __slots__ = ("busy", "cancelled", "capacity", "heap", "index", "schedule")
+
+    def __init__(self, index: int, capacity: int, schedule: WeekSchedule | None) -> None:
+        self.index = index
+        self.capacity = capacity
+        self.schedule = schedule
+        self.busy = 0
+        self.heap: list[tuple[int, int, Event, _Stage, int]] = []
+        self.cancelled: set[Event] = set()  # requests withdrawn by escalation, skipped when popped
+
+
+class _Stage:
+    """A stage resolved for the run: its team object, bound draw functions and the state of its queue and batch."""
+
+    __slots__ = (
+        "batch",
+        "batch_token",
+        "draw",
+        "escalation",
+        "forming",
+        "gate",
+        "handoff",
+        "index",
+        "queue_length",
+        "simple",
+        "team",
+    )
+
+    def __init__(self, index: int, team: _Team, draw: Callable[[], float]) -> None:
+        self.index = index
+        self.team = team
+        self.draw = draw
+        self.handoff: Callable[[], float] | None = None
+        self.gate: CadenceGate | None = None
+        self.batch: Batching | None = None
+        self.escalation: tuple[float, int | None, _Team] | None = None
+        self.queue_length = 0
+        self.forming: list[tuple] = []
+        self.batch_token = 0
+        self.simple = True
+
+
+class _Class:
+    """An item class resolved for the run: its route as (stage, after-actions) steps and its own counters."""
+
+    __slots__ = ("decide", "index", "name", "priority", "seq", "steps")
+
+    def __init__(self, index: int, item: ItemClass, decide: Callable[[], float]) -> None:
+        self.index = index
+        self.name = item.name
+        self.priority = item.priority
+        self.decide = decide
+        self.seq = 0
+        self.steps: tuple[tuple[_Stage, _After | None], ...] = ()
+
+
+class _After:
+    """What may happen after one route position completes: rework rules (first hit wins) and spawn rules."""
+
+    __slots__ = ("reworks", "spawns")
+
+    def __init__(self) -> None:
+        # (rule number, route position to go back to, probability, max loops or None)
+        self.reworks: list[tuple[int, int, float, int | None]] = []
+        # (target class, low, high, probability, per batch)
+        self.spawns: list[tuple[_Class, int, int, float, bool]] = []
+
+
+class _Run:
+    """One replication in progress: the SimPy environment, the resolved network and the recorder."""
+
+    def __init__(self, network: Network, root: np.random.SeedSequence, replication: int) -> None:
+        self.env = simpy.Environment()
+        self.horizon = float(network.run.horizon_h)
+        self.replication = replication
+        self.network_name = network.name
+        self.tickets = itertools.count()
+        self.batch_ids = itertools.count()
+
+        team_names = list(network.teams)
+        self.teams = {
+            name: _Team(
+                index,
+                team.capacity,
+                None if team.calendar is None else build_week_schedule(team.calendar, network.run.start),
+            )
+            for index, (name, team) in enumerate(network.teams.items())
+        }
+        stage_names = list(network.stages)
+        self.stages: dict[str, _Stage] = {}
+        for index, (name, stage) in enumerate(network.stages.items()):
+            team = self._team(network, stage.team, f"stage {name!r}")
+            plan = _Stage(index, team, _buffered(stage.work.sample_many, _generator(root, _WORK, name)).__next__)
+            if stage.handoff is not None:
+                plan.handoff = _buffered(stage.handoff.sample_many, _generator(root, _HANDOFF, name)).__next__
+            if stage.gate is not None:
+                if stage.gate not in network.gates:
+                    raise ScenarioError(
+                        f"{network.name}: stage {name!r} uses gate {stage.gate!r}, not among {sorted(network.gates)}"
+                    )
+                plan.gate = network.gates[stage.gate]
+            plan.batch = stage.batch
+            if stage.escalation is not None:
+                escalation = stage.escalation
+                target = team if escalation.team is None else self._team(network, escalation.team, f"stage {name!r}")
+                plan.escalation = (escalation.after_h, escalation.priority, target)
+            plan.simple = (
+                plan.handoff is None
+                and plan.gate is None
+                and plan.batch is None
+                and plan.escalation is None
+                and team.schedule is None
+            )
+            self.stages[name] = plan
+
+        items = list(network.item_classes.values())
+        self.classes = {
+            item.name: _Class(index, item, _buffered(_uniforms, _generator(root, _DECISIONS, item.name)).__next__)
+            for index, item in enumerate(items)
+        }
+        for item in items:
+            self.classes[item.name].steps = self._steps(network, item)
+
+        self.recorder = Recorder(
+            item_names=[item.name for item in items],
+            item_streams=[item.stream for item in items],
+            item_scenarios=[item.scenario for item in items],
+            item_slas=[_NAN if item.sla_h is None else item.sla_h for item in items],
+            stage_names=stage_names,
+            team_names=team_names,
+        )
+        self.visit = self.recorder.visits.append
+        self.case = self.recorder.cases.append
+        self.queue_sample = self.recorder.queues.append
+        self.busy_sample = self.recorder.busy.append
+
+        for item in items:
+            self._start_arrivals(item, root)
+
+    # ---------------------------------------------------------------- building
+
+    def _team(self, network: Network, name: str, where: str) -> _Team:
+        if name not in self.teams:
+            raise ScenarioError(f"{network.name}: {where} uses team {name!r}, not among {sorted(network.teams)}")
+        return self.teams[name]
+
+    def _steps(self, network: Network, item: ItemClass) -> tuple[tuple[_Stage, _After | None], ...]:
+        """Resolve a class's route, attaching its rework and spawn rules to the route positions they follow."""
+        route = item.route
+        where = f"{network.name}: item class {item.name!r}"
+        for name in route:
+            if name not in self.stages:
+                raise ScenarioError(f"{where} routes through stage {name!r}, not among {sorted(self.stages)}")
+        after: list[_After | None] = [None] * len(route)
+
+        def positions(stage: str, rule: str) -> list[int]:
+            found = [p for p, name in enumerate(route) if name == stage]
+            if not found:
+                raise ScenarioError(f"{where}: {rule} names stage {stage!r}, which is not on its route {list(route)}")
+            return found
+
+        for number, rework in enumerate(item.rework):
+            targets = positions(rework.to, f"rework[{number}].to")
+            for position in positions(rework.after, f"rework[{number}].after"):
+                earlier = [p for p in targets if p <= position]
+                back_to = earlier[-1] if earlier else targets[0]
+                actions = after[position] = after[position] or _After()
+                actions.reworks.append((number, back_to, rework.probability, rework.max_loops))
+        for number, spawn in enumerate(item.spawn):
+            if spawn.item_class not in self.classes:
+                raise ScenarioError(
+                    f"{where}: spawn[{number}] creates class {spawn.item_class!r}, not among {sorted(self.classes)}"
+                )
+            target = self.classes[spawn.item_class]
+            for position in positions(spawn.after, f"spawn[{number}].after"):
+                actions = after[position] = after[position] or _After()
+                actions.spawns.append((target, spawn.count_low, spawn.count_high, spawn.probability, spawn.per_batch))
+        return tuple(zip((self.stages[name] for name in route), after, strict=True))
+
+    def _start_arrivals(self, item: ItemClass, root: np.random.SeedSequence) -> None:
+        arrivals = item.arrivals
+        plan = self.classes[item.name]
+        if isinstance(arrivals, PoissonArrivals):
+            if arrivals.rate_per_h > 0:
+                gaps = _buffered(lambda rng, size: rng.exponential(1 / arrivals.rate_per_h, size), _generator(
+                    root, _ARRIVALS, item.name
+                ))
+                self.env.process(self._poisson_arrivals(plan, gaps.__next__))
+        elif isinstance(arrivals, IntervalArrivals):
+            times = (arrivals.offset_h + k * arrivals.every_h for k in itertools.count())
+            self.env.process(self._timed_arrivals(plan, times))
+        elif isinstance(arrivals, ScheduledArrivals):
+            self.env.process(self._timed_arrivals(plan, iter(sorted(arrivals.times_h))))
+        elif not isinstance(arrivals, NoArrivals):
+            raise ScenarioError(f"{self.network_name}: item class {item.name!r} has unknown arrivals {arrivals!r}")
+
+    # ---------------------------------------------------------------- arrivals and items
+
+    def _poisson_arrivals(self, plan: _Class, gap: Callable[[], float]) -> Generator[Event, object, None]:
+        env, horizon, time = self.env, self.horizon, 0.0
+        while True:
+            time += gap()
+            if time >= horizon:
+                return
+            yield Timeout(env, time - env.now)
+            self._create(plan, None)
+
+    def _timed_arrivals(self, plan: _Class, times: Iterator[float]) -> Generator[Event, object, None]:
+        env, horizon = self.env, self.horizon
+        for time in times:
+            if time >= horizon:
+                return
+            if time > env.now:
+                yield Timeout(env, time - env.now)
+            self._create(plan, None)
+
+    def _create(self, plan: _Class, parent: str | None) -> None:
+        """A new work item of class `plan` arrives now (from outside, or spawned by `parent`)."""
+        plan.seq += 1
+        row = [f"r{self.replication}-{plan.name}-{plan.seq:06d}", plan.index, plan.priority, parent, self.env.now, _NAN]
+        self.case(row)
+        self.env.process(self._item(plan, row))
+
+    def _item(self, plan: _Class, case_row: list) -> Generator[Event, object, None]:
+        """One work item walking its route; the short path serves stages that use no optional feature."""
+        env = self.env
+        visit, queue_sample, busy_sample, tickets, release = (
+            self.visit,
+            self.queue_sample,
+            self.busy_sample,
+            self.tickets,
+            self._release,
+        )
+        case, class_index, steps = case_row[C_CASE], plan.index, plan.steps
+        priority = plan.priority
+        ready = case_row[C_ARRIVAL]
+        loops: dict[int, int] | None = None
+        position, length = 0, len(steps)
+        while position < length:
+            stage, after = steps[position]
+            row = [case, class_index, stage.index, stage.team.index, ready, _NAN, _NAN, -1]
+            visit(row)
+            if stage.simple:
+                team = stage.team
+                if team.busy < team.capacity:
+                    team.busy += 1
+                    busy_sample((env.now, team.index, team.busy))
+                else:
+                    granted = Event(env)
+                    heappush(team.heap, (priority, next(tickets), granted, stage, 1))
+                    stage.queue_length += 1
+                    queue_sample((env.now, stage.index, stage.queue_length))
+                    yield granted
+                row[V_START] = env.now
+                yield Timeout(env, stage.draw())
+                row[V_COMPLETE] = ready = env.now
+                release(team)
+            else:
+                priority = yield from self._general_visit(stage, row, priority, plan, after)
+                ready = row[V_COMPLETE]
+            if after is None:
+                position += 1
+            else:
+                if loops is None:
+                    loops = {}
+                position = self._after_stage(plan, after, position, loops, case, batched=stage.batch is not None)
+        case_row[C_COMPLETE] = ready
+
+    def _after_stage(
+        self, plan: _Class, after: _After, position: int, loops: dict[int, int], case: str, *, batched: bool
+    ) -> int:
+        """Draw rework (first rule that hits wins) then spawns; return the next route position."""
+        decide = plan.decide
+        next_position = position + 1
+        for number, back_to, probability, max_loops in after.reworks:
+            done = loops.get(number, 0)
+            if (max_loops is None or done < max_loops) and decide() < probability:
+                loops[number] = done + 1
+                next_position = back_to
+                break
+        for spawn in after.spawns:
+            if not (spawn[4] and batched):
+                self._spawn(plan, spawn, case)
+        return next_position
+
+    def _spawn(self, plan: _Class, spawn: tuple[_Class, int, int, float, bool], parent: str) -> None:
+        target, low, high, probability, _ = spawn
+        decide = plan.decide
+        if probability < 1 and decide() >= probability:
+            return
+        count = low if high <= low else low + min(int(decide() * (high - low + 1)), high - low)
+        for _ in range(count):
+            self._create(target, parent)
+
+    # ---------------------------------------------------------------- the general stage visit
+
+    def _general_visit(
+        self, stage: _Stage, row: list, priority: int, plan: _Class, after: _After | None
+    ) -> Generator[Event, object, int]:
+        """Hand-off, gate, batch, queue with escalation and calendar work; returns the item's priority afterwards."""
+        env = self.env
+        if stage.handoff is not None:
+            yield Timeout(env, max(stage.handoff(), 0.0))
+        if stage.gate is not None:
+            wait = wait_for_gate(stage.gate, env.now)
+            if wait > 0:
+                yield Timeout(env, wait)
+        if stage.batch is not None:
+            done = Event(env)
+            self._join_batch(stage, (row, priority, done, plan, after))
+            yield done
+            return priority
+        return (yield from self._serve(stage, priority, row[V_READY], (row,)))
+
+    def _serve(
+        self, stage: _Stage, priority: int, ready: float, rows: tuple[list, ...]
+    ) -> Generator[Event, object, int]:
+        """Queue for a server (escalating if the stage says so), work, release; fills the rows' team/start/complete."""
+        env = self.env
+        team = stage.team
+        weight = len(rows)
+        if team.busy < team.capacity:
+            self._seize(team)
+        else:
+            granted = self._enqueue(team, stage, priority, weight)
+            escalation = stage.escalation
+            if escalation is None:
+                yield granted
+            else:
+                after_h, new_priority, new_team = escalation
+                remaining = ready + after_h - env.now
+                if remaining > 0:
+                    yield granted | Timeout(env, remaining)
+                if not granted.triggered:
+                    team.cancelled.add(granted)
+                    team = new_team
+                    priority = priority if new_priority is None else new_priority
+                    for row in rows:
+                        row[V_TEAM] = team.index
+                    if team.busy < team.capacity:
+                        stage.queue_length -= weight
+                        self.queue_sample((env.now, stage.index, stage.queue_length))
+                        self._seize(team)
+                    else:
+                        granted = Event(env)
+                        heappush(team.heap, (priority, next(self.tickets), granted, stage, weight))
+                        yield granted
+        start = env.now
+        work = stage.draw()
+        schedule = team.schedule
+        if schedule is None:
+            complete = start + work
+        else:
+            start = schedule.next_working_moment(start)
+            complete = schedule.finish_time(start, work)
+        for row in rows:
+            row[V_TEAM] = team.index
+            row[V_START] = start
+        yield Timeout(env, max(complete - env.now, 0.0))
+        now = env.now
+        for row in rows:
+            row[V_COMPLETE] = now
+        self._release(team)
+        return priority
+
+    def _seize(self, team: _Team) -> None:
+        team.busy += 1
+        self.busy_sample((self.env.now, team.index, team.busy))
+
+    def _enqueue(self, team: _Team, stage: _Stage, priority: int, weight: int) -> Event:
+        granted = Event(self.env)
+        heappush(team.heap, (priority, next(self.tickets), granted, stage, weight))
+        stage.queue_length += weight
+        self.queue_sample((self.env.now, stage.index, stage.queue_length))
+        return granted
+
+    def _release(self, team: _Team) -> None:
+        """A server finished: hand it to the first waiting request (priority, then FIFO), or let it fall idle."""
+        heap = team.heap
+        cancelled = team.cancelled
+        while heap:
+            _, _, granted, stage, weight = heappop(heap)
+            if cancelled and granted in cancelled:
+                cancelled.discard(granted)
+                continue
+            stage.queue_length -= weight
+            self.queue_sample((self.env.now, stage.index, stage.queue_length))
+            granted.succeed()
+            return
+        team.busy -= 1
+        self.busy_sample((self.env.now, team.index, team.busy))
+
+    # ---------------------------------------------------------------- batching
+
+    def _join_batch(self, stage: _Stage, member: tuple) -> None:
+        forming = stage.forming
+        forming.append(member)
+        batch = stage.batch
+        if len(forming) == 1 and batch.timeout_h is not None:
+            self.env.process(self._batch_timeout(stage, stage.batch_token, batch.timeout_h))
+        if len(forming) >= batch.size:
+            self._release_batch(stage)
+
+    def _batch_timeout(self, stage: _Stage, token: int, timeout_h: float) -> Generator[Event, object, None]:
+        yield Timeout(self.env, timeout_h)
+        if stage.batch_token == token and stage.forming:
+            self._release_batch(stage)
+
+    def _release_batch(self, stage: _Stage) -> None:
+        members, stage.forming = stage.forming, []
+        stage.batch_token += 1
+        self.env.process(self._batch_job(stage, members))
+
+    def _batch_job(self, stage: _Stage, members: list[tuple]) -> Generator[Event, object, None]:
+        """Serve a gathered batch as one job: one request, one work draw; then per-batch spawns; then release all."""
+        batch_id = next(self.batch_ids)
+        rows = tuple(member[0] for member in members)
+        for row in rows:
+            row[7] = batch_id
+        priority = min(member[1] for member in members)
+        ready = min(row[V_READY] for row in rows)
+        yield from self._serve(stage, priority, ready, rows)
+        spawned: set[int] = set()
+        for row, _, _, plan, after in members:
+            if after is None or plan.index in spawned:
+                continue
+            spawned.add(plan.index)
+            for spawn in after.spawns:
+                if spawn[4]:
+                    self._spawn(plan, spawn, row[0])
+        for member in members:
+            member[2].succeed()
