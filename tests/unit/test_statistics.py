@@ -1,0 +1,240 @@
+"""Flow statistics on the hand-built recording (tests/unit/handbuilt_recording.py), every number worked by hand.
+
+The figures are sums and ratios of a few exact binary fractions, so equality within 1e-12 is exact up to float
+rounding of the additions.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from handbuilt_recording import HORIZON_H, handbuilt_replications
+from scipy import stats
+
+from sim.statistics import (
+    CASE_COLUMNS,
+    STAGE_COLUMNS,
+    compute_case_table,
+    compute_replication_measures,
+    compute_stage_table,
+    confidence_interval,
+    pool_stage_table,
+    summarise_replications,
+    time_average,
+)
+
+EXACT = 1e-12
+C1, C2, C3 = "r0-x-000001", "r0-x-000002", "r0-y-000003"
+
+
+class TestCaseTable:
+    """Lead time = complete − arrival; work = Σ(complete − start); wait = lead − work."""
+
+    def test_columns(self) -> None:
+        assert list(compute_case_table(handbuilt_replications()).columns) == list(CASE_COLUMNS)
+
+    def test_completed_cases(self) -> None:
+        table = compute_case_table(handbuilt_replications()).set_index("case")
+        # case 1: arrives 0, S1 1–3, S2 3–5 → lead 5, work 2 + 2 = 4, wait 1, efficiency 0.8, SLA 10h met
+        # case 3: arrives 5, S1 5–8, S2 9–11 → lead 6, work 3 + 2 = 5, wait 1, efficiency 5/6, SLA 4h missed
+        expected = {
+            C1: (5.0, 4.0, 1.0, 0.8, True),
+            C3: (6.0, 5.0, 1.0, 5 / 6, False),
+        }
+        for case, (lead, work, wait, efficiency, met) in expected.items():
+            row = table.loc[case]
+            assert row["lead_time_h"] == pytest.approx(lead, abs=EXACT)
+            assert row["work_h"] == pytest.approx(work, abs=EXACT)
+            assert row["wait_h"] == pytest.approx(wait, abs=EXACT)
+            assert row["flow_efficiency"] == pytest.approx(efficiency, abs=EXACT)
+            assert bool(row["sla_met"]) is met
+
+    def test_case_in_progress_has_no_lead_time_and_no_verdict(self) -> None:
+        row = compute_case_table(handbuilt_replications()).set_index("case").loc[C2]
+        assert math.isnan(row["lead_time_h"])
+        assert math.isnan(row["work_h"])
+        assert row["sla_met"] is pd.NA
+
+    def test_parent_and_replication(self) -> None:
+        table = compute_case_table(handbuilt_replications(count=2)).set_index("case")
+        assert table.loc[C3, "parent"] == C1
+        assert pd.isna(table.loc[C1, "parent"])
+        assert table.loc["r1-y-000003", "replication"] == 1
+
+
+class TestStageTable:
+    """Per stage: visits, wait/work, utilisation of the team, time-average queue, throughput, wait share."""
+
+    def test_columns_and_order(self) -> None:
+        table = compute_stage_table(handbuilt_replications())
+        assert list(table.columns) == ["replication", *STAGE_COLUMNS]
+        assert table["stage"].tolist() == ["S1", "S2"]
+        assert table["team"].tolist() == ["a", "b"]
+        assert table["stream"].tolist() == ["s", "s"]
+
+    def test_hand_computed_values(self) -> None:
+        table = compute_stage_table(handbuilt_replications()).set_index("stage")
+        # S1 waits 1, 1, 0; works 2, 1, 3. S2 waits 0, 2, 1 (all three started); works 2, 2 (two completed).
+        expected_s1 = {
+            "visits": 3,
+            "wait_mean_h": 2 / 3,
+            "wait_p85_h": 1.0,
+            "work_mean_h": 2.0,
+            "utilisation": 6 / 12,  # team a busy 6 h of a 12 h window, capacity 1
+            "mean_queue_length": 2 / 12,  # one item queued during 0–1 and 2–3
+            "throughput_per_day": 3 / 0.5,  # three completions in half a day
+            "wait_share": 2 / 5,  # S1 waited 2 h of the 5 h waited in all
+        }
+        expected_s2 = {
+            "visits": 3,
+            "wait_mean_h": 1.0,
+            "wait_p85_h": 1.7,  # sorted waits 0, 1, 2: position 0.85 · 2 = 1.7 → 1 + 0.7 · (2 − 1)
+            "work_mean_h": 2.0,
+            "utilisation": 10 / (2 * 12),  # 10 server-hours of 2 servers × 12 h
+            "mean_queue_length": 3 / 12,  # one item queued during 4–6 and 8–9
+            "throughput_per_day": 2 / 0.5,
+            "wait_share": 3 / 5,
+        }
+        for stage, expected in (("S1", expected_s1), ("S2", expected_s2)):
+            actual = table.loc[stage, list(expected)].to_dict()
+            assert actual == pytest.approx(expected, abs=EXACT)
+
+    def test_pooled_equals_single_replication_when_replications_agree(self) -> None:
+        """Two identical replications: means, shares and time averages are those of one; visits add up.
+
+        The pooled 85th percentile is that of the pooled waits: S2 waits 0, 0, 1, 1, 2, 2 → position 4.25 → 2.
+        """
+        one = pool_stage_table(handbuilt_replications(count=1))
+        two = pool_stage_table(handbuilt_replications(count=2))
+        assert two["visits"].tolist() == [6, 6]
+        assert two["wait_p85_h"].tolist() == [1.0, 2.0]
+        columns = ["wait_mean_h", "work_mean_h", "utilisation", "mean_queue_length", "wait_share"]
+        pd.testing.assert_frame_equal(one[columns], two[columns])
+        assert list(two.columns) == list(STAGE_COLUMNS)
+
+
+class TestTimeAverage:
+    """Step functions sampled at their changes, averaged over a window."""
+
+    def test_step_function_by_hand(self) -> None:
+        samples = pd.DataFrame({"time_h": [0.0, 2.0, 5.0], "k": ["q", "q", "q"], "v": [1, 3, 0]})
+        # 1 during 0–2, 3 during 2–5, 0 during 5–10: area 2 + 9 = 11 over 10 h
+        assert time_average(samples, ["k"], "v", 0.0, 10.0).to_dict() == pytest.approx({"q": 1.1}, abs=EXACT)
+        # window 3–10: 3 during 3–5 → 6 over 7 h
+        assert time_average(samples, ["k"], "v", 3.0, 10.0).to_dict() == pytest.approx({"q": 6 / 7}, abs=EXACT)
+
+    def test_last_sample_at_the_same_time_wins(self) -> None:
+        samples = pd.DataFrame({"time_h": [0.0, 0.0], "k": ["q", "q"], "v": [0, 4]})
+        assert time_average(samples, ["k"], "v", 0.0, 1.0).to_dict() == {"q": 4.0}
+
+
+class TestWarmup:
+    """Per-case measures keep cases arriving at or after the warm-up; time averages use [warm-up, horizon]."""
+
+    def test_case_table_drops_early_arrivals(self) -> None:
+        table = compute_case_table(handbuilt_replications(warmup_h=2.0))
+        assert table["case"].tolist() == [C2, C3]
+
+    def test_window_measures_use_the_window(self) -> None:
+        table = compute_stage_table(handbuilt_replications(warmup_h=2.0)).set_index("stage")
+        # team a busy 2–3, 3–4, 5–8 inside [2, 12]: 5 h of 10; queue S1 holds 1 during 2–3: 1 h of 10
+        assert table.loc["S1", "utilisation"] == pytest.approx(0.5, abs=EXACT)
+        assert table.loc["S1", "mean_queue_length"] == pytest.approx(0.1, abs=EXACT)
+        # S1 completions at 3, 4 and 8 all fall in the window, whoever the case: 3 per 10/24 day
+        assert table.loc["S1", "throughput_per_day"] == pytest.approx(3 / (10 / 24), abs=EXACT)
+        # only cases 2 and 3 count for waits: S1 waits 1, 0
+        assert table.loc["S1", "visits"] == 2
+        assert table.loc["S1", "wait_mean_h"] == pytest.approx(0.5, abs=EXACT)
+
+    def test_wip_and_throughput_over_the_window(self) -> None:
+        measures = compute_replication_measures(handbuilt_replications(warmup_h=2.0)).iloc[0]
+        # in the system within [2, 12]: case 1 during 2–5 (3 h), case 2 during 2–12 (10 h), case 3 during 5–11 (6 h)
+        assert measures["wip"] == pytest.approx(19 / 10, abs=EXACT)
+        # completions at 5 (case 1) and 11 (case 3) in 10/24 day
+        assert measures["throughput_per_day"] == pytest.approx(2 / (10 / 24), abs=EXACT)
+        # only case 3 completed among the kept cases
+        assert measures["completed"] == 1
+        assert measures["lead_time_mean_h"] == pytest.approx(6.0, abs=EXACT)
+
+
+class TestReplicationMeasures:
+    """One row per replication, by hand for the hand-built recording."""
+
+    def test_hand_computed(self) -> None:
+        measures = compute_replication_measures(handbuilt_replications()).iloc[0]
+        expected = {
+            "completed": 2,
+            "lead_time_mean_h": 5.5,
+            "lead_time_p50_h": 5.5,
+            "lead_time_p85_h": 5.85,  # leads 5 and 6: 5 + 0.85 · 1
+            "lead_time_p95_h": 5.95,
+            "flow_efficiency": 9 / 11,  # total work 4 + 5 over total lead 5 + 6
+            "throughput_per_day": 2 / 0.5,
+            "wip": (5 + 10 + 6) / HORIZON_H,  # cases in the system 0–5, 2–12, 5–11
+            "sla_attainment": 0.5,  # case 1 met its 10 h, case 3 missed its 4 h
+        }
+        assert measures[list(expected)].to_dict() == pytest.approx(expected, abs=EXACT)
+
+
+class TestConfidenceInterval:
+    """Half-width t(0.975, n − 1) · s / √n; NaN with one value."""
+
+    def test_against_hand_computation(self) -> None:
+        values = [4.0, 6.0, 5.0, 9.0]
+        mean = 6.0
+        s = math.sqrt(((4 - 6) ** 2 + 0 + (5 - 6) ** 2 + (9 - 6) ** 2) / 3)  # sqrt(14/3)
+        expected_half_width = stats.t.ppf(0.975, 3) * s / math.sqrt(4)  # 3.182446… · 2.160247 / 2
+        estimate = confidence_interval(values)
+        assert (estimate.mean, estimate.n) == (mean, 4)
+        assert estimate.half_width == pytest.approx(expected_half_width, rel=1e-12)
+        assert estimate.half_width == pytest.approx(3.4374, abs=1e-4)
+
+    def test_one_value_has_no_interval(self) -> None:
+        estimate = confidence_interval([3.0])
+        assert (estimate.mean, estimate.n) == (3.0, 1)
+        assert math.isnan(estimate.half_width)
+
+    def test_nan_values_are_left_out(self) -> None:
+        assert confidence_interval([np.nan, 2.0, 4.0]).n == 2
+
+    def test_no_values(self) -> None:
+        estimate = confidence_interval([])
+        assert estimate.n == 0
+        assert math.isnan(estimate.mean)
+
+
+class TestSummary:
+    """The summary across replications, and its JSON form."""
+
+    def test_identical_replications_have_zero_half_width(self) -> None:
+        summary = summarise_replications(handbuilt_replications(count=3))
+        assert summary.replications == 3
+        assert summary.completed_cases == 6
+        assert summary.lead_time_mean_h.mean == pytest.approx(5.5, abs=EXACT)
+        assert summary.lead_time_mean_h.half_width == pytest.approx(0.0, abs=EXACT)
+        assert summary.sla_attainment.mean == pytest.approx(0.5, abs=EXACT)
+
+    def test_item_lead_times_longest_first(self) -> None:
+        summary = summarise_replications(handbuilt_replications())
+        assert [(entry.item, entry.lead_time_h.mean, entry.completed) for entry in summary.item_lead_times] == [
+            ("y", 6.0, 1),
+            ("x", 5.0, 1),
+        ]
+
+    def test_bottleneck_is_largest_wait_share(self) -> None:
+        bottleneck = summarise_replications(handbuilt_replications()).bottleneck
+        assert bottleneck is not None
+        assert (bottleneck.stage, bottleneck.team) == ("S2", "b")
+        assert bottleneck.wait_share == pytest.approx(0.6, abs=EXACT)
+        assert bottleneck.utilisation == pytest.approx(10 / 24, abs=EXACT)
+
+    def test_to_dict_is_json_safe(self) -> None:
+        """One replication: half-widths are NaN, which JSON cannot hold; they become null."""
+        data = summarise_replications(handbuilt_replications()).to_dict()
+        text = json.dumps(data, allow_nan=False)
+        assert json.loads(text)["lead_time_mean_h"] == {"mean": 5.5, "half_width": None, "n": 1}
+        assert json.loads(text)["bottleneck"]["stage"] == "S2"
