@@ -1,9 +1,290 @@
-"""`flowlab mine`: not built yet."""
+"""`flowlab mine LOG`: read an event log, measure its flow, discover its process, rank its bottlenecks.
+
+Everything is written to a temporary folder beside the output folder and renamed into place at the end, so a
+failure never leaves a half-written result.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from mining.errors import EventLogError
+
+_ARCHIVE_SUFFIXES = (".gz", ".xes", ".csv", ".parquet", ".pq", ".json", ".jsonocel")
+TOP_BOTTLENECKS = 5
 
 
-def mine_command() -> None:
-    """Not built yet."""
-    typer.echo("flowlab mine is not built yet", err=True)
-    raise typer.Exit(code=2)
+def mine_command(
+    log: Annotated[Path, typer.Argument(help="Event log: .parquet, .csv, .xes or .xes.gz.", show_default=False)],
+    *,
+    case: Annotated[str | None, typer.Option(help="Column holding the case id.")] = None,
+    activity: Annotated[str | None, typer.Option(help="Column holding the activity name.")] = None,
+    timestamp: Annotated[str | None, typer.Option(help="Column holding the (complete) timestamp.")] = None,
+    start_timestamp: Annotated[
+        str | None, typer.Option("--start-timestamp", help="Column holding a start timestamp (one row per visit).")
+    ] = None,
+    resource: Annotated[str | None, typer.Option(help="Column holding the resource.")] = None,
+    lifecycle: Annotated[str | None, typer.Option(help="Column holding the lifecycle transition.")] = None,
+    classifier: Annotated[
+        list[str] | None, typer.Option(help="Columns joined into the activity name (repeatable).")
+    ] = None,
+    timestamp_format: Annotated[
+        str | None, typer.Option("--timestamp-format", help="strftime format of the timestamps.")
+    ] = None,
+    timezone: Annotated[str, typer.Option(help="Timezone of timestamps written without an offset.")] = "UTC",
+    separator: Annotated[str | None, typer.Option(help="CSV field separator (default: detected).")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Output folder (default: results/mine-<log name>/).", show_default=False)
+    ] = None,
+    conformance: Annotated[
+        bool, typer.Option(help="Discover an Inductive Miner model and replay the log on it.")
+    ] = True,
+) -> None:
+    """Mine an event log: stage wait/work times, flow summary, DFG, variants, bottlenecks, conformance."""
+    console = Console()
+    errors = Console(stderr=True)
+    target = out if out is not None else Path("results") / f"mine-{_log_stem(log)}"
+    try:
+        summary, bottlenecks = _mine(
+            log,
+            target,
+            console,
+            conformance=conformance,
+            read_options={
+                "case": case,
+                "activity": activity,
+                "timestamp": timestamp,
+                "start_timestamp": start_timestamp,
+                "resource": resource,
+                "lifecycle": lifecycle,
+                "classifier": classifier or None,
+                "timestamp_format": timestamp_format,
+                "timezone": timezone,
+                "separator": separator,
+            },
+        )
+    except EventLogError as error:
+        errors.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+        raise typer.Exit(code=2) from None
+    _print_summary(console, log, target, summary, bottlenecks)
+
+
+def _log_stem(path: Path) -> str:
+    name = path.name
+    while True:
+        lowered = name.lower()
+        suffix = next((s for s in _ARCHIVE_SUFFIXES if lowered.endswith(s) and len(name) > len(s)), None)
+        if suffix is None:
+            return name
+        name = name[: -len(suffix)]
+
+
+def _mine(
+    path: Path, target: Path, console: Console, *, conformance: bool, read_options: dict[str, Any]
+) -> tuple[dict[str, Any], Any]:
+    from mining.read import read_log
+
+    from mining.bottlenecks import rank_bottlenecks
+    from mining.discovery import check_conformance, discover_dfg, discover_process_model, list_variants
+    from mining.measures import (
+        compute_case_times,
+        compute_flow_summary,
+        compute_handovers,
+        compute_stage_times,
+        compute_throughput,
+        compute_wip,
+        summarize_stages,
+    )
+
+    if not path.exists():
+        raise EventLogError(f"{path}: no such file")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=f".{target.name}-", suffix=".partial", dir=target.parent))
+    try:
+        with console.status(f"reading {path.name} …") as status:
+            log = read_log(path, **read_options)
+            if log.empty:
+                raise EventLogError(f"{path}: the log has no events")
+            status.update("stage wait and work times …")
+            stage_times = compute_stage_times(log)
+            case_times = compute_case_times(log, stage_times=stage_times)
+            stages = summarize_stages(stage_times)
+            flow = compute_flow_summary(log, stage_times=stage_times, case_times=case_times)
+            bottlenecks = rank_bottlenecks(stage_times)
+            stage_times.to_parquet(scratch / "stage_times.parquet", index=False)
+            stages.to_csv(scratch / "stage_summary.csv", index=False)
+            case_times.to_csv(scratch / "case_times.csv", index=False)
+            bottlenecks.to_csv(scratch / "bottlenecks.csv", index=False)
+            compute_throughput(log, case_times=case_times).to_csv(scratch / "throughput.csv", index=False)
+            compute_wip(log, case_times=case_times).to_csv(scratch / "wip.csv", index=False)
+            compute_handovers(log, stage_times=stage_times).to_csv(scratch / "handovers.csv", index=False)
+            status.update("variants and directly-follows graph …")
+            list_variants(log).to_csv(scratch / "variants.csv", index=False)
+            graph = discover_dfg(log)
+            _draw_dfg(graph, scratch / "dfg.png", title=path.name)
+            replay = None
+            if conformance:
+                status.update("Inductive Miner model and token replay …")
+                replay = check_conformance(log, discover_process_model(log))
+        summary = {
+            "log": str(path),
+            "flow": flow,
+            "bottlenecks": bottlenecks.head(TOP_BOTTLENECKS).to_dict(orient="records"),
+            "conformance": replay,
+        }
+        (scratch / "summary.json").write_text(
+            json.dumps(_json_safe(summary), indent=2, allow_nan=False) + "\n", encoding="utf-8"
+        )
+        _replace_folder(scratch, target)
+    except BaseException:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
+    return summary, bottlenecks
+
+
+def _replace_folder(scratch: Path, target: Path) -> None:
+    """Move the finished folder into place; an earlier result of the same name is replaced only then."""
+    if target.exists():
+        old = target.with_name(f".{target.name}.old-{scratch.name}")
+        target.rename(old)
+        scratch.rename(target)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        scratch.rename(target)
+
+
+def _json_safe(value: Any) -> Any:
+    """NaN/inf → null, numpy scalars → Python, timestamps → ISO 8601, recursively."""
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(value, dict):
+        return {str(key): _json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(item) for item in value]
+    if isinstance(value, pd.Timestamp):
+        return None if pd.isna(value) else value.isoformat()
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, np.bool_ | bool):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return float(value) if math.isfinite(value) else None
+    return value
+
+
+def _draw_dfg(graph: Any, path: Path, *, title: str, max_edges: int = 40, max_labels: int = 20) -> None:
+    """A readable picture of the DFG: node size by frequency, edge width by count, edge label count and mean."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import networkx as nx
+
+    edges = sorted(graph.edges(data=True), key=lambda edge: edge[2]["count"], reverse=True)[:max_edges]
+    shown = nx.DiGraph()
+    shown.add_nodes_from(graph.nodes(data=True))
+    shown.add_edges_from((a, b, data) for a, b, data in edges)
+    figure, axes = plt.subplots(figsize=(12, 9))
+    if shown.number_of_nodes():
+        layout = nx.spring_layout(shown, seed=1, k=2.0 / math.sqrt(shown.number_of_nodes()))
+        counts = [shown.nodes[node].get("count", 1) for node in shown.nodes]
+        biggest = max(counts)
+        nx.draw_networkx_nodes(
+            shown, layout, ax=axes, node_size=[400 + 1600 * c / biggest for c in counts], node_color="#cfe3f7"
+        )
+        nx.draw_networkx_labels(shown, layout, ax=axes, font_size=8)
+        top = max((data["count"] for _, _, data in edges), default=1)
+        nx.draw_networkx_edges(
+            shown,
+            layout,
+            ax=axes,
+            width=[0.5 + 4 * data["count"] / top for _, _, data in edges],
+            edgelist=[(a, b) for a, b, _ in edges],
+            arrows=True,
+            arrowsize=12,
+            connectionstyle="arc3,rad=0.08",
+            edge_color="#5a6b7b",
+        )
+        nx.draw_networkx_edge_labels(
+            shown,
+            layout,
+            ax=axes,
+            edge_labels={(a, b): f"{data['count']} · {data['mean_h']:.1f} h" for a, b, data in edges[:max_labels]},
+            font_size=6,
+        )
+    hidden = graph.number_of_edges() - len(edges)
+    note = f" (the {len(edges)} most frequent of {graph.number_of_edges()} edges)" if hidden > 0 else ""
+    axes.set_title(f"Directly-follows graph of {title}: count · mean time between completions{note}", fontsize=10)
+    axes.set_axis_off()
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+
+
+def _hours(value: float | None, *, compact: bool = False) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    if value >= 48:
+        return f"{value / 24:,.1f} d" if compact else f"{value:,.1f} h ({value / 24:,.1f} d)"
+    return f"{value:,.2f} h"
+
+
+def _print_summary(console: Console, path: Path, target: Path, summary: dict[str, Any], bottlenecks: Any) -> None:
+    flow = summary["flow"]
+    estimated = bool(flow["estimated"])
+    mark = " [yellow](estimated)[/]" if estimated else ""
+    table = Table(title=f"Flow of {path.name}", show_header=False, title_justify="left")
+    table.add_column("measure", style="bold")
+    table.add_column("value")
+    table.add_row("cases / events", f"{flow['cases']:,} / {flow['events']:,}")
+    table.add_row("period", f"{flow['period_start']} → {flow['period_end']}")
+    for key, label in (("mean", "mean"), ("p50", "p50"), ("p85", "p85"), ("p95", "p95")):
+        table.add_row(f"lead time {label}", _hours(flow[f"lead_time_{key}_h"]))
+    efficiency = flow["flow_efficiency_mean"]
+    table.add_row(
+        "flow efficiency" + mark,
+        "–"
+        if efficiency is None
+        else f"{efficiency:.1%} (mean over {flow['cases_with_known_work']:,} cases with known work)",
+    )
+    throughput = flow["throughput_per_day"]
+    table.add_row("throughput", "–" if throughput is None else f"{throughput:,.2f} cases/day")
+    table.add_row("WIP mean / max", f"{flow['wip_mean'] or 0:,.1f} / {flow['wip_max']:,}")
+    replay = summary["conformance"]
+    if replay is not None:
+        table.add_row("fitness / precision", f"{replay['fitness']:.3f} / {replay['precision']:.3f}")
+    console.print(table)
+    ranking = Table(title=f"Top {TOP_BOTTLENECKS} bottlenecks (share of all waiting){mark}", title_justify="left")
+    for column in ("#", "stage", "wait share", "wait mean", "wait p85", "peak queue", "visits", "utilisation"):
+        ranking.add_column(column, justify="left" if column == "stage" else "right")
+    for row in bottlenecks.head(TOP_BOTTLENECKS).itertuples(index=False):
+        utilisation = row.utilisation
+        ranking.add_row(
+            str(row.rank),
+            str(row[1]) + (" *" if row.estimated else ""),
+            f"{row.wait_share:.1%}",
+            _hours(row.wait_mean_h, compact=True),
+            _hours(row.wait_p85_h, compact=True),
+            f"{row.peak_queue:,}",
+            f"{row.visits:,}",
+            "–" if math.isnan(utilisation) else f"{utilisation:.1%}",
+        )
+    console.print(ranking)
+    if estimated:
+        console.print(
+            "[yellow]* estimated:[/] the log has no start events for these visits, so wait and work are split "
+            "by the resource rule (see mining.stage_times)."
+        )
+    console.print(f"results written to [bold]{target}[/]")
