@@ -1,9 +1,182 @@
-"""`flowlab run`: not built yet."""
+"""`flowlab run`: simulate a scenario's replications, write the results folder and print the summary."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
 
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from sim.durations import format_hours, parse_duration
+from sim.errors import ScenarioError
+from sim.load_check import check_offered_load
+from sim.network import Network
+from sim.replications import run_replications, with_run_settings
+from sim.results import RunResults, collect_results, write_results
+from sim.scenario import load_network
+from sim.statistics import Estimate, Summary
+
+REPOSITORY_ROOT = Path(__file__).resolve().parent.parent.parent
+"""The checkout holding the `flowlab` package (its `scenarios/` folder has the default scenario)."""
+DEFAULT_SCENARIO = REPOSITORY_ROOT / "scenarios" / "it4it-e2e.yaml"
+TOP_ITEM_CLASSES = 10
+USAGE_ERROR = 2
 
 
-def run_command() -> None:
-    """Not built yet."""
-    typer.echo("flowlab run is not built yet", err=True)
-    raise typer.Exit(code=2)
+def default_results_dir(network: Network) -> Path:
+    """`results/<scenario name>-<seed>` under the current directory (the name made safe for a folder)."""
+    safe_name = re.sub(r"[^A-Za-z0-9._-]+", "-", network.name).strip("-.") or "scenario"
+    return Path("results") / f"{safe_name}-{network.run.seed}"
+
+
+def write_report(results_dir: Path, results: RunResults) -> None:
+    """Hook for the HTML report and plots of a results folder: called once, right after the folder is written.
+
+    The report is not built yet; when it is, it is called from here (and only here).
+    """
+
+
+def _fail(console: Console, message: str) -> typer.Exit:
+    console.print(message, style="red", markup=False, highlight=False)
+    return typer.Exit(code=USAGE_ERROR)
+
+
+def _hours_option(value: str | None, option: str) -> float | None:
+    if value is None:
+        return None
+    try:
+        return parse_duration(value)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint=option) from None
+
+
+def _with_interval(estimate: Estimate, show: Callable[[float], str]) -> str:
+    if estimate.n == 0:
+        return "n/a"
+    if estimate.n < 2:
+        return f"{show(estimate.mean)} ± n/a"
+    return f"{show(estimate.mean)} ± {show(estimate.half_width)}"
+
+
+def _percent(value: float) -> str:
+    return f"{value:.1%}"
+
+
+def _number(value: float) -> str:
+    return f"{value:.2f}"
+
+
+def summary_tables(summary: Summary) -> tuple[Table, Table]:
+    """The headline table (mean ± 95% CI half-width across replications) and the per item class lead times."""
+    headline = Table(title=f"Summary: {summary.replications} replications, {summary.completed_cases} completed cases")
+    if summary.replications < 2:
+        headline.caption = "one replication: no confidence interval (n/a); run two or more for one"
+    headline.add_column("measure")
+    headline.add_column("mean ± 95% CI", justify="right")
+    rows = [
+        ("lead time, mean", _with_interval(summary.lead_time_mean_h, format_hours)),
+        ("lead time, p50", _with_interval(summary.lead_time_p50_h, format_hours)),
+        ("lead time, p85", _with_interval(summary.lead_time_p85_h, format_hours)),
+        ("lead time, p95", _with_interval(summary.lead_time_p95_h, format_hours)),
+        ("flow efficiency (work / lead time)", _with_interval(summary.flow_efficiency, _percent)),
+        ("throughput, cases per day", _with_interval(summary.throughput_per_day, _number)),
+        ("WIP, cases in the system", _with_interval(summary.wip, _number)),
+        ("SLA attainment", _with_interval(summary.sla_attainment, _percent)),
+    ]
+    bottleneck = summary.bottleneck
+    if bottleneck is None:
+        rows.append(("top bottleneck", "none (nothing waited)"))
+    else:
+        rows += [
+            ("top bottleneck (largest share of waiting)", f"{bottleneck.stage} ({bottleneck.team})"),
+            ("  its share of all waiting", _percent(bottleneck.wait_share)),
+            ("  its mean wait", format_hours(bottleneck.wait_mean_h)),
+            ("  its team's utilisation", _percent(bottleneck.utilisation)),
+        ]
+    for name, value in rows:
+        headline.add_row(name, value)
+    items = Table(title=f"Lead time per item class (longest {TOP_ITEM_CLASSES})")
+    items.add_column("item class")
+    items.add_column("completed", justify="right")
+    items.add_column("lead time ± 95% CI", justify="right")
+    for entry in summary.item_lead_times[:TOP_ITEM_CLASSES]:
+        items.add_row(entry.item, str(entry.completed), _with_interval(entry.lead_time_h, format_hours))
+    return headline, items
+
+
+def run_command(
+    scenario: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Scenario YAML file (default: scenarios/it4it-e2e.yaml of the flowlab checkout).", show_default=False
+        ),
+    ] = None,
+    *,
+    replications: Annotated[int | None, typer.Option(help="Number of replications (default: the scenario's).")] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed of the replication streams (default: the scenario's).")] = None,
+    horizon: Annotated[str | None, typer.Option(help="Simulated time, e.g. 26w (default: the scenario's).")] = None,
+    warmup: Annotated[
+        str | None, typer.Option(help="Warm-up left out of the statistics, e.g. 4w (default: the scenario's).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Results folder (default: results/<scenario name>-<seed> here).")
+    ] = None,
+    workers: Annotated[int | None, typer.Option(help="Local processes (default: every core; 1: in-process).")] = None,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Dask scheduler address (tcp://host:port): run the replications there.")
+    ] = None,
+) -> None:
+    """Simulate a scenario: replications in parallel, a results folder, and a summary with 95% confidence intervals."""
+    console = Console(highlight=False)
+    errors = Console(stderr=True, highlight=False)
+    horizon_h = _hours_option(horizon, "--horizon")
+    warmup_h = _hours_option(warmup, "--warmup")
+    if workers is not None and workers < 1:
+        raise typer.BadParameter(f"must be >= 1 (got {workers})", param_hint="--workers")
+    if scenario is None:
+        scenario = DEFAULT_SCENARIO
+        if not scenario.is_file():
+            raise _fail(errors, f"the default scenario {scenario} is missing; name a scenario file: flowlab run FILE")
+    try:
+        network = load_network(scenario)
+    except ScenarioError as error:
+        raise _fail(errors, str(error)) from None
+    try:
+        network = with_run_settings(
+            network, replications=replications, seed=seed, horizon_h=horizon_h, warmup_h=warmup_h
+        )
+    except ValueError as error:
+        raise _fail(errors, f"{scenario.name}: {error}") from None
+    for warning in check_offered_load(network):
+        console.print(f"warning: {scenario.name}: {warning.message}", style="yellow", markup=False)
+
+    run = network.run
+    console.print(
+        f"{network.name}: {run.replications} replications of {format_hours(run.horizon_h)} "
+        f"(warm-up {format_hours(run.warmup_h)}), seed {run.seed}",
+        markup=False,
+    )
+    with Progress(
+        TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
+    ) as progress:
+        task = progress.add_task("replications", total=run.replications)
+        result = run_replications(
+            network, workers=workers, scheduler=scheduler, progress=lambda _: progress.advance(task)
+        )
+    results = collect_results(result)
+    results_dir = out if out is not None else default_results_dir(network)
+    try:
+        write_results(results_dir, results, scenario_path=scenario)
+    except FileExistsError as error:
+        raise _fail(errors, str(error)) from None
+    write_report(results_dir, results)
+
+    headline, items = summary_tables(results.summary)
+    console.print(headline)
+    console.print(items)
+    console.print(f"results: {results_dir}", markup=False)
