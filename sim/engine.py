@@ -39,7 +39,19 @@ from sim.network import (
     PoissonArrivals,
     ScheduledArrivals,
 )
-from sim.recording import C_ARRIVAL, C_CASE, C_COMPLETE, V_COMPLETE, V_READY, V_START, V_TEAM, Recorder, Recording
+from sim.recording import (
+    C_ARRIVAL,
+    C_BATCH,
+    C_CASE,
+    C_COMPLETE,
+    C_ITEM,
+    C_READY,
+    C_STAGE,
+    C_START,
+    C_TEAM,
+    Recorder,
+    Recording,
+)
 
 __all__ = ["simulate"]
 
@@ -68,9 +80,7 @@ def simulate(network: Network, *, seed: int | np.random.SeedSequence, replicatio
         root = np.random.SeedSequence(int(seed), spawn_key=(int(replication),))
     run = _Run(network, root, int(replication))
     run.env.run(until=network.run.horizon_h)
-    return run.recorder.finish(
-        horizon_h=network.run.horizon_h, replication=int(replication), network_name=network.name
-    )
+    return run.recorder.finish(horizon_h=network.run.horizon_h, replication=int(replication), network_name=network.name)
 
 
 def _generator(root: np.random.SeedSequence, purpose: int, name: str) -> np.random.Generator:
@@ -227,10 +237,10 @@ class _Run:
             stage_names=stage_names,
             team_names=team_names,
         )
-        self.visit = self.recorder.visits.append
+        self.visit = self.recorder.visits.extend
         self.case = self.recorder.cases.append
-        self.queue_sample = self.recorder.queues.append
-        self.busy_sample = self.recorder.busy.append
+        self.queue_sample = self.recorder.queues.extend
+        self.busy_sample = self.recorder.busy.extend
 
         for item in items:
             self._start_arrivals(item, root)
@@ -280,9 +290,10 @@ class _Run:
         plan = self.classes[item.name]
         if isinstance(arrivals, PoissonArrivals):
             if arrivals.rate_per_h > 0:
-                gaps = _buffered(lambda rng, size: rng.exponential(1 / arrivals.rate_per_h, size), _generator(
-                    root, _ARRIVALS, item.name
-                ))
+                gaps = _buffered(
+                    lambda rng, size: rng.exponential(1 / arrivals.rate_per_h, size),
+                    _generator(root, _ARRIVALS, item.name),
+                )
                 self.env.process(self._poisson_arrivals(plan, gaps.__next__))
         elif isinstance(arrivals, IntervalArrivals):
             times = (arrivals.offset_h + k * arrivals.every_h for k in itertools.count())
@@ -315,12 +326,18 @@ class _Run:
     def _create(self, plan: _Class, parent: str | None) -> None:
         """A new work item of class `plan` arrives now (from outside, or spawned by `parent`)."""
         plan.seq += 1
-        row = [f"r{self.replication}-{plan.name}-{plan.seq:06d}", plan.index, plan.priority, parent, self.env.now, _NAN]
+        row = Recorder.new_case(
+            f"r{self.replication}-{plan.name}-{plan.seq:06d}", plan.index, plan.priority, parent, self.env.now
+        )
         self.case(row)
         self.env.process(self._item(plan, row))
 
-    def _item(self, plan: _Class, case_row: list) -> Generator[Event, object, None]:
-        """One work item walking its route; the short path serves stages that use no optional feature."""
+    def _item(self, plan: _Class, row: list) -> Generator[Event, object, None]:
+        """One work item walking its route; the short path serves stages that use no optional feature.
+
+        The case row holds the visit under way (stage, team, ready, start, batch); a completed visit is written
+        to the flat visit list in one step.
+        """
         env = self.env
         visit, queue_sample, busy_sample, tickets, release = (
             self.visit,
@@ -329,17 +346,20 @@ class _Run:
             self.tickets,
             self._release,
         )
-        case, class_index, steps = case_row[C_CASE], plan.index, plan.steps
+        case, class_index, steps = row[C_CASE], plan.index, plan.steps
         priority = plan.priority
-        ready = case_row[C_ARRIVAL]
+        ready = row[C_ARRIVAL]
         loops: dict[int, int] | None = None
         position, length = 0, len(steps)
         while position < length:
             stage, after = steps[position]
-            row = [case, class_index, stage.index, stage.team.index, ready, _NAN, _NAN, -1]
-            visit(row)
+            team = stage.team
+            row[C_STAGE] = stage_index = stage.index
+            row[C_TEAM] = team.index
+            row[C_READY] = ready
+            row[C_START] = _NAN
+            row[C_BATCH] = -1
             if stage.simple:
-                team = stage.team
                 if team.busy < team.capacity:
                     team.busy += 1
                     busy_sample((env.now, team.index, team.busy))
@@ -347,22 +367,24 @@ class _Run:
                     granted = Event(env)
                     heappush(team.heap, (priority, next(tickets), granted, stage, 1))
                     stage.queue_length += 1
-                    queue_sample((env.now, stage.index, stage.queue_length))
+                    queue_sample((env.now, stage_index, stage.queue_length))
                     yield granted
-                row[V_START] = env.now
+                row[C_START] = start = env.now
                 yield Timeout(env, stage.draw())
-                row[V_COMPLETE] = ready = env.now
+                complete = env.now
+                visit((case, class_index, stage_index, team.index, ready, start, complete, -1))
+                ready = complete
                 release(team)
             else:
                 priority = yield from self._general_visit(stage, row, priority, plan, after)
-                ready = row[V_COMPLETE]
+                ready = env.now
             if after is None:
                 position += 1
             else:
                 if loops is None:
                     loops = {}
                 position = self._after_stage(plan, after, position, loops, case, batched=stage.batch is not None)
-        case_row[C_COMPLETE] = ready
+        row[C_COMPLETE] = ready
 
     def _after_stage(
         self, plan: _Class, after: _After, position: int, loops: dict[int, int], case: str, *, batched: bool
@@ -408,12 +430,12 @@ class _Run:
             self._join_batch(stage, (row, priority, done, plan, after))
             yield done
             return priority
-        return (yield from self._serve(stage, priority, row[V_READY], (row,)))
+        return (yield from self._serve(stage, priority, row[C_READY], (row,)))
 
     def _serve(
         self, stage: _Stage, priority: int, ready: float, rows: tuple[list, ...]
     ) -> Generator[Event, object, int]:
-        """Queue for a server (escalating if the stage says so), work, release; fills the rows' team/start/complete."""
+        """Queue for a server (escalating if the stage says so), work, release; records the visits of `rows`."""
         env = self.env
         team = stage.team
         weight = len(rows)
@@ -434,7 +456,7 @@ class _Run:
                     team = new_team
                     priority = priority if new_priority is None else new_priority
                     for row in rows:
-                        row[V_TEAM] = team.index
+                        row[C_TEAM] = team.index
                     if team.busy < team.capacity:
                         stage.queue_length -= weight
                         self.queue_sample((env.now, stage.index, stage.queue_length))
@@ -452,12 +474,11 @@ class _Run:
             start = schedule.next_working_moment(start)
             complete = schedule.finish_time(start, work)
         for row in rows:
-            row[V_TEAM] = team.index
-            row[V_START] = start
+            row[C_START] = start
         yield Timeout(env, max(complete - env.now, 0.0))
         now = env.now
         for row in rows:
-            row[V_COMPLETE] = now
+            self.visit((row[C_CASE], row[C_ITEM], stage.index, team.index, row[C_READY], start, now, row[C_BATCH]))
         self._release(team)
         return priority
 
@@ -514,9 +535,9 @@ class _Run:
         batch_id = next(self.batch_ids)
         rows = tuple(member[0] for member in members)
         for row in rows:
-            row[7] = batch_id
+            row[C_BATCH] = batch_id
         priority = min(member[1] for member in members)
-        ready = min(row[V_READY] for row in rows)
+        ready = min(row[C_READY] for row in rows)
         yield from self._serve(stage, priority, ready, rows)
         spawned: set[int] = set()
         for row, _, _, plan, after in members:
@@ -525,6 +546,6 @@ class _Run:
             spawned.add(plan.index)
             for spawn in after.spawns:
                 if spawn[4]:
-                    self._spawn(plan, spawn, row[0])
+                    self._spawn(plan, spawn, row[C_CASE])
         for member in members:
             member[2].succeed()

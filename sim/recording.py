@@ -1,12 +1,13 @@
 """What one replication records: plain lists appended during the run, turned into DataFrames once at the end.
 
-The engine appends rows to a `Recorder` (lists of lists/tuples holding integer indexes for names), and
+The engine extends flat lists of a `Recorder` (integer indexes stand for names) and keeps one row per case, and
 `Recorder.finish` builds the frozen `Recording` with fixed column order and dtypes. Times are hours after the run
 start (float64); NaN marks what had not happened yet at the horizon.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -17,7 +18,9 @@ __all__ = [
     "BUSY_COLUMNS",
     "CASE_COLUMNS",
     "QUEUE_COLUMNS",
+    "SAMPLE_STRIDE",
     "VISIT_COLUMNS",
+    "VISIT_STRIDE",
     "Recorder",
     "Recording",
 ]
@@ -27,11 +30,14 @@ CASE_COLUMNS = ("case", "item", "stream", "scenario", "priority", "parent", "arr
 QUEUE_COLUMNS = ("time_h", "stage", "queue_length")
 BUSY_COLUMNS = ("time_h", "team", "busy")
 
-# Positions inside a visit row as the engine appends it: [case, item index, stage index, team index, ready, start,
-# complete, batch]; start/complete/team are filled in as the visit progresses.
-V_CASE, V_ITEM, V_STAGE, V_TEAM, V_READY, V_START, V_COMPLETE, V_BATCH = range(8)
-# Positions inside a case row: [case, item index, priority, parent, arrival, complete].
-C_CASE, C_ITEM, C_PRIORITY, C_PARENT, C_ARRIVAL, C_COMPLETE = range(6)
+# The engine extends `Recorder.visits` with 8 values per completed visit, in this order: case, item index, stage
+# index, team index, ready, start, complete, batch. Flat lists of atoms keep the garbage collector out of the hot path
+# and turn into columns by slicing.
+VISIT_STRIDE = 8
+SAMPLE_STRIDE = 3  # queues and busy: time, stage or team index, value
+# Positions inside a case row: who the item is, then its current (not yet completed) visit, so that visits still
+# under way at the horizon can be written out at the end.
+C_CASE, C_ITEM, C_PRIORITY, C_PARENT, C_ARRIVAL, C_COMPLETE, C_STAGE, C_TEAM, C_READY, C_START, C_BATCH = range(11)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,10 +88,15 @@ class Recorder:
         self.item_slas = tuple(item_slas)
         self.stage_names = tuple(stage_names)
         self.team_names = tuple(team_names)
-        self.visits: list[list] = []
+        self.visits: list[str | int | float] = []
         self.cases: list[list] = []
-        self.queues: list[tuple[float, int, int]] = [(0.0, s, 0) for s in range(len(self.stage_names))]
-        self.busy: list[tuple[float, int, int]] = [(0.0, t, 0) for t in range(len(self.team_names))]
+        self.queues: list[float | int] = [value for s in range(len(self.stage_names)) for value in (0.0, s, 0)]
+        self.busy: list[float | int] = [value for t in range(len(self.team_names)) for value in (0.0, t, 0)]
+
+    @staticmethod
+    def new_case(case: str, item: int, priority: int, parent: str | None, arrival_h: float) -> list:
+        """A case row (positions `C_*`): no visit under way yet (stage -1), not complete (NaN)."""
+        return [case, item, priority, parent, arrival_h, math.nan, -1, -1, math.nan, math.nan, -1]
 
     def finish(self, *, horizon_h: float, replication: int, network_name: str) -> Recording:
         """Build the `Recording`'s DataFrames once, from the rows appended during the run."""
@@ -100,11 +111,23 @@ class Recorder:
         )
 
     def _visit_frame(self) -> pd.DataFrame:
-        rows = self.visits
-        if rows:
-            case, item, stage, team, ready, start, complete, batch = zip(*rows, strict=True)
-        else:
-            case = item = stage = team = ready = start = complete = batch = ()
+        flat = list(self.visits)
+        for row in self.cases:  # visits under way at the horizon: started (or not) but not complete
+            if row[C_STAGE] >= 0 and math.isnan(row[C_COMPLETE]):
+                flat.extend(
+                    (
+                        row[C_CASE],
+                        row[C_ITEM],
+                        row[C_STAGE],
+                        row[C_TEAM],
+                        row[C_READY],
+                        row[C_START],
+                        math.nan,
+                        row[C_BATCH],
+                    )
+                )
+        columns = [flat[k::VISIT_STRIDE] for k in range(VISIT_STRIDE)]
+        case, item, stage, team, ready, start, complete, batch = columns
         item_index = np.asarray(item, dtype=np.intp)
         return pd.DataFrame(
             {
@@ -123,10 +146,12 @@ class Recorder:
 
     def _case_frame(self) -> pd.DataFrame:
         rows = self.cases
-        if rows:
-            case, item, priority, parent, arrival, complete = zip(*rows, strict=True)
-        else:
-            case = item = priority = parent = arrival = complete = ()
+        case = [row[C_CASE] for row in rows]
+        item = [row[C_ITEM] for row in rows]
+        priority = [row[C_PRIORITY] for row in rows]
+        parent = [row[C_PARENT] for row in rows]
+        arrival = [row[C_ARRIVAL] for row in rows]
+        complete = [row[C_COMPLETE] for row in rows]
         item_index = np.asarray(item, dtype=np.intp)
         return pd.DataFrame(
             {
@@ -135,7 +160,7 @@ class Recorder:
                 "stream": pd.array(_names(self.item_streams, item_index), dtype="str"),
                 "scenario": pd.array(_names(self.item_scenarios, item_index), dtype="str"),
                 "priority": np.asarray(priority, dtype=np.int64),
-                "parent": pd.array(list(parent), dtype="str"),
+                "parent": pd.array(parent, dtype="str"),
                 "arrival_h": np.asarray(arrival, dtype=np.float64),
                 "complete_h": np.asarray(complete, dtype=np.float64),
                 "sla_h": np.asarray(self.item_slas, dtype=np.float64)[item_index]
@@ -146,8 +171,8 @@ class Recorder:
         )
 
     @staticmethod
-    def _sample_frame(rows: list[tuple[float, int, int]], columns: tuple[str, str, str], names: tuple[str, ...]):
-        time, index, value = zip(*rows, strict=True) if rows else ((), (), ())
+    def _sample_frame(flat: list[float | int], columns: tuple[str, str, str], names: tuple[str, ...]) -> pd.DataFrame:
+        time, index, value = (flat[k::SAMPLE_STRIDE] for k in range(SAMPLE_STRIDE))
         return pd.DataFrame(
             {
                 columns[0]: np.asarray(time, dtype=np.float64),
