@@ -175,6 +175,13 @@ def _error_lines(error: ValidationError, data: Any) -> list[str]:
     """One ``path message`` line per pydantic error (an unknown-key error gives one line per key)."""
     lines: list[str] = []
     for detail in error.errors():
+        if detail["loc"] and detail["loc"][-1] == "[key]":  # pydantic's marker for a mapping key of the wrong type
+            path, _, _ = _locate(data, detail["loc"][:-2])
+            key = detail["loc"][-2]
+            lines.append(
+                f"{format_path(path)} key {key!r} must be a name in text, e.g. in quotes (got {type(key).__name__})"
+            )
+            continue
         path, raw, found = _locate(data, detail["loc"])
         if detail["type"] == "unknown_key":
             context = detail.get("ctx", {})

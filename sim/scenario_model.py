@@ -65,7 +65,7 @@ def _duration_hours(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, str):
         raise PydanticCustomError(
             "duration",
-            "must be a duration string with a unit, {help} (got {got})",
+            "must be a duration string, {help} (got {got})",
             {"help": UNITS_HELP, "got": repr(value)},
         )
     try:

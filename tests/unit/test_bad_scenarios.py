@@ -118,7 +118,7 @@ BAD_FIELDS: list[tuple[str, Mutation, str]] = [
     (
         "bare number as a duration",
         lambda data: stage(data, 0)["work"].update(mean=20),
-        "streams.operate.stages[0].work.mean must be a duration string with a unit",
+        "streams.operate.stages[0].work.mean must be a duration string, a number with a unit: s, m, h, d or w",
     ),
     (
         "bad shorthand duration",
@@ -221,6 +221,11 @@ BAD_FIELDS: list[tuple[str, Mutation, str]] = [
         "unknown weekday",
         lambda data: data["teams"]["desk"]["calendar"].update(weekdays=["mon", "funday"]),
         "teams.desk.calendar.weekdays[1] must be 'mon', 'tue', 'wed', 'thu', 'fri', 'sat' or 'sun' (got 'funday')",
+    ),
+    (
+        "a name that YAML reads as a number",
+        lambda data: data["teams"].update({1: {"capacity": 1}}),
+        "teams key 1 must be a name in text, e.g. in quotes (got int)",
     ),
     (
         "spawn count range upside down",
