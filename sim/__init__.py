@@ -5,19 +5,32 @@ Reads scenario files, runs replications, writes the event log. Never imports `mi
 
 from sim.engine import simulate
 from sim.errors import ScenarioError
+from sim.event_log import build_event_log
 from sim.load_check import LoadWarning, check_offered_load
 from sim.recording import Recording
+from sim.replications import Replications, run_replications
+from sim.results import RunResults, collect_results, write_results
 from sim.scenario import Scenario, build_network, load_network, load_scenario, validate_scenario
+from sim.statistics import Estimate, Summary, summarise_replications
 
 __all__: list[str] = [
+    "Estimate",
     "LoadWarning",
     "Recording",
+    "Replications",
+    "RunResults",
     "Scenario",
     "ScenarioError",
+    "Summary",
+    "build_event_log",
     "build_network",
     "check_offered_load",
+    "collect_results",
     "load_network",
     "load_scenario",
+    "run_replications",
     "simulate",
+    "summarise_replications",
     "validate_scenario",
+    "write_results",
 ]
