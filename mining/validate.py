@@ -1,0 +1,453 @@
+"""Validation and documented repair of event logs (the DESIGN.md contract).
+
+`validate_log` checks a frame that already uses the standard column names (`mining.columns`) and says what is
+wrong with it: each problem is either an `EventLogError` (the log cannot be trusted) or a counted `Repair` (the
+log can be fixed without guessing). `repair_log` returns the repaired frame as well; `read_log` uses it and
+emits every repair as a `LogRepairWarning`.
+
+Errors (never guessed around):
+    missing required columns (the message lists the columns found), an empty log, null case ids or activities
+    (rows listed), timestamps that are missing or do not parse (rows and a sample value), a timestamp column of
+    plain numbers (suggests `timestamp_format`), naive and timezone-aware timestamps mixed in one column without
+    a `timezone`, lifecycle values that are not XES transitions (suggests a classifier), a complete event
+    before the start event it belongs to (cases listed).
+
+Repairs (counted, warned, recorded in ``log.attrs["flowlab:repairs"]``):
+    ``duplicates``: exact duplicate rows are dropped;
+    ``unsorted``: events are sorted by case (in order of each case's first row) then timestamp, stably;
+    ``mixed_timezones``: timestamps carrying different UTC offsets are all converted to UTC;
+    ``missing_lifecycle``: an empty lifecycle value is read as ``complete``;
+    ``unmatched_start``: a start event without a complete event (an activity still running when the log was
+    cut, e.g. at a simulation horizon) is dropped, so every remaining start has its complete.
+    A complete without a start is kept as an instantaneous (atomic) event, as XES allows.
+
+Start and complete events are paired first-in-first-out within (case, ``concept:instance``) when the log has
+instance ids, otherwise within (case, activity); logs with start events but no instance column get a
+``concept:instance`` column (Int64) holding the pairing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mining.columns import (
+    ACTIVITY,
+    ARRIVAL,
+    CASE,
+    COMPLETE,
+    CORE_COLUMNS,
+    INSTANCE,
+    LIFECYCLE,
+    REQUIRED_COLUMNS,
+    RESOURCE,
+    START,
+    TIMESTAMP,
+    XES_LIFECYCLE_TRANSITIONS,
+)
+from mining.errors import EventLogError, format_rows, format_values
+
+REPAIRS_ATTR = "flowlab:repairs"
+"""Key of `DataFrame.attrs` under which `read_log` stores the repairs it made, as plain dicts."""
+
+EPOCH_UNITS = ("s", "ms", "us", "ns")
+"""Values of `timestamp_format` that read a column of numbers as time since 1970-01-01 UTC in that unit."""
+
+_NUMBER = re.compile(r"^\s*[+-]?\d+(?:\.\d*)?(?:[eE][+-]?\d+)?\s*$")
+# Tail of a timestamp string that carries a UTC offset; looking at the last 9 characters only keeps this fast
+# (the distinct tails are few) and tells '14:50:17-0500' (aware) from '09-10-2012' (a day-first date).
+_OFFSET_TAIL = re.compile(r"(?:(Z)|([+-]\d\d):(\d\d)|(?::\d\d|\.\d+)([+-]\d\d)(\d\d))$")
+
+
+@dataclass(frozen=True, slots=True)
+class Repair:
+    """A documented repair made to a log.
+
+    Attributes:
+        kind: what was repaired (``duplicates``, ``unsorted``, ``mixed_timezones``, ``missing_lifecycle``,
+            ``unmatched_start``).
+        rows: how many rows (events) the repair touched.
+        message: a sentence saying what was found and what was done.
+    """
+
+    kind: str
+    rows: int
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """The repair as a plain dict (for `DataFrame.attrs`, JSON reports)."""
+        return asdict(self)
+
+
+def validate_log(log: pd.DataFrame, *, source: str = "<frame>") -> list[Repair]:
+    """Check an event log frame against the DESIGN.md contract without changing it.
+
+    Args:
+        log: a frame with the standard column names (`mining.columns`); timestamps may be datetimes or strings.
+        source: the name used in messages (usually the file name).
+
+    Returns:
+        The repairs `repair_log` would make (empty when the log is clean).
+
+    Raises:
+        EventLogError: for every problem that cannot be repaired without guessing (see the module docstring).
+    """
+    _, repairs = repair_log(log, source=source)
+    return repairs
+
+
+def repair_log(
+    log: pd.DataFrame,
+    *,
+    source: str = "<frame>",
+    timestamp_format: str | None = None,
+    timezone: str | None = None,
+) -> tuple[pd.DataFrame, list[Repair]]:
+    """Validate an event log frame and return a repaired copy in the contract's shape, with the repairs made.
+
+    The copy has the columns `case:concept:name`, `concept:name`, `lifecycle:transition`, `time:timestamp`
+    (UTC), `org:resource` (NA when unknown), then `concept:instance` if any, then the other columns as they
+    came; sorted by case (in order of each case's first row) then timestamp; index 0..n-1. The input is not
+    modified.
+
+    Args:
+        log: a frame with the standard column names.
+        source: the name used in messages.
+        timestamp_format: strftime format of string timestamps, or an epoch unit (``"s"``, ``"ms"``, ``"us"``,
+            ``"ns"``) for numbers; None reads ISO 8601 or the format pandas infers from the first value.
+        timezone: IANA zone of naive timestamps; None reads them as UTC but refuses a column that mixes naive
+            and aware values.
+
+    Raises:
+        EventLogError: see the module docstring.
+    """
+    missing = [column for column in REQUIRED_COLUMNS if column not in log.columns]
+    if missing:
+        raise EventLogError(
+            f"{source}: missing required column(s) {format_values(missing)}; "
+            f"columns found: {format_values(list(log.columns)) if len(log.columns) else 'none'}"
+        )
+    if len(log) == 0:
+        raise EventLogError(f"{source}: the log is empty (no events; expected at least one row)")
+    frame = log.reset_index(drop=True).copy()
+    repairs: list[Repair] = []
+
+    for column in (CASE, ACTIVITY):
+        nulls = _null_rows(frame[column])
+        if nulls:
+            raise EventLogError(
+                f"{source}: column {column!r} is empty at {format_rows(nulls)} "
+                f"(expected a {'case id' if column == CASE else 'activity name'} on every event)"
+            )
+        frame[column] = frame[column].astype("str")
+    frame[RESOURCE] = frame[RESOURCE].astype("str") if RESOURCE in frame.columns else pd.Series(
+        pd.NA, index=frame.index, dtype="str"
+    )
+
+    frame[TIMESTAMP], timestamp_repairs = parse_timestamps(
+        frame[TIMESTAMP], column=TIMESTAMP, source=source, timestamp_format=timestamp_format, timezone=timezone
+    )
+    repairs += timestamp_repairs
+    if ARRIVAL in frame.columns:
+        frame[ARRIVAL], _ = parse_timestamps(
+            frame[ARRIVAL], column=ARRIVAL, source=source, timezone=timezone, allow_missing=True
+        )
+
+    frame[LIFECYCLE], lifecycle_repairs = _normalise_lifecycle(frame, source)
+    repairs += lifecycle_repairs
+
+    duplicated = frame.duplicated(keep="first").to_numpy()
+    if duplicated.any():
+        count = int(duplicated.sum())
+        repairs.append(
+            Repair("duplicates", count, f"dropped {count} exact duplicate event(s) ({format_rows(_rows(duplicated))})")
+        )
+        frame = frame.loc[~duplicated].reset_index(drop=True)
+
+    frame, sort_repairs = _sort_events(frame)
+    repairs += sort_repairs
+    frame, pairing_repairs = _pair_start_complete(frame, source)
+    repairs += pairing_repairs
+
+    ordered = [*CORE_COLUMNS, *([INSTANCE] if INSTANCE in frame.columns else [])]
+    frame = frame[ordered + [column for column in frame.columns if column not in ordered]]
+    return frame.reset_index(drop=True), repairs
+
+
+def parse_timestamps(
+    values: pd.Series,
+    *,
+    column: str,
+    source: str,
+    timestamp_format: str | None = None,
+    timezone: str | None = None,
+    allow_missing: bool = False,
+) -> tuple[pd.Series, list[Repair]]:
+    """Convert a column of timestamps (strings, datetimes or epoch numbers) to timezone-aware UTC datetimes.
+
+    Aware values are converted to UTC (a ``mixed_timezones`` repair when they carry different offsets); naive
+    values are read in `timezone` (UTC when None; ambiguous local times as standard time, nonexistent ones
+    shifted forward). Numbers are refused unless `timestamp_format` is an epoch unit or a strftime format.
+
+    Args:
+        values: the column, in frame order (row numbers in messages are its 1-based positions).
+        column: the column name used in messages (the source's name, not the standard one).
+        source: the file name used in messages.
+        timestamp_format: strftime format, or an epoch unit in `EPOCH_UNITS`.
+        timezone: IANA zone of naive values.
+        allow_missing: keep empty values as NaT instead of refusing them.
+
+    Returns:
+        The UTC datetimes (same index) and the repairs made.
+
+    Raises:
+        EventLogError: values missing (unless allowed), unparseable, plain numbers, or naive and aware mixed
+            without `timezone`.
+    """
+    repairs: list[Repair] = []
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        return values.dt.tz_convert("UTC"), repairs
+    if pd.api.types.is_datetime64_dtype(values.dtype):
+        return _localise(values, timezone or "UTC"), repairs
+
+    if not allow_missing:
+        nulls = _null_rows(values)
+        if nulls:
+            raise EventLogError(
+                f"{source}: column {column!r} is empty at {format_rows(nulls)} (expected a timestamp on every event)"
+            )
+    present = ~_null_mask(values)
+    if timestamp_format in EPOCH_UNITS:
+        numbers = pd.to_numeric(values, errors="coerce")
+        _refuse_unparsed(values, numbers.isna() & present, column, source, f"numbers of {timestamp_format}")
+        return pd.to_datetime(numbers, unit=timestamp_format, utc=True), repairs
+    if pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
+        if timestamp_format is None:
+            _refuse_numbers(values, column, source)
+        values = values.astype("str")
+
+    text = values.astype("str").str.strip()
+    if timestamp_format is None and present.any() and text[present].str.fullmatch(_NUMBER.pattern).all():
+        _refuse_numbers(values, column, source)
+
+    tails = text.str.slice(-9)
+    offset_of_tail = {tail: _offset(tail) for tail in tails.dropna().unique()}
+    offsets = tails.map(offset_of_tail)
+    aware = offsets.notna().to_numpy()
+    naive = present.to_numpy() & ~aware
+    if aware.any() and naive.any() and timezone is None:
+        raise EventLogError(
+            f"{source}: column {column!r} mixes timestamps with a UTC offset ({format_rows(_rows(aware))}, "
+            f"e.g. {text[aware].iloc[0]!r}) and without one ({format_rows(_rows(naive))}, "
+            f"e.g. {text[naive].iloc[0]!r}); pass timezone='Europe/Amsterdam' (or the zone the naive ones are in)"
+        )
+
+    result = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us, UTC]")
+    if aware.any():
+        result[aware] = _to_datetime(text[aware], timestamp_format, utc=True)
+        counts = offsets[aware].value_counts()
+        if len(counts) > 1:
+            converted = int(counts.iloc[1:].sum())
+            repairs.append(
+                Repair(
+                    "mixed_timezones",
+                    converted,
+                    f"column {column!r} carries {len(counts)} different UTC offsets "
+                    f"({format_values(list(counts.index))}); all {int(counts.sum())} timestamps converted to UTC "
+                    f"({converted} not in the most common offset {counts.index[0]})",
+                )
+            )
+    if naive.any():
+        parsed = _to_datetime(text[naive], timestamp_format, utc=False)
+        result[naive] = _localise(parsed, timezone or "UTC")
+    _refuse_unparsed(text, result.isna() & present, column, source, "timestamps")
+    return result, repairs
+
+
+def _to_datetime(text: pd.Series, timestamp_format: str | None, *, utc: bool) -> pd.Series:
+    """Parse strings with the given format, else ISO 8601, else the format pandas infers; failures become NaT."""
+    if timestamp_format is not None:
+        return pd.to_datetime(text, format=timestamp_format, errors="coerce", utc=utc)
+    parsed = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=utc)
+    failed = int(parsed.isna().sum())
+    if failed:
+        import warnings
+
+        with warnings.catch_warnings():
+            # pandas warns when it cannot infer one format; the unparsed rows are reported by the caller.
+            warnings.simplefilter("ignore", UserWarning)
+            inferred = pd.to_datetime(text, errors="coerce", utc=utc)
+        if int(inferred.isna().sum()) < failed:
+            return inferred
+    return parsed
+
+
+def _localise(values: pd.Series, timezone: str) -> pd.Series:
+    """Read naive datetimes as local times of `timezone` and convert them to UTC."""
+    try:
+        local = values.dt.tz_localize(
+            timezone, ambiguous=np.zeros(len(values), dtype=bool), nonexistent="shift_forward"
+        )
+    except (KeyError, ValueError) as exc:  # pytz/zoneinfo raise these for an unknown zone name
+        raise EventLogError(f"unknown timezone {timezone!r} (expected an IANA name such as 'Europe/Rome')") from exc
+    return local.dt.tz_convert("UTC")
+
+
+def _offset(tail: str) -> str | None:
+    """The UTC offset ('+02:00') a timestamp's last characters carry, or None for a naive timestamp."""
+    match = _OFFSET_TAIL.search(tail)
+    if match is None:
+        return None
+    if match.group(1):
+        return "+00:00"
+    if match.group(2):
+        return f"{match.group(2)}:{match.group(3)}"
+    return f"{match.group(4)}:{match.group(5)}"
+
+
+def _refuse_numbers(values: pd.Series, column: str, source: str) -> None:
+    sample = values.dropna().iloc[0] if values.notna().any() else None
+    raise EventLogError(
+        f"{source}: column {column!r} holds plain numbers, not timestamps (got {sample!r}); "
+        f"pass timestamp_format='s' (or 'ms', 'us', 'ns') for time since 1970-01-01 UTC in that unit, "
+        f"or a strftime format such as timestamp_format='%Y%m%d%H%M%S'"
+    )
+
+
+def _refuse_unparsed(values: pd.Series, failed: pd.Series, column: str, source: str, expected: str) -> None:
+    mask = failed.to_numpy(dtype=bool)
+    if mask.any():
+        sample = values[mask].iloc[0]
+        raise EventLogError(
+            f"{source}: column {column!r} has values that are not {expected} at {format_rows(_rows(mask))} "
+            f"(got {sample!r}); pass timestamp_format= (e.g. '%d-%m-%Y %H:%M') to say how they are written"
+        )
+
+
+def _normalise_lifecycle(frame: pd.DataFrame, source: str) -> tuple[pd.Series, list[Repair]]:
+    """Lower-case lifecycle values (`complete` when the column is absent); refuse non-XES transitions."""
+    if LIFECYCLE not in frame.columns:
+        return pd.Series(COMPLETE, index=frame.index, dtype="str"), []
+    lifecycle = frame[LIFECYCLE].astype("str").str.strip().str.lower()
+    repairs = []
+    missing = _null_mask(lifecycle).to_numpy()
+    if missing.any():
+        count = int(missing.sum())
+        repairs.append(
+            Repair(
+                "missing_lifecycle",
+                count,
+                f"read {count} event(s) without a lifecycle value as 'complete' ({format_rows(_rows(missing))})",
+            )
+        )
+        lifecycle = lifecycle.where(~missing, COMPLETE)
+    found = set(lifecycle.unique())
+    unknown = sorted(found - XES_LIFECYCLE_TRANSITIONS)
+    if unknown:
+        original = sorted(set(frame[LIFECYCLE].dropna().astype("str").unique()) - {"start", "complete"})
+        raise EventLogError(
+            f"{source}: column {LIFECYCLE!r} holds values that are not XES lifecycle transitions "
+            f"(got {format_values(original)}); this looks like a status-style log (e.g. BPIC 2013): pass "
+            f"classifier=['concept:name', 'lifecycle:transition'] to make each status part of the activity"
+        )
+    return lifecycle.astype("str"), repairs
+
+
+def _sort_events(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Repair]]:
+    """Sort stably by case (order of each case's first row) then timestamp; count the events that moved."""
+    case_codes, _ = pd.factorize(frame[CASE])
+    moments = frame[TIMESTAMP].to_numpy().astype("datetime64[ns]").astype(np.int64)
+    order = np.lexsort((moments, case_codes))
+    moved = int((order != np.arange(len(order))).sum())
+    if not moved:
+        return frame, []
+    repair = Repair(
+        "unsorted",
+        moved,
+        f"sorted the events by case then timestamp ({moved} event(s) were out of order)",
+    )
+    return frame.iloc[order].reset_index(drop=True), [repair]
+
+
+def _pair_start_complete(frame: pd.DataFrame, source: str) -> tuple[pd.DataFrame, list[Repair]]:
+    """Pair starts with completes first-in-first-out; drop unmatched starts; refuse completes before starts."""
+    lifecycle = frame[LIFECYCLE].to_numpy()
+    is_start = lifecycle == START
+    if not is_start.any():
+        return frame, []
+    is_complete = lifecycle == COMPLETE
+    key = INSTANCE if INSTANCE in frame.columns else ACTIVITY
+    keys = [frame[CASE], frame[key].astype("str")]
+    group = pd.Series(pd.MultiIndex.from_arrays(keys).factorize()[0], index=frame.index)
+    rank = pd.Series(-1, index=frame.index)
+    rank[is_start] = group[is_start].groupby(group[is_start]).cumcount()
+    rank[is_complete] = group[is_complete].groupby(group[is_complete]).cumcount()
+    starts = pd.DataFrame({"group": group[is_start], "rank": rank[is_start], "start_row": frame.index[is_start]})
+    completes = pd.DataFrame(
+        {"group": group[is_complete], "rank": rank[is_complete], "complete_row": frame.index[is_complete]}
+    )
+    pairs = starts.merge(completes, on=["group", "rank"], how="left")
+    matched = pairs.dropna(subset=["complete_row"]).astype({"complete_row": np.int64})
+
+    start_times = frame[TIMESTAMP].to_numpy()[matched["start_row"].to_numpy()]
+    complete_times = frame[TIMESTAMP].to_numpy()[matched["complete_row"].to_numpy()]
+    backwards = complete_times < start_times
+    if backwards.any():
+        bad = matched[backwards]
+        shown = [
+            f"case {frame.at[row, CASE]!r} activity {frame.at[row, ACTIVITY]!r} "
+            f"(start {frame.at[row, TIMESTAMP]}, complete {frame.at[complete, TIMESTAMP]})"
+            for row, complete in zip(bad["start_row"].head(5), bad["complete_row"].head(5), strict=True)
+        ]
+        more = f" and {len(bad) - 5} more" if len(bad) > 5 else ""
+        raise EventLogError(
+            f"{source}: {len(bad)} activity instance(s) complete before they start: {'; '.join(shown)}{more} "
+            f"(expected complete >= start within the same {key!r})"
+        )
+
+    repairs = []
+    unmatched = pairs.loc[pairs["complete_row"].isna(), "start_row"].to_numpy()
+    if INSTANCE not in frame.columns:
+        instance = pd.Series(pd.NA, index=frame.index, dtype="Int64")
+        numbers = np.arange(len(matched), dtype=np.int64)
+        instance.iloc[matched["start_row"].to_numpy()] = numbers
+        instance.iloc[matched["complete_row"].to_numpy()] = numbers
+        lone = np.flatnonzero(is_complete & instance.isna().to_numpy())
+        instance.iloc[lone] = np.arange(len(matched), len(matched) + len(lone), dtype=np.int64)
+        frame = frame.assign(**{INSTANCE: instance})
+    if len(unmatched):
+        cases = list(dict.fromkeys(frame[CASE].to_numpy()[unmatched]))
+        repairs.append(
+            Repair(
+                "unmatched_start",
+                len(unmatched),
+                f"dropped {len(unmatched)} start event(s) without a complete event "
+                f"(cases {format_values(cases)})",
+            )
+        )
+        frame = frame.drop(index=unmatched).reset_index(drop=True)
+    return frame, repairs
+
+
+def _null_mask(values: pd.Series) -> pd.Series:
+    """True where a value is missing or an empty/blank string."""
+    mask = values.isna()
+    if pd.api.types.is_string_dtype(values.dtype) or values.dtype == object:
+        mask = mask | (values.astype("str").str.strip() == "").fillna(True)
+    return mask.astype(bool)
+
+
+def _null_rows(values: pd.Series) -> list[int]:
+    return _rows(_null_mask(values).to_numpy())
+
+
+def _rows(mask: np.ndarray) -> list[int]:
+    """1-based row numbers where `mask` is True."""
+    return [int(position) + 1 for position in np.flatnonzero(mask)]
+
+
+__all__ = ["EPOCH_UNITS", "REPAIRS_ATTR", "Repair", "parse_timestamps", "repair_log", "validate_log"]
