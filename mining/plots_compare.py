@@ -1,0 +1,103 @@
+"""Plots of a comparison of two logs: the lead-time CDFs overlaid, and per-stage wait/work bars side by side."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from mining.errors import EventLogError
+from mining.plots_common import SIDE_COLOURS, choose_time_unit, save_figure, wrap_label
+from mining.stage_times import require_columns
+
+__all__ = ["plot_lead_time_cdf", "plot_stage_comparison"]
+
+
+def plot_lead_time_cdf(
+    lead_times_a_h: np.ndarray,
+    lead_times_b_h: np.ndarray,
+    path: str | Path,
+    *,
+    labels: Sequence[str] = ("simulated", "observed"),
+    wasserstein_relative: float | None = None,
+    ks_statistic: float | None = None,
+) -> list[Path]:
+    """Overlay the empirical lead-time CDFs of two logs (hours in, readable unit on the axis); write PNG and SVG.
+
+    When given, the relative Wasserstein distance and the KS statistic are printed in a box on the plot.
+    """
+    a = np.sort(np.asarray(lead_times_a_h, dtype=float))
+    b = np.sort(np.asarray(lead_times_b_h, dtype=float))
+    a, b = a[np.isfinite(a)], b[np.isfinite(b)]
+    if len(a) == 0 or len(b) == 0:
+        raise EventLogError("cannot plot lead-time CDFs: one of the logs has no finite lead times")
+    unit, factor = choose_time_unit(float(np.median(np.concatenate([a, b]))))
+    figure = Figure(figsize=(8.5, 5.0))
+    axes = figure.add_subplot()
+    for values, label, colour in ((a, labels[0], SIDE_COLOURS[0]), (b, labels[1], SIDE_COLOURS[1])):
+        axes.step(np.r_[0.0, values * factor], np.r_[0.0, np.arange(1, len(values) + 1) / len(values)],
+                  where="post", color=colour, linewidth=2.0, label=f"{label} ({len(values):,} cases)")
+        axes.axvline(np.quantile(values, 0.85) * factor, color=colour, linestyle=":", linewidth=1.2)
+    axes.set_xlabel(f"lead time ({unit})")
+    axes.set_ylabel("share of cases finished within (CDF)")
+    axes.set_ylim(0, 1.02)
+    axes.set_xlim(left=0)
+    axes.grid(alpha=0.3)
+    axes.set_title("Lead time distribution (dotted: 85th percentile)")
+    axes.legend(loc="lower right")
+    lines = []
+    if wasserstein_relative is not None:
+        lines.append(f"Wasserstein / mean lead time: {wasserstein_relative:.3f}")
+    if ks_statistic is not None:
+        lines.append(f"Kolmogorov–Smirnov statistic: {ks_statistic:.3f}")
+    if lines:
+        axes.text(0.98, 0.35, "\n".join(lines), transform=axes.transAxes, ha="right", va="bottom", fontsize=9,
+                  bbox={"boxstyle": "round", "facecolor": "white", "edgecolor": "#999999"})
+    figure.tight_layout()
+    return save_figure(figure, path)
+
+
+def plot_stage_comparison(
+    stages: pd.DataFrame,
+    path: str | Path,
+    *,
+    labels: Sequence[str] = ("simulated", "observed"),
+    max_stages: int = 30,
+) -> list[Path]:
+    """Horizontal bars of mean wait and work per stage for both logs (the `Comparison.stages` table); PNG and SVG.
+
+    Each stage gets two stacked bars (wait then work), one per log; stages keep the table's order (largest
+    difference on top) and at most `max_stages` are drawn.
+    """
+    require_columns(stages, ("stage", "wait_mean_h_simulated", "work_mean_h_simulated", "wait_mean_h_observed",
+                             "work_mean_h_observed"))
+    table = stages.head(max_stages).iloc[::-1].reset_index(drop=True)
+    if table.empty:
+        raise EventLogError("cannot plot the stage comparison: the stage table is empty")
+    totals = pd.concat([table["wait_mean_h_simulated"].fillna(0) + table["work_mean_h_simulated"].fillna(0),
+                        table["wait_mean_h_observed"].fillna(0) + table["work_mean_h_observed"].fillna(0)])
+    unit, factor = choose_time_unit(float(totals.max()))
+    n = len(table)
+    figure = Figure(figsize=(10.0, max(3.0, 0.55 * n + 1.6)))
+    axes = figure.add_subplot()
+    positions = np.arange(n)
+    height = 0.38
+    for offset, side, label, colour in ((height / 2, "simulated", labels[0], SIDE_COLOURS[0]),
+                                        (-height / 2, "observed", labels[1], SIDE_COLOURS[1])):
+        wait = table[f"wait_mean_h_{side}"].fillna(0).to_numpy(dtype=float) * factor
+        work = table[f"work_mean_h_{side}"].fillna(0).to_numpy(dtype=float) * factor
+        axes.barh(positions + offset, wait, height=height, color=colour, alpha=0.45, edgecolor=colour,
+                  label=f"{label}: wait")
+        axes.barh(positions + offset, work, left=wait, height=height, color=colour, edgecolor=colour,
+                  label=f"{label}: work")
+    axes.set_yticks(positions, [wrap_label(name, 34, 2) for name in table["stage"]], fontsize=8)
+    axes.set_xlabel(f"mean time per visit ({unit}); light = wait, dark = work")
+    axes.set_title("Wait and work per stage (largest difference on top)")
+    axes.grid(axis="x", alpha=0.3)
+    axes.set_ylim(-0.7, n - 0.3)
+    axes.legend(loc="lower right", fontsize=8)
+    figure.tight_layout()
+    return save_figure(figure, path)

@@ -1,0 +1,183 @@
+"""The value stream map: stage boxes left to right, the wait between them, and the wait/work time line underneath.
+
+The picture trainers draw by hand — weeks of lead time around days of work — from any log, mined or simulated.
+Long value streams wrap into rows of at most `STAGES_PER_ROW` stages.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.patches import FancyBboxPatch, Polygon
+
+from mining.columns import ACTIVITY, CASE, RESOURCE
+from mining.errors import EventLogError
+from mining.plots_common import WAIT_COLOUR, WORK_COLOUR, format_hours, save_figure, wrap_label
+from mining.stage_times import require_columns, summarize_stages
+
+__all__ = ["STAGES_PER_ROW", "plot_value_stream_map", "summarize_value_stream"]
+
+STAGES_PER_ROW = 7
+"""Most stages drawn in one row of the map; longer streams wrap."""
+_SLOT = 2.3  # width of one stage column (triangle + box), figure inches
+_BOX_LEFT = 0.7  # box starts this far into its column
+_BOX_WIDTH = 1.5
+_ROW_HEIGHT = 3.0
+_SUMMARY_WIDTH = 2.8
+
+
+def summarize_value_stream(stage_times: pd.DataFrame) -> pd.DataFrame:
+    """`summarize_stages` in process order (mean position of each stage's first visit in its cases) plus `resource`.
+
+    `resource` is the stage's most frequent known resource ('' when none), followed by '+N' when N others also
+    worked there; `position` is the mean 0-based index of the stage's first visit within the cases.
+    """
+    require_columns(stage_times, (CASE, ACTIVITY, "wait_h", "work_h", "estimated"))
+    summary = summarize_stages(stage_times)
+    position = stage_times.groupby(CASE, sort=False).cumcount()
+    first = stage_times.assign(position=position.to_numpy()).drop_duplicates([CASE, ACTIVITY])
+    mean_position = first.groupby(ACTIVITY)["position"].mean()
+    summary["position"] = summary[ACTIVITY].map(mean_position).to_numpy(dtype=float)
+    if RESOURCE in stage_times.columns:
+        known = stage_times[[ACTIVITY, RESOURCE]].dropna()
+        counts = known.value_counts().reset_index(name="n")
+        counts = counts.sort_values(["n", RESOURCE], ascending=[False, True], kind="stable")
+        top = counts.drop_duplicates(ACTIVITY).set_index(ACTIVITY)[RESOURCE]
+        others = counts.groupby(ACTIVITY).size() - 1
+        label = top.astype(str) + others.reindex(top.index).map(lambda n: f" +{n}" if n > 0 else "")
+        summary["resource"] = summary[ACTIVITY].map(label).fillna("").astype(str).to_numpy()
+    else:
+        summary["resource"] = ""
+    return summary.sort_values(["position", ACTIVITY], kind="stable").reset_index(drop=True)
+
+
+def _case_totals(case_summary: pd.DataFrame) -> tuple[float, float, float, int]:
+    """Mean lead time, mean work time (hours), flow efficiency (total work / total lead) and case count."""
+    require_columns(case_summary, ("lead_time_h", "work_h"))
+    lead = case_summary["lead_time_h"].to_numpy(dtype=float)
+    work = case_summary["work_h"].to_numpy(dtype=float)
+    known = ~np.isnan(work) & ~np.isnan(lead)
+    lead_mean = float(np.nanmean(lead)) if len(lead) else float("nan")
+    work_mean = float(work[known].mean()) if known.any() else float("nan")
+    efficiency = float(work[known].sum() / lead[known].sum()) if known.any() and lead[known].sum() > 0 else float("nan")
+    return lead_mean, work_mean, efficiency, len(lead)
+
+
+def _draw_triangle(axes, x: float, y: float, size: float) -> None:
+    axes.add_patch(Polygon([(x - size / 2, y - size * 0.43), (x + size / 2, y - size * 0.43), (x, y + size * 0.43)],
+                           closed=True, facecolor="#f5c26b", edgecolor="#9a6a12", linewidth=1.0))
+    axes.text(x, y - size * 0.12, "I", ha="center", va="center", fontsize=8, fontweight="bold", color="#5a3d00")
+
+
+def plot_value_stream_map(
+    stage_summary: pd.DataFrame,
+    case_summary: pd.DataFrame,
+    path: str | Path,
+    *,
+    title: str = "Value stream map",
+) -> list[Path]:
+    """Draw the value stream map and write it as PNG and SVG; return the written paths.
+
+    Args:
+        stage_summary: one row per stage in process order (e.g. `summarize_value_stream`), with `concept:name`,
+            `visits`, `wait_mean_h`, `work_mean_h` and optionally `resource`.
+        case_summary: one row per case with `lead_time_h` and `work_h` (e.g. `compute_case_times`), for the
+            totals box: mean lead time, mean work time and flow efficiency (total work / total lead time).
+        path: output path; `.png` and `.svg` are written beside each other.
+        title: figure title.
+    """
+    require_columns(stage_summary, (ACTIVITY, "visits", "wait_mean_h", "work_mean_h"))
+    if stage_summary.empty:
+        raise EventLogError("cannot draw a value stream map without stages (the stage summary is empty)")
+    stages = stage_summary.reset_index(drop=True)
+    n = len(stages)
+    per_row = min(n, STAGES_PER_ROW)
+    rows = math.ceil(n / per_row)
+    lead_mean, work_mean, efficiency, cases = _case_totals(case_summary)
+
+    width = per_row * _SLOT + 0.3 + _SUMMARY_WIDTH + 0.3
+    height = rows * _ROW_HEIGHT + 0.7
+    figure = Figure(figsize=(width, height))
+    axes = figure.add_axes((0, 0, 1, 1))
+    axes.set_xlim(0, width)
+    axes.set_ylim(0, height)
+    axes.set_axis_off()
+    axes.text(0.2, height - 0.35, title, fontsize=15, fontweight="bold", va="center")
+    axes.text(0.2 + len(title) * 0.13 + 0.3, height - 0.37,
+              "boxes: mean work per visit · triangles: mean wait before the stage · time line: wait up, work down",
+              fontsize=9, color="#555555", va="center")
+
+    has_resource = "resource" in stages.columns
+    for index, stage in stages.iterrows():
+        row, column = divmod(int(index), per_row)
+        top = height - 0.7 - row * _ROW_HEIGHT  # top of this row
+        x0 = 0.2 + column * _SLOT
+        box_x = x0 + _BOX_LEFT
+        box_top, box_bottom = top - 0.2, top - 1.65
+        wait_h = float(stage["wait_mean_h"])
+        work_h = float(stage["work_mean_h"])
+        # wait triangle before the box, with its mean wait
+        _draw_triangle(axes, x0 + _BOX_LEFT / 2, box_bottom + 0.75, 0.42)
+        axes.annotate("", xy=(box_x, box_bottom + 0.75), xytext=(x0 + _BOX_LEFT - 0.08, box_bottom + 0.75),
+                      arrowprops={"arrowstyle": "-|>", "color": "#777777", "lw": 0.8})
+        # the process box
+        axes.add_patch(FancyBboxPatch((box_x, box_bottom), _BOX_WIDTH, box_top - box_bottom,
+                                      boxstyle="round,pad=0,rounding_size=0.06", facecolor="#e8f1fa",
+                                      edgecolor="#2b5b84", linewidth=1.2))
+        axes.add_patch(FancyBboxPatch((box_x, box_top - 0.5), _BOX_WIDTH, 0.5,
+                                      boxstyle="round,pad=0,rounding_size=0.06", facecolor="#2b5b84",
+                                      edgecolor="#2b5b84", linewidth=1.2))
+        axes.text(box_x + _BOX_WIDTH / 2, box_top - 0.25, wrap_label(str(stage[ACTIVITY]), 20), ha="center",
+                  va="center", fontsize=8, color="white", fontweight="bold", linespacing=1.0)
+        resource = str(stage["resource"]) if has_resource and pd.notna(stage["resource"]) else ""
+        lines = [
+            (wrap_label(resource, 24, 1), "#333333", "normal") if resource else None,
+            (f"work {format_hours(work_h)}", WORK_COLOUR, "bold"),
+            (f"visits {int(stage['visits']):,}", "#333333", "normal"),
+        ]
+        y = box_top - 0.67
+        for line in [item for item in lines if item is not None]:
+            axes.text(box_x + 0.1, y, line[0], ha="left", va="center", fontsize=8, color=line[1], fontweight=line[2])
+            y -= 0.26
+        # the time line: wait up (under the triangle), work down (under the box)
+        up, down = box_bottom - 0.45, box_bottom - 0.95
+        line_start = x0 - (_SLOT - _BOX_LEFT - _BOX_WIDTH) if column > 0 else x0
+        axes.plot([line_start, line_start, box_x, box_x, box_x + _BOX_WIDTH],
+                  [down if column > 0 else up, up, up, down, down],
+                  color="#444444", linewidth=1.3, solid_joinstyle="miter")
+        axes.plot([line_start, box_x], [up, up], color=WAIT_COLOUR, linewidth=3.5, solid_capstyle="butt")
+        axes.plot([box_x, box_x + _BOX_WIDTH], [down, down], color=WORK_COLOUR, linewidth=3.5, solid_capstyle="butt")
+        axes.text((line_start + box_x) / 2, up + 0.1, format_hours(wait_h), ha="center", va="bottom", fontsize=8.5,
+                  color=WAIT_COLOUR, fontweight="bold")
+        axes.text(box_x + _BOX_WIDTH / 2, down - 0.1, format_hours(work_h), ha="center", va="top", fontsize=8.5,
+                  color=WORK_COLOUR, fontweight="bold")
+        if column == per_row - 1 and index < n - 1:
+            axes.text(box_x + _BOX_WIDTH + 0.05, box_bottom + 0.75, "↩", fontsize=14, color="#777777",
+                      va="center", ha="left")
+
+    # the totals box, right of the first row
+    box_x = 0.2 + per_row * _SLOT + 0.2
+    box_top = height - 0.9
+    axes.add_patch(FancyBboxPatch((box_x, box_top - 2.2), _SUMMARY_WIDTH - 0.2, 2.2,
+                                  boxstyle="round,pad=0,rounding_size=0.08", facecolor="#fff8e6",
+                                  edgecolor="#9a6a12", linewidth=1.2))
+    totals = [
+        ("Lead time (mean)", format_hours(lead_mean), "#222222"),
+        ("Work time (mean)", format_hours(work_mean), WORK_COLOUR),
+        ("Flow efficiency", "n/a" if math.isnan(efficiency) else f"{efficiency:.1%}", "#2b5b84"),
+    ]
+    y = box_top - 0.3
+    for label, value, colour in totals:
+        axes.text(box_x + 0.15, y, label, fontsize=9, color="#555555", va="center")
+        axes.text(box_x + 0.15, y - 0.3, value, fontsize=14, fontweight="bold", color=colour, va="center")
+        y -= 0.65
+    wait_sum = float(stages["wait_mean_h"].astype(float).sum())
+    work_sum = float(stages["work_mean_h"].astype(float).sum())
+    axes.text(box_x + 0.15, box_top - 2.35,
+              f"{cases:,} cases\ntime line sums: wait {format_hours(wait_sum)},\nwork {format_hours(work_sum)} "
+              "(one visit per stage)", fontsize=8, color="#555555", va="top", linespacing=1.4)
+    return save_figure(figure, path)

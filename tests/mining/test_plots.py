@@ -1,0 +1,128 @@
+"""The plots are written as non-empty PNG and SVG files, for short and for 28-stage value streams."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+
+from mining.compare import compare_logs
+from mining.discovery import discover_dfg
+from mining.errors import EventLogError
+from mining.flow import compute_wip
+from mining.plots import (
+    format_hours,
+    plot_dfg,
+    plot_lead_time_cdf,
+    plot_queue_lengths,
+    plot_stage_comparison,
+    plot_value_stream_map,
+    summarize_value_stream,
+)
+from mining.plots_dfg import _dot_text, assign_layers
+from mining.stage_times import compute_case_times, compute_stage_times, summarize_stages
+
+PNG_HEADER = b"\x89PNG\r\n\x1a\n"
+ORIGIN = pd.Timestamp("2024-03-04 08:00", tz="UTC")
+
+
+def build_log(stages: int, cases: int = 40, seed: int = 0) -> pd.DataFrame:
+    """Sequential start/complete log through `stages` stages named 'Stage NN <long words>'."""
+    rng = np.random.default_rng(seed)
+    names = [f"Stage {index:02d} review the scope agreement" for index in range(stages)]
+    wait = rng.exponential(3.0, size=(cases, stages))
+    work = rng.exponential(1.0, size=(cases, stages))
+    arrival = np.cumsum(rng.exponential(2.0, size=cases))
+    start = arrival[:, None] + np.cumsum(wait + work, axis=1) - work
+    frames = []
+    for index, name in enumerate(names):
+        for transition, times in (("start", start[:, index]), ("complete", start[:, index] + work[:, index])):
+            frames.append(pd.DataFrame({
+                "case:concept:name": [f"c{case}" for case in range(cases)],
+                "concept:name": name,
+                "lifecycle:transition": transition,
+                "time:timestamp": ORIGIN + pd.to_timedelta(times, unit="h"),
+                "org:resource": f"team {index % 3}",
+                "case:arrival": ORIGIN + pd.to_timedelta(arrival, unit="h"),
+            }))
+    return pd.concat(frames, ignore_index=True).sort_values("time:timestamp", kind="stable", ignore_index=True)
+
+
+def assert_written(paths: list[Path]) -> None:
+    assert [path.suffix for path in paths] == [".png", ".svg"]
+    assert paths[0].read_bytes()[:8] == PNG_HEADER
+    assert paths[1].stat().st_size > 1000
+    assert b"<svg" in paths[1].read_bytes()[:2000]
+
+
+class TestValueStreamMap:
+    """The value stream map draws 3 to 28 stages, in process order."""
+
+    @pytest.mark.parametrize("stages", [3, 28])
+    def test_written(self, tmp_path: Path, stages: int) -> None:
+        stage_times = compute_stage_times(build_log(stages))
+        summary = summarize_value_stream(stage_times)
+        paths = plot_value_stream_map(summary, compute_case_times(build_log(stages)), tmp_path / "vsm.png")
+        assert [tmp_path / "vsm.png", tmp_path / "vsm.svg"] == paths
+        assert_written(paths)
+
+    def test_summary_is_in_process_order_with_resources(self) -> None:
+        summary = summarize_value_stream(compute_stage_times(build_log(4)))
+        assert [f"Stage {index:02d} review the scope agreement" for index in range(4)] == summary[
+            "concept:name"].tolist()
+        assert summary["position"].tolist() == [0.0, 1.0, 2.0, 3.0]
+        assert summary["resource"].tolist() == ["team 0", "team 1", "team 2", "team 0"]
+
+    def test_empty_summary_is_refused(self, tmp_path: Path) -> None:
+        summary = summarize_value_stream(compute_stage_times(build_log(3)))
+        with pytest.raises(EventLogError, match="without stages"):
+            plot_value_stream_map(summary.iloc[:0], compute_case_times(build_log(3)), tmp_path / "vsm")
+
+
+class TestComparisonPlots:
+    """Lead-time CDFs and stage bars of a comparison."""
+
+    def test_cdf_and_bars(self, tmp_path: Path) -> None:
+        comparison = compare_logs(build_log(28, seed=1), build_log(28, seed=2))
+        assert_written(plot_lead_time_cdf(comparison.lead_times_simulated_h, comparison.lead_times_observed_h,
+                                          tmp_path / "cdf", wasserstein_relative=0.1, ks_statistic=0.2))
+        assert_written(plot_stage_comparison(comparison.stages, tmp_path / "stages"))
+
+
+class TestFlowPlots:
+    """WIP over time and queue lengths per stage."""
+
+    def test_wip_and_queues(self, tmp_path: Path) -> None:
+        assert_written(plot_queue_lengths(compute_wip(build_log(3)), tmp_path / "wip"))
+        queues = pd.DataFrame({"time": [0.0, 1.0, 2.0, 0.0, 1.5], "length": [0, 2, 1, 1, 0],
+                               "stage": ["a", "a", "a", "b", "b"]})
+        assert_written(plot_queue_lengths(queues, tmp_path / "queues", value_column="length", group_column="stage"))
+
+
+class TestDirectlyFollowsGraph:
+    """The DFG drawing without Graphviz, the layering, and the .dot text."""
+
+    @pytest.mark.parametrize("stages", [3, 28])
+    def test_matplotlib_drawing(self, tmp_path: Path, stages: int) -> None:
+        log = build_log(stages)
+        share = summarize_stages(compute_stage_times(log)).set_index("concept:name")["wait_share"].to_dict()
+        assert_written(plot_dfg(discover_dfg(log), tmp_path / "dfg", wait_share=share, use_graphviz=False))
+
+    def test_layers_follow_first_occurrence_and_ignore_loops(self) -> None:
+        graph = nx.DiGraph([("a", "b"), ("b", "c"), ("c", "b"), ("c", "d"), ("a", "d")])
+        graph.graph["start_activities"] = {"a": 1}
+        assert assign_layers(graph) == {"a": 0, "b": 1, "c": 2, "d": 3}
+
+    def test_dot_text_quotes_names(self) -> None:
+        graph = nx.DiGraph()
+        graph.add_edge('say "hi"', "end", count=3)
+        text = _dot_text(graph, {'say "hi"': 1.0, "end": 0.0}, {'say "hi"': 0.5}, "DFG")
+        assert '"say \\"hi\\"" -> "end" [label="3"' in text
+
+
+def test_format_hours() -> None:
+    assert [format_hours(0.5), format_hours(4.5), format_hours(72.0),
+                                                  format_hours(float("nan"))] == ["30 min", "4.5 h", "3.0 d", "n/a"]
