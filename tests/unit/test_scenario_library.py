@@ -143,15 +143,13 @@ class TestCatalogueParse:
 
     def test_stages_match_the_cross_check(self, catalogue):
         stages, _ = catalogue
-        expected, expected_count = EXPECTED_STAGES, 28
-        assert expected == stages
-        assert expected_count == sum(len(names) for names in stages.values())
+        assert EXPECTED_STAGES == stages
+        assert 28 == sum(len(names) for names in stages.values())
 
     def test_scenarios_match_the_cross_check(self, catalogue):
         _, scenarios = catalogue
-        expected, expected_count = EXPECTED_SCENARIOS, 28
-        assert expected == scenarios
-        assert expected_count == sum(len(names) for names in scenarios.values())
+        assert EXPECTED_SCENARIOS == scenarios
+        assert 28 == sum(len(names) for names in scenarios.values())
 
 
 class TestPerStreamFiles:
@@ -178,8 +176,7 @@ class TestPerStreamFiles:
         found_scenarios = {item.scenario for network in networks for item in network.item_classes.values()}
         assert {name for names in stages.values() for name in names} == found_stages
         assert {name for names in scenarios.values() for name in names} == found_scenarios
-        expected_counts = (28, 28)
-        assert expected_counts == (len(found_stages), len(found_scenarios))
+        assert (28, 28) == (len(found_stages), len(found_scenarios))
 
 
 class TestEveryFile:
@@ -201,7 +198,7 @@ class TestEveryFile:
         if OVERLOAD_MARKER in path.read_text(encoding="utf-8"):
             pytest.skip(f"{path.name} explains that its overload is intended")
         warnings = [warning.message for warning in check_offered_load(load_network(path))]
-        assert not warnings, warnings
+        assert [] == warnings
 
 
 class TestEndToEnd:
@@ -210,8 +207,7 @@ class TestEndToEnd:
     def test_all_stages_of_the_catalogue(self, catalogue):
         stages, _ = catalogue
         network = load_network(E2E)
-        expected_streams = STREAMS
-        assert expected_streams == network.streams
+        assert STREAMS == network.streams
         for stream in STREAMS:
             assert stages[stream] == [stage.name for stage in network.stages.values() if stage.stream == stream]
 
