@@ -27,7 +27,7 @@ ProgressCallback = Callable[[int], None]
 """Called once per finished replication with the number of that replication (0-based)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Replications:
     """The recordings of `n` independent replications of `network`, in replication order.
 

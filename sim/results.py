@@ -44,7 +44,7 @@ SUMMARY_FILE = "summary.json"
 VERSIONED_PACKAGES = ("flowlab", "simpy", "numpy", "pandas", "scipy")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class RunResults:
     """The replications of a run and every table computed from them (hours; see `sim.statistics`)."""
 
