@@ -29,11 +29,11 @@ class TestColumnsAndDtypes:
     def test_columns_in_order(self) -> None:
         log = build_event_log(handbuilt_recording(), START)
         assert list(EVENT_LOG_DTYPES) == list(log.columns)
-        assert list(log.columns) == [
+        assert [
             "case:concept:name", "concept:name", "concept:instance", "lifecycle:transition", "time:timestamp",
             "org:resource", "case:item", "case:stream", "case:priority", "case:replication", "case:parent",
             "case:arrival",
-        ]  # fmt: skip
+        ] == list(log.columns)  # fmt: skip
 
     def test_dtypes(self) -> None:
         log = build_event_log(handbuilt_recording(), START)
@@ -56,7 +56,7 @@ class TestColumnsAndDtypes:
     def test_empty_log_keeps_dtypes(self) -> None:
         """A warm-up beyond every arrival leaves no case, but the columns and dtypes stay."""
         log = build_event_log(handbuilt_recording(), START, warmup_h=100.0)
-        assert len(log) == 0
+        assert 0 == len(log)
         assert {c: str(d) for c, d in build_event_log(handbuilt_recording(), START).dtypes.items()} == {
             c: str(d) for c, d in log.dtypes.items()
         }
@@ -109,9 +109,9 @@ class TestRows:
     def test_case_attributes(self) -> None:
         log = build_event_log(handbuilt_recording(), START)
         per_case = log.drop_duplicates("case:concept:name").set_index("case:concept:name")
-        assert per_case.loc[[C1, C2, C3], "case:item"].tolist() == ["x", "x", "y"]
-        assert per_case.loc[[C1, C2, C3], "case:priority"].tolist() == [2, 2, 1]
-        assert per_case["case:replication"].tolist() == [0, 0, 0]
+        assert ["x", "x", "y"] == per_case.loc[[C1, C2, C3], "case:item"].tolist()
+        assert [2, 2, 1] == per_case.loc[[C1, C2, C3], "case:priority"].tolist()
+        assert [0, 0, 0] == per_case["case:replication"].tolist()
         assert per_case.loc[C3, "case:parent"] == C1
         assert pd.isna(per_case.loc[C1, "case:parent"])
         assert [_at(0), _at(2), _at(5)] == per_case.loc[[C1, C2, C3], "case:arrival"].tolist()
@@ -123,12 +123,12 @@ class TestWarmup:
     def test_case_arriving_before_warmup_is_dropped(self) -> None:
         log = build_event_log(handbuilt_recording(), START, warmup_h=2.0)
         assert {C2, C3} == set(log["case:concept:name"])
-        assert len(log) == 7
+        assert 7 == len(log)
 
     def test_replications_use_their_own_warmup(self) -> None:
         log = build_event_log(handbuilt_replications(warmup_h=2.0, count=2), START)
         assert {C2, C3, "r1-x-000002", "r1-y-000003"} == set(log["case:concept:name"])
-        assert sorted(log["case:replication"].unique().tolist()) == [0, 1]
+        assert [0, 1] == sorted(log["case:replication"].unique().tolist())
 
 
 class TestTimestamps:

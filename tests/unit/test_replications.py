@@ -77,7 +77,7 @@ class TestReproducibility:
         sequential = run_replications(small_network(), workers=1)
         parallel = run_replications(small_network(), workers=2)
         _assert_same(sequential, parallel)
-        assert [recording.replication for recording in parallel.recordings] == [0, 1, 2]
+        assert [0, 1, 2] == [recording.replication for recording in parallel.recordings]
 
     def test_a_replication_does_not_depend_on_how_many_ran(self) -> None:
         """Replication 1 of a 2-replication run equals replication 1 of a 3-replication run."""
@@ -103,13 +103,13 @@ class TestOverrides:
         assert dataclasses.replace(small_network().run, replications=2, seed=11, horizon_h=50.0, warmup_h=5.0) == (
             result.network.run
         )
-        assert len(result) == 2
-        assert [recording.horizon_h for recording in result.recordings] == [50.0, 50.0]
+        assert 2 == len(result)
+        assert [50.0, 50.0] == [recording.horizon_h for recording in result.recordings]
 
     def test_progress_called_once_per_replication(self) -> None:
         finished: list[int] = []
         run_replications(small_network(), workers=1, progress=finished.append)
-        assert sorted(finished) == [0, 1, 2]
+        assert [0, 1, 2] == sorted(finished)
 
     @pytest.mark.parametrize(
         ("changes", "message"),

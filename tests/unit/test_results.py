@@ -31,7 +31,7 @@ class TestAtomicWrite:
         monkeypatch.setattr(sim.results, "_write_files", _fail_midway)
         with pytest.raises(OSError, match="disk full"):
             write_results(tmp_path / "out", results)
-        assert list(tmp_path.iterdir()) == []
+        assert [] == list(tmp_path.iterdir())
 
     def test_failure_keeps_the_previous_result(self, results, tmp_path: Path, monkeypatch) -> None:
         out = write_results(tmp_path / "out", results)
@@ -40,13 +40,13 @@ class TestAtomicWrite:
         with pytest.raises(OSError, match="disk full"):
             write_results(out, results)
         assert (out / "summary.json").read_text(encoding="utf-8") == before
-        assert [path.name for path in tmp_path.iterdir()] == ["out"]
+        assert ["out"] == [path.name for path in tmp_path.iterdir()]
 
     def test_refuses_a_folder_that_is_not_a_result(self, results, tmp_path: Path) -> None:
         (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
         with pytest.raises(FileExistsError, match=r"refusing to replace .*no summary.json"):
             write_results(tmp_path, results)
-        assert [path.name for path in tmp_path.iterdir()] == ["notes.txt"]
+        assert ["notes.txt"] == [path.name for path in tmp_path.iterdir()]
 
 
 class TestContent:
@@ -63,18 +63,18 @@ class TestContent:
     def test_summary_json(self, results, tmp_path: Path) -> None:
         out = write_results(tmp_path / "out", results)
         document = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-        assert (document["scenario"], document["replications"], document["horizon_h"]) == ("handbuilt", 2, 12.0)
+        assert ("handbuilt", 2, 12.0) == (document["scenario"], document["replications"], document["horizon_h"])
         assert document["scenario_file"] is None
-        assert document["summary"]["lead_time_mean_h"] == {"mean": 5.5, "half_width": 0.0, "n": 2}
+        assert {"mean": 5.5, "half_width": 0.0, "n": 2} == document["summary"]["lead_time_mean_h"]
 
     def test_tables(self, results, tmp_path: Path) -> None:
         out = write_results(tmp_path / "out", results)
-        assert pd.read_csv(out / "stages.csv")["stage"].tolist() == ["S1", "S2"]
-        assert len(pd.read_csv(out / "cases.csv")) == 6
-        assert pd.read_csv(out / "replications.csv")["replication"].tolist() == [0, 1]
-        assert set(pd.read_parquet(out / "queues.parquet").columns) == {
+        assert ["S1", "S2"] == pd.read_csv(out / "stages.csv")["stage"].tolist()
+        assert 6 == len(pd.read_csv(out / "cases.csv"))
+        assert [0, 1] == pd.read_csv(out / "replications.csv")["replication"].tolist()
+        assert {
             "time_h",
             "stage",
             "queue_length",
             "replication",
-        }
+        } == set(pd.read_parquet(out / "queues.parquet").columns)

@@ -64,11 +64,11 @@ class TestRun:
     def test_writes_results_and_prints_summary(self, scenario_file: Path, tmp_path: Path) -> None:
         out = tmp_path / "out"
         result = runner.invoke(app, ["run", str(scenario_file), "--out", str(out), "--workers", "1"])
-        assert result.exit_code == 0, result.output
+        assert 0 == result.exit_code, result.output
         assert "lead time, mean" in result.output
         assert "top bottleneck" in result.output
         assert f"results: {out}" in result.output.replace("\n", "")
-        assert sorted(path.name for path in out.iterdir()) == [
+        assert [
             "busy.parquet",
             "cases.csv",
             "event_log.parquet",
@@ -78,15 +78,15 @@ class TestRun:
             "stages_by_replication.csv",
             "summary.json",
             "tiny.yaml",
-        ]
+        ] == sorted(path.name for path in out.iterdir())
         summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-        assert (summary["scenario"], summary["seed"], summary["replications"]) == ("tiny-desk", 42, 3)
-        assert (summary["horizon_h"], summary["warmup_h"]) == (4 * 168.0, 168.0)
-        assert summary["scenario_file"] == "tiny.yaml"
+        assert ("tiny-desk", 42, 3) == (summary["scenario"], summary["seed"], summary["replications"])
+        assert (4 * 168.0, 168.0) == (summary["horizon_h"], summary["warmup_h"])
+        assert "tiny.yaml" == summary["scenario_file"]
         assert set(summary["versions"]) >= {"flowlab", "simpy", "numpy", "pandas"}
-        assert summary["summary"]["lead_time_mean_h"]["n"] == 3
+        assert 3 == summary["summary"]["lead_time_mean_h"]["n"]
         log = pd.read_parquet(out / "event_log.parquet")
-        assert sorted(log["case:replication"].unique().tolist()) == [0, 1, 2]
+        assert [0, 1, 2] == sorted(log["case:replication"].unique().tolist())
         assert bool((log["case:arrival"] >= pd.Timestamp("2026-01-12T08:00:00Z")).all())  # warm-up left out
 
     def test_overrides_reach_the_run(self, scenario_file: Path, tmp_path: Path) -> None:
@@ -96,19 +96,19 @@ class TestRun:
             ["run", str(scenario_file), "--out", str(out), "--workers", "1", "--replications", "2", "--seed", "7",
              "--horizon", "2w", "--warmup", "2d"],
         )  # fmt: skip
-        assert result.exit_code == 0, result.output
+        assert 0 == result.exit_code, result.output
         summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-        assert (summary["seed"], summary["replications"], summary["horizon_h"], summary["warmup_h"]) == (
+        assert (
             7,
             2,
             336.0,
             48.0,
-        )
+        ) == (summary["seed"], summary["replications"], summary["horizon_h"], summary["warmup_h"])
 
     def test_same_seed_same_numbers(self, scenario_file: Path, tmp_path: Path) -> None:
         for name in ("a", "b"):
             result = runner.invoke(app, ["run", str(scenario_file), "--out", str(tmp_path / name), "--workers", "1"])
-            assert result.exit_code == 0, result.output
+            assert 0 == result.exit_code, result.output
         pd.testing.assert_frame_equal(
             pd.read_parquet(tmp_path / "a" / "event_log.parquet"), pd.read_parquet(tmp_path / "b" / "event_log.parquet")
         )
@@ -116,7 +116,7 @@ class TestRun:
     def test_default_folder_is_results_name_seed(self, scenario_file: Path, tmp_path: Path, monkeypatch) -> None:
         monkeypatch.chdir(tmp_path)
         result = runner.invoke(app, ["run", str(scenario_file), "--workers", "1", "--replications", "1"])
-        assert result.exit_code == 0, result.output
+        assert 0 == result.exit_code, result.output
         assert (tmp_path / "results" / "tiny-desk-42" / "summary.json").is_file()
         assert "no confidence interval" in result.output
 
@@ -126,9 +126,9 @@ class TestRun:
             result = runner.invoke(
                 app, ["run", str(scenario_file), "--out", str(out), "--workers", "1", "--seed", seed]
             )
-            assert result.exit_code == 0, result.output
-        assert json.loads((out / "summary.json").read_text(encoding="utf-8"))["seed"] == 2
-        assert [path.name for path in tmp_path.iterdir() if path.name.startswith(".")] == []
+            assert 0 == result.exit_code, result.output
+        assert 2 == json.loads((out / "summary.json").read_text(encoding="utf-8"))["seed"]
+        assert [] == [path.name for path in tmp_path.iterdir() if path.name.startswith(".")]
 
     def test_offered_load_warning(self, tmp_path: Path) -> None:
         path = tmp_path / "busy.yaml"
@@ -136,7 +136,7 @@ class TestRun:
         result = runner.invoke(
             app, ["run", str(path), "--out", str(tmp_path / "out"), "--workers", "1", "--replications", "1"]
         )
-        assert result.exit_code == 0, result.output
+        assert 0 == result.exit_code, result.output
         assert "warning: busy.yaml:" in result.output
 
 
@@ -147,24 +147,24 @@ class TestErrors:
         path = tmp_path / "bad.yaml"
         path.write_text(SCENARIO.replace("capacity: 2", "capacity: -2"), encoding="utf-8")
         result = runner.invoke(app, ["run", str(path), "--out", str(tmp_path / "out")])
-        assert result.exit_code == 2
+        assert 2 == result.exit_code
         assert "bad.yaml: teams.fixers.capacity" in result.output
         assert "Traceback" not in result.output
         assert not (tmp_path / "out").exists()
 
     def test_missing_file(self, tmp_path: Path) -> None:
         result = runner.invoke(app, ["run", str(tmp_path / "absent.yaml")])
-        assert result.exit_code == 2
+        assert 2 == result.exit_code
         assert "absent.yaml: cannot read the file" in result.output
 
     def test_warmup_not_shorter_than_horizon(self, scenario_file: Path, tmp_path: Path) -> None:
         result = runner.invoke(app, ["run", str(scenario_file), "--warmup", "5w", "--out", str(tmp_path / "out")])
-        assert result.exit_code == 2
+        assert 2 == result.exit_code
         assert "tiny.yaml: warm-up must be shorter than the horizon" in result.output
 
     def test_unreadable_horizon(self, scenario_file: Path) -> None:
         result = runner.invoke(app, ["run", str(scenario_file), "--horizon", "26"])
-        assert result.exit_code == 2
+        assert 2 == result.exit_code
         assert "cannot read duration '26'" in result.output
 
     def test_refuses_to_replace_a_folder_that_is_not_a_result(self, scenario_file: Path, tmp_path: Path) -> None:
@@ -172,14 +172,14 @@ class TestErrors:
         precious.mkdir()
         (precious / "thesis.tex").write_text("years of work", encoding="utf-8")
         result = runner.invoke(app, ["run", str(scenario_file), "--out", str(precious), "--workers", "1"])
-        assert result.exit_code == 2
+        assert 2 == result.exit_code
         assert "refusing to replace" in result.output
-        assert [path.name for path in precious.iterdir()] == ["thesis.tex"]
+        assert ["thesis.tex"] == [path.name for path in precious.iterdir()]
 
     def test_missing_default_scenario(self, tmp_path: Path, monkeypatch) -> None:
         monkeypatch.setattr(run_module, "DEFAULT_SCENARIO", tmp_path / "scenarios" / "it4it-e2e.yaml")
         result = runner.invoke(app, ["run"])
-        assert result.exit_code == 2
+        assert 2 == result.exit_code
         assert "the default scenario" in result.output
         assert "is missing" in result.output
 

@@ -47,10 +47,10 @@ class TestCaseTable:
         }
         for case, (lead, work, wait, efficiency, met) in expected.items():
             row = table.loc[case]
-            assert row["lead_time_h"] == pytest.approx(lead, abs=EXACT)
-            assert row["work_h"] == pytest.approx(work, abs=EXACT)
-            assert row["wait_h"] == pytest.approx(wait, abs=EXACT)
-            assert row["flow_efficiency"] == pytest.approx(efficiency, abs=EXACT)
+            assert pytest.approx(lead, abs=EXACT) == row["lead_time_h"]
+            assert pytest.approx(work, abs=EXACT) == row["work_h"]
+            assert pytest.approx(wait, abs=EXACT) == row["wait_h"]
+            assert pytest.approx(efficiency, abs=EXACT) == row["flow_efficiency"]
             assert bool(row["sla_met"]) is met
 
     def test_case_in_progress_has_no_lead_time_and_no_verdict(self) -> None:
@@ -63,7 +63,7 @@ class TestCaseTable:
         table = compute_case_table(handbuilt_replications(count=2)).set_index("case")
         assert table.loc[C3, "parent"] == C1
         assert pd.isna(table.loc[C1, "parent"])
-        assert table.loc["r1-y-000003", "replication"] == 1
+        assert 1 == table.loc["r1-y-000003", "replication"]
 
 
 class TestStageTable:
@@ -71,10 +71,10 @@ class TestStageTable:
 
     def test_columns_and_order(self) -> None:
         table = compute_stage_table(handbuilt_replications())
-        assert list(table.columns) == ["replication", *STAGE_COLUMNS]
-        assert table["stage"].tolist() == ["S1", "S2"]
-        assert table["team"].tolist() == ["a", "b"]
-        assert table["stream"].tolist() == ["s", "s"]
+        assert ["replication", *STAGE_COLUMNS] == list(table.columns)
+        assert ["S1", "S2"] == table["stage"].tolist()
+        assert ["a", "b"] == table["team"].tolist()
+        assert ["s", "s"] == table["stream"].tolist()
 
     def test_hand_computed_values(self) -> None:
         table = compute_stage_table(handbuilt_replications()).set_index("stage")
@@ -101,7 +101,7 @@ class TestStageTable:
         }
         for stage, expected in (("S1", expected_s1), ("S2", expected_s2)):
             actual = table.loc[stage, list(expected)].to_dict()
-            assert actual == pytest.approx(expected, abs=EXACT)
+            assert pytest.approx(expected, abs=EXACT) == actual
 
     def test_pooled_equals_single_replication_when_replications_agree(self) -> None:
         """Two identical replications: means, shares and time averages are those of one; visits add up.
@@ -110,8 +110,8 @@ class TestStageTable:
         """
         one = pool_stage_table(handbuilt_replications(count=1))
         two = pool_stage_table(handbuilt_replications(count=2))
-        assert two["visits"].tolist() == [6, 6]
-        assert two["wait_p85_h"].tolist() == [1.0, 2.0]
+        assert [6, 6] == two["visits"].tolist()
+        assert [1.0, 2.0] == two["wait_p85_h"].tolist()
         columns = ["wait_mean_h", "work_mean_h", "utilisation", "mean_queue_length", "wait_share"]
         pd.testing.assert_frame_equal(one[columns], two[columns])
         assert list(two.columns) == list(STAGE_COLUMNS)
@@ -123,13 +123,13 @@ class TestTimeAverage:
     def test_step_function_by_hand(self) -> None:
         samples = pd.DataFrame({"time_h": [0.0, 2.0, 5.0], "k": ["q", "q", "q"], "v": [1, 3, 0]})
         # 1 during 0–2, 3 during 2–5, 0 during 5–10: area 2 + 9 = 11 over 10 h
-        assert time_average(samples, ["k"], "v", 0.0, 10.0).to_dict() == pytest.approx({"q": 1.1}, abs=EXACT)
+        assert pytest.approx({"q": 1.1}, abs=EXACT) == time_average(samples, ["k"], "v", 0.0, 10.0).to_dict()
         # window 3–10: 3 during 3–5 → 6 over 7 h
-        assert time_average(samples, ["k"], "v", 3.0, 10.0).to_dict() == pytest.approx({"q": 6 / 7}, abs=EXACT)
+        assert pytest.approx({"q": 6 / 7}, abs=EXACT) == time_average(samples, ["k"], "v", 3.0, 10.0).to_dict()
 
     def test_last_sample_at_the_same_time_wins(self) -> None:
         samples = pd.DataFrame({"time_h": [0.0, 0.0], "k": ["q", "q"], "v": [0, 4]})
-        assert time_average(samples, ["k"], "v", 0.0, 1.0).to_dict() == {"q": 4.0}
+        assert {"q": 4.0} == time_average(samples, ["k"], "v", 0.0, 1.0).to_dict()
 
 
 class TestWarmup:
@@ -142,23 +142,23 @@ class TestWarmup:
     def test_window_measures_use_the_window(self) -> None:
         table = compute_stage_table(handbuilt_replications(warmup_h=2.0)).set_index("stage")
         # team a busy 2–3, 3–4, 5–8 inside [2, 12]: 5 h of 10; queue S1 holds 1 during 2–3: 1 h of 10
-        assert table.loc["S1", "utilisation"] == pytest.approx(0.5, abs=EXACT)
-        assert table.loc["S1", "mean_queue_length"] == pytest.approx(0.1, abs=EXACT)
+        assert pytest.approx(0.5, abs=EXACT) == table.loc["S1", "utilisation"]
+        assert pytest.approx(0.1, abs=EXACT) == table.loc["S1", "mean_queue_length"]
         # S1 completions at 3, 4 and 8 all fall in the window, whoever the case: 3 per 10/24 day
-        assert table.loc["S1", "throughput_per_day"] == pytest.approx(3 / (10 / 24), abs=EXACT)
+        assert pytest.approx(3 / (10 / 24), abs=EXACT) == table.loc["S1", "throughput_per_day"]
         # only cases 2 and 3 count for waits: S1 waits 1, 0
-        assert table.loc["S1", "visits"] == 2
-        assert table.loc["S1", "wait_mean_h"] == pytest.approx(0.5, abs=EXACT)
+        assert 2 == table.loc["S1", "visits"]
+        assert pytest.approx(0.5, abs=EXACT) == table.loc["S1", "wait_mean_h"]
 
     def test_wip_and_throughput_over_the_window(self) -> None:
         measures = compute_replication_measures(handbuilt_replications(warmup_h=2.0)).iloc[0]
         # in the system within [2, 12]: case 1 during 2–5 (3 h), case 2 during 2–12 (10 h), case 3 during 5–11 (6 h)
-        assert measures["wip"] == pytest.approx(19 / 10, abs=EXACT)
+        assert pytest.approx(19 / 10, abs=EXACT) == measures["wip"]
         # completions at 5 (case 1) and 11 (case 3) in 10/24 day
-        assert measures["throughput_per_day"] == pytest.approx(2 / (10 / 24), abs=EXACT)
+        assert pytest.approx(2 / (10 / 24), abs=EXACT) == measures["throughput_per_day"]
         # only case 3 completed among the kept cases
-        assert measures["completed"] == 1
-        assert measures["lead_time_mean_h"] == pytest.approx(6.0, abs=EXACT)
+        assert 1 == measures["completed"]
+        assert pytest.approx(6.0, abs=EXACT) == measures["lead_time_mean_h"]
 
 
 class TestReplicationMeasures:
@@ -177,7 +177,7 @@ class TestReplicationMeasures:
             "wip": (5 + 10 + 6) / HORIZON_H,  # cases in the system 0–5, 2–12, 5–11
             "sla_attainment": 0.5,  # case 1 met its 10 h, case 3 missed its 4 h
         }
-        assert measures[list(expected)].to_dict() == pytest.approx(expected, abs=EXACT)
+        assert pytest.approx(expected, abs=EXACT) == measures[list(expected)].to_dict()
 
 
 class TestConfidenceInterval:
@@ -189,21 +189,21 @@ class TestConfidenceInterval:
         s = math.sqrt(((4 - 6) ** 2 + 0 + (5 - 6) ** 2 + (9 - 6) ** 2) / 3)  # sqrt(14/3)
         expected_half_width = stats.t.ppf(0.975, 3) * s / math.sqrt(4)  # 3.182446… · 2.160247 / 2
         estimate = confidence_interval(values)
-        assert (estimate.mean, estimate.n) == (mean, 4)
-        assert estimate.half_width == pytest.approx(expected_half_width, rel=1e-12)
-        assert estimate.half_width == pytest.approx(3.4374, abs=1e-4)
+        assert (mean, 4) == (estimate.mean, estimate.n)
+        assert pytest.approx(expected_half_width, rel=1e-12) == estimate.half_width
+        assert pytest.approx(3.4374, abs=1e-4) == estimate.half_width
 
     def test_one_value_has_no_interval(self) -> None:
         estimate = confidence_interval([3.0])
-        assert (estimate.mean, estimate.n) == (3.0, 1)
+        assert (3.0, 1) == (estimate.mean, estimate.n)
         assert math.isnan(estimate.half_width)
 
     def test_nan_values_are_left_out(self) -> None:
-        assert confidence_interval([np.nan, 2.0, 4.0]).n == 2
+        assert 2 == confidence_interval([np.nan, 2.0, 4.0]).n
 
     def test_no_values(self) -> None:
         estimate = confidence_interval([])
-        assert estimate.n == 0
+        assert 0 == estimate.n
         assert math.isnan(estimate.mean)
 
 
@@ -212,29 +212,29 @@ class TestSummary:
 
     def test_identical_replications_have_zero_half_width(self) -> None:
         summary = summarise_replications(handbuilt_replications(count=3))
-        assert summary.replications == 3
-        assert summary.completed_cases == 6
-        assert summary.lead_time_mean_h.mean == pytest.approx(5.5, abs=EXACT)
-        assert summary.lead_time_mean_h.half_width == pytest.approx(0.0, abs=EXACT)
-        assert summary.sla_attainment.mean == pytest.approx(0.5, abs=EXACT)
+        assert 3 == summary.replications
+        assert 6 == summary.completed_cases
+        assert pytest.approx(5.5, abs=EXACT) == summary.lead_time_mean_h.mean
+        assert pytest.approx(0.0, abs=EXACT) == summary.lead_time_mean_h.half_width
+        assert pytest.approx(0.5, abs=EXACT) == summary.sla_attainment.mean
 
     def test_item_lead_times_longest_first(self) -> None:
         summary = summarise_replications(handbuilt_replications())
-        assert [(entry.item, entry.lead_time_h.mean, entry.completed) for entry in summary.item_lead_times] == [
+        assert [
             ("y", 6.0, 1),
             ("x", 5.0, 1),
-        ]
+        ] == [(entry.item, entry.lead_time_h.mean, entry.completed) for entry in summary.item_lead_times]
 
     def test_bottleneck_is_largest_wait_share(self) -> None:
         bottleneck = summarise_replications(handbuilt_replications()).bottleneck
         assert bottleneck is not None
-        assert (bottleneck.stage, bottleneck.team) == ("S2", "b")
-        assert bottleneck.wait_share == pytest.approx(0.6, abs=EXACT)
-        assert bottleneck.utilisation == pytest.approx(10 / 24, abs=EXACT)
+        assert ("S2", "b") == (bottleneck.stage, bottleneck.team)
+        assert pytest.approx(0.6, abs=EXACT) == bottleneck.wait_share
+        assert pytest.approx(10 / 24, abs=EXACT) == bottleneck.utilisation
 
     def test_to_dict_is_json_safe(self) -> None:
         """One replication: half-widths are NaN, which JSON cannot hold; they become null."""
         data = summarise_replications(handbuilt_replications()).to_dict()
         text = json.dumps(data, allow_nan=False)
-        assert json.loads(text)["lead_time_mean_h"] == {"mean": 5.5, "half_width": None, "n": 1}
-        assert json.loads(text)["bottleneck"]["stage"] == "S2"
+        assert {"mean": 5.5, "half_width": None, "n": 1} == json.loads(text)["lead_time_mean_h"]
+        assert "S2" == json.loads(text)["bottleneck"]["stage"]
