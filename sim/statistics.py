@@ -130,7 +130,8 @@ def compute_case_table(replications: Replications) -> pd.DataFrame:
     table = cases[["case", "item", "stream", "priority", "parent", "replication", "arrival_h", "complete_h"]].copy()
     completed = table["complete_h"].notna()
     table["lead_time_h"] = table["complete_h"] - table["arrival_h"]
-    table["work_h"] = table["case"].map(work).astype("float64").where(completed).fillna(0.0).where(completed)
+    # a completed case without a recorded visit did no work
+    table["work_h"] = table["case"].map(work).astype("float64").fillna(0.0).where(completed)
     table["wait_h"] = table["lead_time_h"] - table["work_h"]
     table["flow_efficiency"] = table["work_h"] / table["lead_time_h"].where(table["lead_time_h"] > 0)
     table["sla_h"] = cases["sla_h"].astype("float64")
