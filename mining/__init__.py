@@ -3,4 +3,15 @@
 Reads any event log in the DESIGN.md format (the simulator's included). Never imports `sim` or SimPy.
 """
 
-__all__: list[str] = []
+from mining.errors import EventLogError, LogRepairWarning
+from mining.read import read_log
+from mining.validate import Repair, repair_log, validate_log
+
+__all__: list[str] = [
+    "EventLogError",
+    "LogRepairWarning",
+    "Repair",
+    "read_log",
+    "repair_log",
+    "validate_log",
+]

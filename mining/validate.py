@@ -360,7 +360,7 @@ def _normalise_lifecycle(frame: pd.DataFrame, source: str) -> tuple[pd.Series, l
 def _sort_events(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Repair]]:
     """Sort stably by case (order of each case's first row) then timestamp; count the events that moved."""
     case_codes, _ = pd.factorize(frame[CASE])
-    moments = frame[TIMESTAMP].to_numpy().astype("datetime64[ns]").astype(np.int64)
+    moments = frame[TIMESTAMP].array.asi8
     order = np.lexsort((moments, case_codes))
     moved = int((order != np.arange(len(order))).sum())
     if not moved:
@@ -393,8 +393,9 @@ def _pair_start_complete(frame: pd.DataFrame, source: str) -> tuple[pd.DataFrame
     pairs = starts.merge(completes, on=["group", "rank"], how="left")
     matched = pairs.dropna(subset=["complete_row"]).astype({"complete_row": np.int64})
 
-    start_times = frame[TIMESTAMP].to_numpy()[matched["start_row"].to_numpy()]
-    complete_times = frame[TIMESTAMP].to_numpy()[matched["complete_row"].to_numpy()]
+    moments = frame[TIMESTAMP].array.asi8
+    start_times = moments[matched["start_row"].to_numpy()]
+    complete_times = moments[matched["complete_row"].to_numpy()]
     backwards = complete_times < start_times
     if backwards.any():
         bad = matched[backwards]

@@ -1,0 +1,321 @@
+"""`read_log`: the one entry point that turns an event-log file into the DESIGN.md event log frame."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+import warnings
+import zlib
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from mining.columns import ACTIVITY, CASE, COMPLETE, INSTANCE, LIFECYCLE, RESOURCE, START, TIMESTAMP
+from mining.errors import EventLogError, LogRepairWarning, format_values
+from mining.read_xes import read_xes_frame
+from mining.validate import REPAIRS_ATTR, parse_timestamps, repair_log
+
+FORMATS = ("xes", "csv", "parquet", "ocel")
+"""Values of `read_log(format=...)`."""
+
+# Column names auto-detected in CSV/Parquet files when no keyword names the column (compared lower-case,
+# without spaces, '_', '-', ':'). The standard XES name always wins.
+_ALIASES: dict[str, tuple[str, ...]] = {
+    CASE: ("caseid", "case", "caseconceptname", "traceid"),
+    ACTIVITY: ("activity", "activityname", "conceptname", "task", "event"),
+    TIMESTAMP: ("timetimestamp", "timestamp", "completetimestamp", "endtimestamp", "endtime", "end", "time"),
+    RESOURCE: ("orgresource", "resource", "user"),
+    LIFECYCLE: ("lifecycletransition", "lifecycle", "transition"),
+}
+_START_ALIASES = ("starttimestamp", "starttime", "start")
+
+
+def read_log(
+    path: str | Path,
+    *,
+    format: str | None = None,
+    case: str | None = None,
+    activity: str | None = None,
+    timestamp: str | None = None,
+    start_timestamp: str | None = None,
+    resource: str | None = None,
+    lifecycle: str | None = None,
+    classifier: Sequence[str] | None = None,
+    timestamp_format: str | None = None,
+    timezone: str | None = None,
+    separator: str | None = None,
+) -> pd.DataFrame:
+    """Read an event log file (XES, XES.gz, CSV, CSV.gz, Parquet, OCEL 1.0 JSON) into the DESIGN.md frame.
+
+    The result has one row per event and the columns `case:concept:name`, `concept:name`,
+    `lifecycle:transition` (`start`/`complete`; all `complete` for complete-only logs), `time:timestamp`
+    (timezone-aware UTC), `org:resource` (NA when unknown), then `concept:instance` (pairing start and
+    complete) when the log has start events, then the other case (`case:*`) and event attributes as they came.
+    Events are sorted by case (in order of each case's first row) then timestamp; the index is 0..n-1.
+    Repairs made on the way (see `mining.validate`) are warned as `LogRepairWarning` and kept in
+    ``log.attrs["flowlab:repairs"]`` as plain dicts.
+
+    Args:
+        path: the file. Its suffix gives the format unless `format` is given.
+        format: ``"xes"`` (also .xes.gz), ``"csv"`` (also .csv.gz), ``"parquet"`` or ``"ocel"`` (.jsonocel).
+        case: source column of the case id. For OCEL, the object type to flatten on (default: the type named
+            ``case:concept:name``).
+        activity: source column of the activity.
+        timestamp: source column of the (complete) timestamp.
+        start_timestamp: source column of the start timestamp, for tables with one row per activity instance
+            (start and end columns): each row becomes a `start` and a `complete` event sharing a
+            `concept:instance` id.
+        resource: source column of the resource.
+        lifecycle: source column of the lifecycle transition.
+        classifier: columns joined with '+' into the activity, after which the lifecycle is set to `complete`;
+            for status-style logs such as BPIC 2013, where `lifecycle:transition` holds a status (Queued,
+            In Progress, ...) rather than start/complete: ``classifier=["concept:name", "lifecycle:transition"]``
+            gives activities like ``"Accepted+In Progress"``. Without it such a log is refused, not misread.
+        timestamp_format: strftime format of the timestamps, or an epoch unit (``"s"``, ``"ms"``, ``"us"``,
+            ``"ns"``) for numbers; None reads ISO 8601 or the format pandas infers from the first value.
+        timezone: IANA zone of naive timestamps (aware ones are converted to UTC). None reads naive
+            timestamps as UTC, and refuses a column mixing naive and aware values.
+        separator: CSV delimiter; None sniffs it from the first lines.
+
+    When a keyword is None the standard XES name is used; CSV and Parquet files also have a few common names
+    auto-detected (compared ignoring case, spaces and '_'): case ``Case ID``/``case_id``/``case``, activity
+    ``Activity``/``task``, timestamp ``Timestamp``/``Complete Timestamp``/``end_time``, resource
+    ``Resource``/``user``, lifecycle ``lifecycle``/``transition``, and a start column ``start_time``/
+    ``Start Timestamp`` when there is no lifecycle column.
+
+    Raises:
+        EventLogError: the file cannot be read as an event log; the message names the file, the place
+            (column, 1-based data rows, line) and what was expected.
+    """
+    path = Path(path)
+    name = path.name
+    if not path.is_file():
+        raise EventLogError(f"{name}: no such file ({path})")
+    kind = _format_of(path, format)
+    if kind == "xes":
+        raw, auto = read_xes_frame(path), False
+    elif kind == "csv":
+        raw, auto = _read_csv(path, separator), True
+    elif kind == "parquet":
+        raw, auto = _read_parquet(path), True
+    else:
+        raw, auto = _read_ocel(path, case), False
+        case = None
+    mapped, start_column = _map_columns(
+        raw,
+        name,
+        auto=auto,
+        roles={CASE: case, ACTIVITY: activity, TIMESTAMP: timestamp, RESOURCE: resource, LIFECYCLE: lifecycle},
+        start_timestamp=start_timestamp,
+    )
+    if start_column is not None:
+        mapped = _expand_start_end(mapped, start_column, name, timestamp_format, timezone)
+    if classifier is not None:
+        mapped = _apply_classifier(mapped, classifier, name)
+    log, repairs = repair_log(mapped, source=name, timestamp_format=timestamp_format, timezone=timezone)
+    for repair in repairs:
+        warnings.warn(f"{name}: {repair.message}", LogRepairWarning, stacklevel=2)
+    log.attrs[REPAIRS_ATTR] = [repair.as_dict() for repair in repairs]
+    return log
+
+
+def _format_of(path: Path, given: str | None) -> str:
+    if given is not None:
+        if given not in FORMATS:
+            raise EventLogError(f"{path.name}: unknown format {given!r} (expected one of {', '.join(FORMATS)})")
+        return given
+    suffixes = "".join(path.suffixes[-2:]).lower()
+    for suffix, kind in (
+        (".xes.gz", "xes"),
+        (".xes", "xes"),
+        (".csv.gz", "csv"),
+        (".csv", "csv"),
+        (".parquet", "parquet"),
+        (".jsonocel", "ocel"),
+        (".ocel.json", "ocel"),
+    ):
+        if suffixes.endswith(suffix):
+            return kind
+    raise EventLogError(
+        f"{path.name}: cannot tell the format from the suffix {path.suffix!r} "
+        f"(expected .xes, .xes.gz, .csv, .csv.gz, .parquet, .jsonocel, or pass format= one of {', '.join(FORMATS)})"
+    )
+
+
+def _read_csv(path: Path, separator: str | None) -> pd.DataFrame:
+    name = path.name
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    try:
+        with opener(path, "rt", encoding="utf-8-sig", newline="") as stream:
+            sample = stream.read(1 << 16)
+    except (OSError, EOFError, zlib.error, UnicodeDecodeError) as exc:
+        raise EventLogError(f"{name}: cannot read the file as UTF-8 text ({exc})") from exc
+    if not sample.strip():
+        raise EventLogError(f"{name}: the log is empty (no header and no events)")
+    if separator is None:
+        try:
+            separator = csv.Sniffer().sniff(sample[: sample.rfind("\n") + 1] or sample, ",;\t|").delimiter
+        except csv.Error:
+            separator = ","
+    try:
+        frame = pd.read_csv(path, sep=separator, dtype="str", keep_default_na=True, encoding="utf-8-sig")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, OSError, EOFError) as exc:
+        raise EventLogError(f"{name}: not a readable CSV with separator {separator!r} ({exc})") from exc
+    if frame.shape[1] == 1:
+        (only,) = frame.columns
+        raise EventLogError(
+            f"{name}: the header has a single column {only!r} (separator {separator!r}); an event log needs "
+            f"several (case, activity, timestamp); pass separator=';' (or the delimiter the file uses)"
+        )
+    return frame
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    import pyarrow
+    from pyarrow import parquet
+
+    try:
+        return parquet.read_table(path).to_pandas()
+    except (pyarrow.ArrowException, OSError) as exc:
+        raise EventLogError(f"{path.name}: not a readable Parquet file ({exc})") from exc
+
+
+def _read_ocel(path: Path, object_type: str | None) -> pd.DataFrame:
+    """Flatten an OCEL 1.0 JSON log on one object type: one event row per related object of that type."""
+    name = path.name
+    try:
+        with path.open("rb") as stream:
+            document = json.load(stream)
+        events = document["ocel:events"]
+        objects = document.get("ocel:objects", {})
+        types = list(document["ocel:global-log"]["ocel:object-types"])
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise EventLogError(f"{name}: not an OCEL 1.0 JSON log ({type(exc).__name__}: {exc})") from exc
+    if object_type is None:
+        object_type = CASE if CASE in types else None
+    if object_type not in types:
+        raise EventLogError(
+            f"{name}: object type {object_type!r} not in the log; pass case= one of {format_values(types)}"
+        )
+    type_of = {key: value.get("ocel:type") for key, value in objects.items()}
+    rows: list[dict[str, object]] = []
+    for event_id, event in events.items():
+        related = event.get("ocel:omap", [])
+        resources = [obj for obj in related if type_of.get(obj) == RESOURCE]
+        for obj in related:
+            if type_of.get(obj) == object_type:
+                rows.append(
+                    {
+                        CASE: obj,
+                        ACTIVITY: event.get("ocel:activity"),
+                        TIMESTAMP: event.get("ocel:timestamp"),
+                        RESOURCE: resources[0] if resources else None,
+                        "ocel:eid": event_id,
+                        **event.get("ocel:vmap", {}),
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def _normalised(column: object) -> str:
+    return "".join(ch for ch in str(column).lower() if ch.isalnum())
+
+
+def _map_columns(
+    raw: pd.DataFrame,
+    name: str,
+    *,
+    auto: bool,
+    roles: dict[str, str | None],
+    start_timestamp: str | None,
+) -> tuple[pd.DataFrame, str | None]:
+    """Rename the source columns to the standard names; returns the frame and the start column, if any."""
+    found = list(raw.columns)
+    keyword = {CASE: "case", ACTIVITY: "activity", TIMESTAMP: "timestamp", RESOURCE: "resource",
+               LIFECYCLE: "lifecycle"}
+    renames: dict[str, str] = {}
+    for standard, given in roles.items():
+        if given is not None:
+            if given not in raw.columns:
+                raise EventLogError(
+                    f"{name}: column {given!r} (given as {keyword[standard]}=) not found; "
+                    f"columns found: {format_values(found)}"
+                )
+            renames[given] = standard
+    taken = set(renames) | set(renames.values())
+    for standard, given in roles.items():
+        if given is not None or standard in raw.columns:
+            continue
+        if auto:
+            for column in found:
+                if column not in taken and _normalised(column) in _ALIASES[standard]:
+                    renames[column] = standard
+                    taken |= {column, standard}
+                    break
+    start_column = start_timestamp
+    if start_column is not None and start_column not in raw.columns:
+        raise EventLogError(
+            f"{name}: column {start_column!r} (given as start_timestamp=) not found; columns found: "
+            f"{format_values(found)}"
+        )
+    if start_column is None and auto and LIFECYCLE not in renames.values() and LIFECYCLE not in raw.columns:
+        start_column = next(
+            (column for column in found if column not in taken and _normalised(column) in _START_ALIASES), None
+        )
+    # A mapped column wins over a column that already had the standard name; keep the other under a new name.
+    clashes = {standard: f"{standard} (unmapped)" for source, standard in renames.items()
+               if standard in raw.columns and source != standard}
+    frame = raw.rename(columns=clashes).rename(columns=renames)
+    return frame, start_column
+
+
+def _expand_start_end(
+    frame: pd.DataFrame, start_column: str, name: str, timestamp_format: str | None, timezone: str | None
+) -> pd.DataFrame:
+    """One row per activity instance (start and end columns) -> a start and a complete event per row."""
+    if LIFECYCLE in frame.columns:
+        raise EventLogError(
+            f"{name}: both a lifecycle column and start_timestamp={start_column!r} given; a table has either "
+            f"one row per event (lifecycle) or one row per activity instance (start and end columns)"
+        )
+    if TIMESTAMP not in frame.columns:
+        return frame  # repair_log reports the missing column with the columns found
+    starts, _ = parse_timestamps(
+        frame[start_column], column=start_column, source=name, timestamp_format=timestamp_format,
+        timezone=timezone,
+    )
+    ends, _ = parse_timestamps(
+        frame[TIMESTAMP], column=TIMESTAMP, source=name, timestamp_format=timestamp_format, timezone=timezone
+    )
+    rest = frame.drop(columns=[start_column])
+    rows = rest.index.repeat(2)
+    expanded = rest.loc[rows].reset_index(drop=True)
+    moments = pd.concat([starts, ends]).sort_index(kind="stable")
+    expanded[TIMESTAMP] = moments.reset_index(drop=True)
+    expanded[LIFECYCLE] = pd.Series([START, COMPLETE] * len(rest), dtype="str")
+    expanded[INSTANCE] = pd.Series(rows, dtype="int64")
+    return expanded
+
+
+def _apply_classifier(frame: pd.DataFrame, classifier: Sequence[str], name: str) -> pd.DataFrame:
+    """Join the classifier columns into the activity and mark every event `complete`."""
+    if isinstance(classifier, str) or not classifier:
+        raise EventLogError(
+            f"{name}: classifier must be a non-empty list of column names (got {classifier!r}), "
+            f"e.g. classifier=['concept:name', 'lifecycle:transition']"
+        )
+    missing = [column for column in classifier if column not in frame.columns]
+    if missing:
+        raise EventLogError(
+            f"{name}: classifier column(s) {format_values(missing)} not found; columns found: "
+            f"{format_values(list(frame.columns))}"
+        )
+    joined = frame[classifier[0]].astype("str")
+    for column in classifier[1:]:
+        joined = joined + "+" + frame[column].astype("str").fillna("")
+    return frame.assign(**{ACTIVITY: joined, LIFECYCLE: COMPLETE})
+
+
+__all__ = ["FORMATS", "read_log"]
