@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from mining.columns import ACTIVITY, CASE, TIMESTAMP
-from mining.stage_times import completion_mask, require_columns, timestamps_ns
+from mining.stage_times import completion_mask, factorize_column, require_columns, timestamps_ns
 
 __all__ = [
     "ProcessModel",
@@ -76,6 +76,18 @@ def completion_events(log: pd.DataFrame) -> pd.DataFrame:
     return events.iloc[order].reset_index(drop=True)
 
 
+def _completion_codes(log: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, pd.Index, np.ndarray]:
+    """Completion events as codes in case order: case code, activity code, activity names, timestamp (ns)."""
+    require_columns(log)
+    mask = completion_mask(log)
+    case = factorize_column(log[CASE])[0][mask]
+    activity_codes, activity_names = factorize_column(log[ACTIVITY])
+    activity_codes = activity_codes[mask]
+    ts = timestamps_ns(log[TIMESTAMP])[mask]
+    order = np.lexsort((ts, case))  # stable: equal timestamps keep their order in the log
+    return case[order], activity_codes[order], activity_names, ts[order]
+
+
 def discover_dfg(log: pd.DataFrame) -> nx.DiGraph:
     """Frequency and performance directly-follows graph of the completion events.
 
@@ -83,11 +95,8 @@ def discover_dfg(log: pd.DataFrame) -> nx.DiGraph:
     with attributes `count`, `mean_h` and `median_h` (time from a's completion to b's, hours). Graph
     attributes `start_activities` and `end_activities` map activity → number of cases.
     """
-    events = completion_events(log)
-    case = pd.factorize(events[CASE])[0]
-    activity_codes, activity_names = pd.factorize(events[ACTIVITY])
-    ts = timestamps_ns(events[TIMESTAMP])
-    follows = np.zeros(len(events), dtype=bool)
+    case, activity_codes, activity_names, ts = _completion_codes(log)
+    follows = np.zeros(len(case), dtype=bool)
     follows[1:] = case[1:] == case[:-1]
     source = activity_codes[np.flatnonzero(follows) - 1]
     target = activity_codes[follows]
@@ -100,8 +109,8 @@ def discover_dfg(log: pd.DataFrame) -> nx.DiGraph:
     graph = nx.DiGraph()
     names = activity_names.to_numpy()
     counts = np.bincount(activity_codes, minlength=len(names))
-    for code, name in enumerate(names):
-        graph.add_node(str(name), count=int(counts[code]))
+    for code in np.flatnonzero(counts):
+        graph.add_node(str(names[code]), count=int(counts[code]))
     for (source_code, target_code), row in edges.iterrows():
         graph.add_edge(
             str(names[source_code]),
@@ -110,9 +119,9 @@ def discover_dfg(log: pd.DataFrame) -> nx.DiGraph:
             mean_h=float(row["mean"]),
             median_h=float(row["median"]),
         )
-    first = np.ones(len(events), dtype=bool)
+    first = np.ones(len(case), dtype=bool)
     first[1:] = ~follows[1:]
-    last = np.ones(len(events), dtype=bool)
+    last = np.ones(len(case), dtype=bool)
     last[:-1] = ~follows[1:]
     graph.graph["start_activities"] = _count_names(names, activity_codes[first])
     graph.graph["end_activities"] = _count_names(names, activity_codes[last])
@@ -128,17 +137,15 @@ def list_variants(log: pd.DataFrame) -> pd.DataFrame:
     """The distinct activity sequences of the cases: variant (activities joined by " → "), length, cases,
     share (of all cases), lead_time_mean_h (first to last completion, hours); most frequent first.
     """
-    events = completion_events(log)
+    case, activity_codes, activity_names, ts = _completion_codes(log)
     columns = ["variant", "length", "cases", "share", "lead_time_mean_h"]
-    if events.empty:
+    if len(case) == 0:
         return pd.DataFrame({name: pd.Series(dtype="string" if name == "variant" else "float64") for name in columns})
-    case = pd.factorize(events[CASE])[0]
-    activity_codes, activity_names = pd.factorize(events[ACTIVITY])
-    ts = timestamps_ns(events[TIMESTAMP])
+    case = pd.factorize(case)[0]  # dense codes of the cases that have completions
     n_cases = int(case.max()) + 1
     lengths = np.bincount(case, minlength=n_cases)
     case_start = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-    position = np.arange(len(events)) - case_start[case]
+    position = np.arange(len(case)) - case_start[case]
     # each case as one padded row of activity codes; identical rows are one variant
     matrix = np.full((n_cases, int(lengths.max())), -1, dtype=np.int32)
     matrix[case, position] = activity_codes

@@ -71,16 +71,27 @@ def _to_utc(ns: np.ndarray) -> pd.DatetimeIndex:
     return pd.DatetimeIndex(ns.view("datetime64[ns]")).tz_localize("UTC")
 
 
-def _lifecycle(log: pd.DataFrame) -> np.ndarray | None:
+def factorize_column(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """Integer codes (-1 for missing) and the distinct values as a string Series, codes indexing into it."""
+    codes, uniques = pd.factorize(values)
+    return codes.astype(np.int64, copy=False), pd.Index(uniques).astype(str)
+
+
+def _lifecycle_flags(log: pd.DataFrame) -> tuple[np.ndarray, np.ndarray] | None:
+    """(is_start, is_complete) per row from `lifecycle:transition`, case- and space-insensitive."""
     if LIFECYCLE not in log.columns:
         return None
-    return log[LIFECYCLE].astype("string").str.strip().str.lower().fillna("").to_numpy(dtype=object)
+    codes, uniques = factorize_column(log[LIFECYCLE])
+    normal = uniques.str.strip().str.lower().to_numpy(dtype=object)
+    lookup_start = np.append(normal == "start", False)  # code -1 (missing) maps to the last slot
+    lookup_complete = np.append(normal == "complete", False)
+    return lookup_start[codes], lookup_complete[codes]
 
 
 def has_start_events(log: pd.DataFrame) -> bool:
     """True when the log has `lifecycle:transition == start` events (observed, not estimated, wait/work)."""
-    lifecycle = _lifecycle(log)
-    return lifecycle is not None and bool((lifecycle == "start").any())
+    flags = _lifecycle_flags(log)
+    return flags is not None and bool(flags[0].any())
 
 
 def completion_mask(log: pd.DataFrame) -> np.ndarray:
@@ -89,13 +100,10 @@ def completion_mask(log: pd.DataFrame) -> np.ndarray:
     Rows with `lifecycle:transition == complete`; when the log has neither start nor complete transitions
     (BPIC 2013 keeps a status there) or no lifecycle column, every row counts as a completion.
     """
-    lifecycle = _lifecycle(log)
-    if lifecycle is None:
+    flags = _lifecycle_flags(log)
+    if flags is None or not (flags[0].any() or flags[1].any()):
         return np.ones(len(log), dtype=bool)
-    complete = lifecycle == "complete"
-    if complete.any() or (lifecycle == "start").any():
-        return complete
-    return np.ones(len(log), dtype=bool)
+    return flags[1]
 
 
 def _case_arrivals(log: pd.DataFrame, case_codes: np.ndarray, n_cases: int) -> np.ndarray | None:
@@ -110,59 +118,59 @@ def _case_arrivals(log: pd.DataFrame, case_codes: np.ndarray, n_cases: int) -> n
     return out
 
 
-def _pair_visits(log: pd.DataFrame, case_codes: np.ndarray, activity_codes: np.ndarray) -> pd.DataFrame:
-    """One row per completion with its start (NaT when unmatched): columns case, act, res_row, start, complete."""
-    lifecycle = _lifecycle(log)
+def _pair_visits(log: pd.DataFrame, case_codes: np.ndarray, activity_codes: np.ndarray) -> dict[str, np.ndarray]:
+    """One entry per completion with its start (NaT when unmatched): arrays case, act, row, start_row, start, complete.
+
+    Starts and completes are grouped by (concept:instance when usable, case, activity) and the k-th start of a
+    group is paired with its k-th complete, both in time order.
+    """
     ts = timestamps_ns(log[TIMESTAMP])
-    rows = np.arange(len(log))
-    complete_rows = rows[completion_mask(log)]
-    completes = pd.DataFrame(
-        {
-            "case": case_codes[complete_rows],
-            "act": activity_codes[complete_rows],
-            "row": complete_rows,
-            "complete": ts[complete_rows],
-        }
-    )
-    if lifecycle is None or not (lifecycle == "start").any():
-        completes["start"] = _NAT
-        completes["start_row"] = -1
-        return completes
-    start_rows = rows[lifecycle == "start"]
-    starts = pd.DataFrame(
-        {
-            "case": case_codes[start_rows],
-            "act": activity_codes[start_rows],
-            "start_row": start_rows,
-            "start": ts[start_rows],
-        }
-    )
-    keys = ["case", "act"]
-    paired_rows = np.concatenate([start_rows, complete_rows])
-    use_instance = INSTANCE in log.columns and not log[INSTANCE].iloc[paired_rows].isna().any()
-    if use_instance:
-        instance_codes = pd.factorize(log[INSTANCE].astype("string"))[0]
-        starts["pair"] = instance_codes[start_rows]
-        completes["pair"] = instance_codes[complete_rows]
-        # an instance id reused within a case and activity still pairs by order
-        starts = starts.sort_values([*keys, "pair", "start", "start_row"], kind="stable")
-        completes = completes.sort_values([*keys, "pair", "complete", "row"], kind="stable")
-        starts["k"] = starts.groupby([*keys, "pair"], sort=False).cumcount()
-        completes["k"] = completes.groupby([*keys, "pair"], sort=False).cumcount()
-        keys = [*keys, "pair", "k"]
+    flags = _lifecycle_flags(log)
+    is_complete = completion_mask(log)
+    complete_rows = np.flatnonzero(is_complete)
+    if flags is None or not flags[0].any():
+        return {"case": case_codes[complete_rows], "act": activity_codes[complete_rows], "row": complete_rows,
+                "start_row": np.full(len(complete_rows), -1), "start": np.full(len(complete_rows), _NAT),
+                "complete": ts[complete_rows]}  # fmt: skip
+    rows = np.flatnonzero(flags[0] | is_complete)
+    side = is_complete[rows]  # False: start, True: complete
+    case, act, when = case_codes[rows], activity_codes[rows], ts[rows]
+    group_key = case * (int(act.max(initial=0)) + 1) + act
+    sort_keys = [when, side, group_key]
+    if INSTANCE in log.columns:
+        instance, _ = factorize_column(log[INSTANCE])
+        instance = instance[rows]
+        if not (instance < 0).any():
+            sort_keys.append(instance)
+        else:
+            instance = None
     else:
-        starts = starts.sort_values([*keys, "start", "start_row"], kind="stable")
-        completes = completes.sort_values([*keys, "complete", "row"], kind="stable")
-        starts["k"] = starts.groupby(keys, sort=False).cumcount()
-        completes["k"] = completes.groupby(keys, sort=False).cumcount()
-        keys = [*keys, "k"]
-    visits = completes.merge(starts, on=keys, how="left", sort=False)
-    visits["start_row"] = visits["start_row"].fillna(-1).astype(np.int64)
-    visits["start"] = visits["start"].fillna(_NAT).astype(np.int64)
-    # a start after its complete is no pairing at all
-    bad = (visits["start"] != _NAT) & (visits["start"] > visits["complete"])
-    visits.loc[bad, ["start", "start_row"]] = [_NAT, -1]
-    return visits[["case", "act", "row", "start_row", "start", "complete"]]
+        instance = None
+    order = np.lexsort(sort_keys)
+    rows, side, group_key = rows[order], side[order], group_key[order]
+    new_group = np.ones(len(rows), dtype=bool)
+    new_group[1:] = group_key[1:] != group_key[:-1]
+    if instance is not None:
+        instance = instance[order]
+        new_group[1:] |= instance[1:] != instance[:-1]
+    group = np.cumsum(new_group) - 1
+    new_run = new_group.copy()
+    new_run[1:] |= side[1:] != side[:-1]
+    run_start = np.flatnonzero(new_run)
+    position = np.arange(len(rows))
+    k = position - run_start[np.cumsum(new_run) - 1]
+    key = group * (int(k.max()) + 1) + k
+    starts = ~side
+    match = pd.Index(key[starts]).get_indexer(key[side])
+    start_rows = np.where(match >= 0, rows[starts][match], -1)
+    complete_rows = rows[side]
+    start = np.where(start_rows >= 0, ts[start_rows], _NAT)
+    complete = ts[complete_rows]
+    bad = start > complete  # a start after its complete is no pairing at all
+    start[bad] = _NAT
+    start_rows[bad] = -1
+    return {"case": case_codes[complete_rows], "act": activity_codes[complete_rows], "row": complete_rows,
+            "start_row": start_rows, "start": start, "complete": complete}  # fmt: skip
 
 
 def compute_stage_times(log: pd.DataFrame) -> pd.DataFrame:
@@ -173,30 +181,29 @@ def compute_stage_times(log: pd.DataFrame) -> pd.DataFrame:
     estimation rule used when a visit has no start event.
     """
     require_columns(log)
-    case_codes, case_names = pd.factorize(log[CASE].astype("string"))
-    activity_codes, activity_names = pd.factorize(log[ACTIVITY].astype("string"))
-    visits = _pair_visits(log, case_codes, activity_codes)
+    case_codes, case_names = factorize_column(log[CASE])
+    activity_codes, activity_names = factorize_column(log[ACTIVITY])
+    paired = _pair_visits(log, case_codes, activity_codes)
     has_resource_column = RESOURCE in log.columns
     if has_resource_column:
-        resource_values = log[RESOURCE].astype("string")
-        resource_codes = pd.factorize(resource_values)[0]
-        res = resource_codes[visits["row"].to_numpy()]
-        from_start = visits["start_row"].to_numpy()
+        resource_codes, resource_names = factorize_column(log[RESOURCE])
+        res = resource_codes[paired["row"]]
+        from_start = paired["start_row"]
         fill = (res < 0) & (from_start >= 0)
         res[fill] = resource_codes[from_start[fill]]
-        visits["res"] = res
     else:
-        visits["res"] = -1
+        res = np.full(len(paired["row"]), -1, dtype=np.int64)
 
-    start = visits["start"].to_numpy()
-    observed = start != _NAT
     # order visits within a case by when they began (start, else complete), then complete
-    visits["order"] = np.where(observed, start, visits["complete"].to_numpy())
-    visits = visits.sort_values(["case", "order", "complete", "row"], kind="stable", ignore_index=True)
-    case = visits["case"].to_numpy()
-    start = visits["start"].to_numpy()
-    complete = visits["complete"].to_numpy()
+    began = np.where(paired["start"] != _NAT, paired["start"], paired["complete"])
+    order = np.lexsort((paired["row"], paired["complete"], began, paired["case"]))
+    case = paired["case"][order]
+    start = paired["start"][order]
+    complete = paired["complete"][order]
+    act = paired["act"][order]
+    res = res[order]
     observed = start != _NAT
+    visits = pd.DataFrame({"case": case, "complete": complete})
     first = np.ones(len(visits), dtype=bool)
     first[1:] = case[1:] != case[:-1]
 
@@ -220,7 +227,6 @@ def compute_stage_times(log: pd.DataFrame) -> pd.DataFrame:
 
     # estimated starts
     estimated = ~observed
-    res = visits["res"].to_numpy()
     if estimated.any():
         by_resource = np.lexsort((complete, res))
         res_sorted = res[by_resource]
@@ -246,11 +252,13 @@ def compute_stage_times(log: pd.DataFrame) -> pd.DataFrame:
     work_h[split] = (complete[split] - start[split]) / _NS_PER_HOUR
     out = pd.DataFrame(
         {
-            CASE: pd.array(case_names.to_numpy()[case], dtype="string"),
-            ACTIVITY: pd.array(activity_names.to_numpy()[visits["act"].to_numpy()], dtype="string"),
+            CASE: pd.Categorical.from_codes(case, categories=case_names),
+            ACTIVITY: pd.Categorical.from_codes(act, categories=activity_names),
+            RESOURCE: pd.Categorical.from_codes(res, categories=resource_names)
+            if has_resource_column
+            else pd.Categorical.from_codes(res, categories=pd.Index([], dtype="str")),
         }
     )
-    out[RESOURCE] = _resource_names(log, res) if has_resource_column else pd.array([pd.NA] * len(out), dtype="string")
     out["ready"] = _to_utc(ready)
     out["start"] = _to_utc(start)
     out["complete"] = _to_utc(complete)
@@ -259,15 +267,6 @@ def compute_stage_times(log: pd.DataFrame) -> pd.DataFrame:
     out["elapsed_h"] = (complete - ready) / _NS_PER_HOUR
     out["estimated"] = estimated
     return out
-
-
-def _resource_names(log: pd.DataFrame, res: np.ndarray) -> pd.array:
-    names = pd.factorize(log[RESOURCE].astype("string"))[1].to_numpy()
-    values = np.empty(len(res), dtype=object)
-    known = res >= 0
-    values[known] = names[res[known]]
-    values[~known] = pd.NA
-    return pd.array(values, dtype="string")
 
 
 def _latest_completion_before(
@@ -297,7 +296,7 @@ def compute_case_times(log: pd.DataFrame, *, stage_times: pd.DataFrame | None = 
     require_columns(log)
     if stage_times is None:
         stage_times = compute_stage_times(log)
-    case_codes, case_names = pd.factorize(log[CASE].astype("string"))
+    case_codes, case_names = factorize_column(log[CASE])
     n_cases = len(case_names)
     ts = timestamps_ns(log[TIMESTAMP])
     by_case = pd.DataFrame({"case": case_codes, "ts": ts}).groupby("case", sort=True)["ts"]
@@ -310,7 +309,7 @@ def compute_case_times(log: pd.DataFrame, *, stage_times: pd.DataFrame | None = 
         known = arrivals != _NAT
         arrival[known] = arrivals[known]
 
-    visit_case = case_names.get_indexer(stage_times[CASE].astype("string"))
+    visit_case = _codes_in(stage_times[CASE], case_names)
     work = stage_times["work_h"].to_numpy(dtype=float)
     wait = stage_times["wait_h"].to_numpy(dtype=float)
     unsplit = np.bincount(visit_case, weights=np.isnan(work), minlength=n_cases)
@@ -324,7 +323,7 @@ def compute_case_times(log: pd.DataFrame, *, stage_times: pd.DataFrame | None = 
         flow_efficiency = np.where(lead_time_h > 0, work_h / lead_time_h, np.nan)
     return pd.DataFrame(
         {
-            CASE: pd.array(case_names.to_numpy(), dtype="string"),
+            CASE: pd.array(case_names, dtype="str"),
             "arrival": _to_utc(arrival),
             "end": _to_utc(end),
             "lead_time_h": lead_time_h,
@@ -335,6 +334,14 @@ def compute_case_times(log: pd.DataFrame, *, stage_times: pd.DataFrame | None = 
             "estimated": estimated,
         }
     )
+
+
+def _codes_in(values: pd.Series, names: pd.Index) -> np.ndarray:
+    """Position of each value in `names` (-1 if absent); cheap for the categorical columns of stage times."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        lookup = np.append(names.get_indexer(values.cat.categories.astype(str)), -1)
+        return lookup[values.cat.codes.to_numpy()]
+    return names.get_indexer(values.astype(str))
 
 
 def summarize_stages(stage_times: pd.DataFrame) -> pd.DataFrame:

@@ -50,12 +50,8 @@ def test_random_logs_conserve_events(visits: list[tuple[int, str, int, int, str 
     log = build_log(visits, with_starts)
     stage_times = compute_stage_times(log)
     assert len(stage_times) == int((log[LIFECYCLE] == "complete").sum())
-    assert (
-        stage_times[ACTIVITY]
-        .value_counts()
-        .sort_index()
-        .equals(log.loc[log[LIFECYCLE] == "complete", ACTIVITY].astype("string").value_counts().sort_index())
-    )
+    completed = log.loc[log[LIFECYCLE] == "complete", ACTIVITY]
+    assert stage_times[ACTIVITY].value_counts().to_dict() == completed.value_counts().to_dict()
     assert (stage_times["wait_h"].dropna() >= 0).all()
     assert (stage_times["work_h"].dropna() >= 0).all()
     assert (stage_times["elapsed_h"] >= 0).all()
