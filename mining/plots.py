@@ -4,16 +4,18 @@ Every function takes tables (or a graph) and an output path, writes `<path>.png`
 matplotlib's Agg renderer (or Graphviz for the DFG when `dot` is installed) and returns the written paths.
 """
 
-from mining.plots_common import format_hours, save_figure
+from mining.plots_common import choose_time_unit, format_hours, save_figure
 from mining.plots_compare import plot_lead_time_cdf, plot_stage_comparison
 from mining.plots_dfg import plot_dfg
-from mining.plots_flow import plot_queue_lengths
+from mining.plots_flow import plot_lead_time_histogram, plot_queue_lengths
 from mining.plots_vsm import plot_value_stream_map, summarize_value_stream
 
 __all__ = [
+    "choose_time_unit",
     "format_hours",
     "plot_dfg",
     "plot_lead_time_cdf",
+    "plot_lead_time_histogram",
     "plot_queue_lengths",
     "plot_stage_comparison",
     "plot_value_stream_map",

@@ -152,7 +152,7 @@ def _draw_with_matplotlib(graph: nx.DiGraph, shares: Mapping[str, float], wait_s
     axes.set_xlim(0, figure_width)
     axes.set_ylim(bottom_y, top_y)
     axes.set_axis_off()
-    axes.text(0.3, top_y - 0.3, title, fontsize=13, fontweight="bold", va="center")
+    axes.text(0.3, top_y - 0.3, title, fontsize=15, fontweight="bold", va="center")
     top = max((int(data.get("count", 1)) for _, _, data in graph.edges(data=True)), default=1)
     for source, target, data in graph.edges(data=True):
         (x1, y1), (x2, y2) = positions[source], positions[target]
@@ -168,7 +168,7 @@ def _draw_with_matplotlib(graph: nx.DiGraph, shares: Mapping[str, float], wait_s
                 axes.annotate("", xy=stub_end, xytext=stub_start,
                               arrowprops={"arrowstyle": "-|>", "color": "#555555", "lw": 0.7 + 2.5 * count / top,
                                           "shrinkA": 0, "shrinkB": 0})
-            axes.text(x2 - width / 2 - 0.2, y2 + 0.1, f"{count:,}", ha="center", va="bottom", fontsize=7.5,
+            axes.text(x2 - width / 2 - 0.2, y2 + 0.1, f"{count:,}", ha="center", va="bottom", fontsize=9,
                       color="#333333")
             continue
         elif forward:
@@ -184,19 +184,19 @@ def _draw_with_matplotlib(graph: nx.DiGraph, shares: Mapping[str, float], wait_s
                       arrowprops={"arrowstyle": "-|>", "color": "#555555" if forward else "#b03a2e",
                                   "lw": 0.7 + 2.5 * count / top, "connectionstyle": f"arc3,rad={rad}",
                                   "shrinkA": 0, "shrinkB": 0})
-        axes.text(*label_xy, f"{count:,}", ha="center", va="bottom", fontsize=7.5, color="#333333",
+        axes.text(*label_xy, f"{count:,}", ha="center", va="bottom", fontsize=9, color="#333333",
                   bbox={"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.85})
     for node, (x, y) in positions.items():
         axes.add_patch(FancyBboxPatch((x - width / 2, y - height / 2), width, height,
                                       boxstyle="round,pad=0,rounding_size=0.1", facecolor=_colour(shares[node]),
                                       edgecolor="#444444", linewidth=1.0, zorder=3))
         ink = "white" if shares[node] > 0.6 else "black"
-        axes.text(x, y + 0.12, wrap_label(node, 24, 2), ha="center", va="center", fontsize=8, fontweight="bold",
+        axes.text(x, y + 0.12, wrap_label(node, 22, 2), ha="center", va="center", fontsize=9.5, fontweight="bold",
                   zorder=4, linespacing=1.0, color=ink)
         axes.text(x, y - 0.28, f"wait share {float(wait_share.get(node, 0.0)):.0%}", ha="center", va="center",
-                  fontsize=7.5, zorder=4, color=ink)
+                  fontsize=9, zorder=4, color=ink)
     axes.text(0.3, bottom_y + 0.3, "colour: share of all waiting (darker = more) · arrow width and "
-              "label: directly-follows count · red arrows go back (rework)", fontsize=8, color="#555555")
+              "label: directly-follows count · red arrows go back (rework)", fontsize=9.5, color="#555555")
     return save_figure(figure, path)
 
 

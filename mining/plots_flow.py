@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
 from mining.errors import EventLogError
-from mining.plots_common import save_figure
+from mining.plots_common import choose_time_unit, save_figure
 from mining.stage_times import require_columns
 
-__all__ = ["plot_queue_lengths"]
+__all__ = ["plot_lead_time_histogram", "plot_queue_lengths"]
 
 MAX_SERIES = 8
 """Most queues drawn in one plot; the ones with the largest mean length are kept."""
@@ -26,6 +27,7 @@ def plot_queue_lengths(
     group_column: str | None = None,
     title: str = "Work in progress over time",
     value_label: str = "open work items",
+    period: str | None = None,
 ) -> list[Path]:
     """Step plot of a count over time (WIP from `compute_wip`, or queue lengths per stage); write PNG and SVG.
 
@@ -38,6 +40,8 @@ def plot_queue_lengths(
         group_column: column naming the series; at most `MAX_SERIES` with the largest mean are drawn.
         title: figure title.
         value_label: y-axis label (it is a count of items).
+        period: with datetime times, draw the mean per period (a pandas alias such as "D") of hourly samples
+            of the step function instead of every step: long runs stay readable.
     """
     columns = (time_column, value_column) if group_column is None else (time_column, value_column, group_column)
     require_columns(series, columns)
@@ -51,18 +55,48 @@ def plot_queue_lengths(
         means = series.groupby(group_column)[value_column].mean().sort_values(ascending=False)
         keep = list(means.index[:MAX_SERIES])
         groups = [(name, series[series[group_column] == name]) for name in keep]
+    smooth = period is not None and pd.api.types.is_datetime64_any_dtype(series[time_column])
     for name, group in groups:
         ordered = group.sort_values(time_column, kind="stable")
-        axes.step(ordered[time_column], ordered[value_column], where="post", linewidth=1.2,
-                  label=None if name is None else str(name))
+        label = None if name is None else str(name)
+        if smooth:
+            steps = ordered.drop_duplicates(time_column, keep="last").set_index(time_column)[value_column]
+            means = steps.resample("1h").last().ffill().resample(period).mean()
+            axes.plot(means.index, means.to_numpy(dtype=float), linewidth=1.6, label=label)
+        else:
+            axes.step(ordered[time_column], ordered[value_column], where="post", linewidth=1.2, label=label)
     axes.set_title(title if group_column is None or len(groups) == series[group_column].nunique()
                    else f"{title} (the {len(groups)} longest on average)")
     axes.set_xlabel("time (UTC)" if pd.api.types.is_datetime64_any_dtype(series[time_column]) else time_column)
-    axes.set_ylabel(value_label)
+    axes.set_ylabel(f"{value_label} (mean per {period})" if smooth else value_label)
     axes.set_ylim(bottom=0)
     axes.grid(alpha=0.3)
     if group_column is not None:
         axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
     figure.autofmt_xdate()
+    figure.tight_layout()
+    return save_figure(figure, path)
+
+
+def plot_lead_time_histogram(lead_times_h: np.ndarray, path: str | Path, *, title: str = "Lead time") -> list[Path]:
+    """Histogram of case lead times (hours in, readable unit on the axis) with p50/p85/p95 lines; PNG and SVG."""
+    values = np.asarray(lead_times_h, dtype=float)
+    values = values[np.isfinite(values)]
+    if len(values) == 0:
+        raise EventLogError(f"cannot plot {title.lower()}: no finite lead times")
+    unit, factor = choose_time_unit(float(np.median(values)))
+    figure = Figure(figsize=(8.5, 4.5))
+    axes = figure.add_subplot()
+    axes.hist(values * factor, bins=min(60, max(10, len(values) // 20)), color="#1f77b4", alpha=0.75,
+              edgecolor="white")
+    for quantile, style in ((0.5, "-"), (0.85, "--"), (0.95, ":")):
+        value = float(np.quantile(values, quantile)) * factor
+        axes.axvline(value, color="#333333", linestyle=style, linewidth=1.2,
+                     label=f"p{round(quantile * 100)} = {value:.1f} {unit}")
+    axes.set_xlabel(f"lead time ({unit})")
+    axes.set_ylabel("cases")
+    axes.set_title(f"{title} distribution ({len(values):,} cases)")
+    axes.grid(alpha=0.3)
+    axes.legend(loc="upper right")
     figure.tight_layout()
     return save_figure(figure, path)

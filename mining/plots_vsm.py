@@ -45,6 +45,7 @@ def summarize_value_stream(stage_times: pd.DataFrame) -> pd.DataFrame:
     if RESOURCE in stage_times.columns:
         known = stage_times[[ACTIVITY, RESOURCE]].dropna()
         counts = known.value_counts().reset_index(name="n")
+        counts = counts[counts["n"] > 0]
         counts = counts.sort_values(["n", RESOURCE], ascending=[False, True], kind="stable")
         top = counts.drop_duplicates(ACTIVITY).set_index(ACTIVITY)[RESOURCE]
         others = counts.groupby(ACTIVITY).size() - 1
@@ -64,7 +65,7 @@ def _case_totals(case_summary: pd.DataFrame) -> tuple[float, float, float, int]:
     lead_mean = float(np.nanmean(lead)) if len(lead) else float("nan")
     work_mean = float(work[known].mean()) if known.any() else float("nan")
     efficiency = float(work[known].sum() / lead[known].sum()) if known.any() and lead[known].sum() > 0 else float("nan")
-    return lead_mean, work_mean, efficiency, len(lead)
+    return lead_mean, work_mean, efficiency, int(np.isfinite(lead).sum())
 
 
 def _draw_triangle(axes, x: float, y: float, size: float) -> None:
@@ -109,7 +110,7 @@ def plot_value_stream_map(
     axes.text(0.2, height - 0.35, title, fontsize=15, fontweight="bold", va="center")
     axes.text(0.2 + len(title) * 0.13 + 0.3, height - 0.37,
               "boxes: mean work per visit · triangles: mean wait before the stage · time line: wait up, work down",
-              fontsize=9, color="#555555", va="center")
+              fontsize=10, color="#555555", va="center")
 
     has_resource = "resource" in stages.columns
     for index, stage in stages.iterrows():
@@ -131,18 +132,18 @@ def plot_value_stream_map(
         axes.add_patch(FancyBboxPatch((box_x, box_top - 0.5), _BOX_WIDTH, 0.5,
                                       boxstyle="round,pad=0,rounding_size=0.06", facecolor="#2b5b84",
                                       edgecolor="#2b5b84", linewidth=1.2))
-        axes.text(box_x + _BOX_WIDTH / 2, box_top - 0.25, wrap_label(str(stage[ACTIVITY]), 20), ha="center",
-                  va="center", fontsize=8, color="white", fontweight="bold", linespacing=1.0)
+        axes.text(box_x + _BOX_WIDTH / 2, box_top - 0.25, wrap_label(str(stage[ACTIVITY]), 17), ha="center",
+                  va="center", fontsize=9.5, color="white", fontweight="bold", linespacing=1.0)
         resource = str(stage["resource"]) if has_resource and pd.notna(stage["resource"]) else ""
         lines = [
-            (wrap_label(resource, 24, 1), "#333333", "normal") if resource else None,
+            (wrap_label(resource, 20, 1), "#333333", "normal") if resource else None,
             (f"work {format_hours(work_h)}", WORK_COLOUR, "bold"),
             (f"visits {int(stage['visits']):,}", "#333333", "normal"),
         ]
         y = box_top - 0.67
         for line in [item for item in lines if item is not None]:
-            axes.text(box_x + 0.1, y, line[0], ha="left", va="center", fontsize=8, color=line[1], fontweight=line[2])
-            y -= 0.26
+            axes.text(box_x + 0.1, y, line[0], ha="left", va="center", fontsize=9.5, color=line[1], fontweight=line[2])
+            y -= 0.28
         # the time line: wait up (under the triangle), work down (under the box)
         up, down = box_bottom - 0.45, box_bottom - 0.95
         line_start = x0 - (_SLOT - _BOX_LEFT - _BOX_WIDTH) if column > 0 else x0
@@ -151,9 +152,9 @@ def plot_value_stream_map(
                   color="#444444", linewidth=1.3, solid_joinstyle="miter")
         axes.plot([line_start, box_x], [up, up], color=WAIT_COLOUR, linewidth=3.5, solid_capstyle="butt")
         axes.plot([box_x, box_x + _BOX_WIDTH], [down, down], color=WORK_COLOUR, linewidth=3.5, solid_capstyle="butt")
-        axes.text((line_start + box_x) / 2, up + 0.1, format_hours(wait_h), ha="center", va="bottom", fontsize=8.5,
+        axes.text((line_start + box_x) / 2, up + 0.1, format_hours(wait_h), ha="center", va="bottom", fontsize=10,
                   color=WAIT_COLOUR, fontweight="bold")
-        axes.text(box_x + _BOX_WIDTH / 2, down - 0.1, format_hours(work_h), ha="center", va="top", fontsize=8.5,
+        axes.text(box_x + _BOX_WIDTH / 2, down - 0.1, format_hours(work_h), ha="center", va="top", fontsize=10,
                   color=WORK_COLOUR, fontweight="bold")
         if column == per_row - 1 and index < n - 1:
             axes.text(box_x + _BOX_WIDTH + 0.05, box_bottom + 0.75, "↩", fontsize=14, color="#777777",
@@ -172,12 +173,12 @@ def plot_value_stream_map(
     ]
     y = box_top - 0.3
     for label, value, colour in totals:
-        axes.text(box_x + 0.15, y, label, fontsize=9, color="#555555", va="center")
-        axes.text(box_x + 0.15, y - 0.3, value, fontsize=14, fontweight="bold", color=colour, va="center")
+        axes.text(box_x + 0.15, y, label, fontsize=10.5, color="#555555", va="center")
+        axes.text(box_x + 0.15, y - 0.3, value, fontsize=16, fontweight="bold", color=colour, va="center")
         y -= 0.65
     wait_sum = float(stages["wait_mean_h"].astype(float).sum())
     work_sum = float(stages["work_mean_h"].astype(float).sum())
     axes.text(box_x + 0.15, box_top - 2.35,
               f"{cases:,} cases\ntime line sums: wait {format_hours(wait_sum)},\nwork {format_hours(work_sum)} "
-              "(one visit per stage)", fontsize=8, color="#555555", va="top", linespacing=1.4)
+              "(one visit per stage)", fontsize=9, color="#555555", va="top", linespacing=1.4)
     return save_figure(figure, path)

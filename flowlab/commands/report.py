@@ -1,9 +1,32 @@
-"""`flowlab report`: not built yet."""
+"""`flowlab report RESULTS_DIR`: the self-contained HTML report of a run, mine or compare results folder."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Annotated
 
 import typer
+from rich.console import Console
+
+from mining.errors import EventLogError
 
 
-def report_command() -> None:
-    """Not built yet."""
-    typer.echo("flowlab report is not built yet", err=True)
-    raise typer.Exit(code=2)
+def report_command(
+    results_dir: Annotated[Path, typer.Argument(help="Results folder of flowlab run, mine or compare.",
+                                                show_default=False)],
+) -> None:
+    """Write RESULTS_DIR/report.html (plots embedded, opens without a server) and RESULTS_DIR/plots/."""
+    from flowlab.report import write_report
+
+    console = Console(stderr=True)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            path = write_report(results_dir)
+    except EventLogError as error:
+        console.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(code=2) from error
+    for warning in caught:
+        console.print(f"[yellow]note:[/yellow] {warning.message}")
+    typer.echo(str(path))

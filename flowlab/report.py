@@ -1,0 +1,448 @@
+"""The self-contained HTML report of a results folder (`flowlab run`, `flowlab mine` or `flowlab compare`).
+
+`write_report(folder)` draws the plots into `folder/plots/` and writes `folder/report.html` with the images
+embedded as base64 PNG, so the page opens in a browser from a file with no server and no network. Both are
+replaced atomically: a failure leaves the previous report (or none), never half of one.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from mining.columns import ACTIVITY, CASE
+from mining.compare import END_NODE, START_NODE, count_directly_follows
+from mining.errors import EventLogError
+from mining.plots import (
+    choose_time_unit,
+    format_hours,
+    plot_dfg,
+    plot_lead_time_histogram,
+    plot_queue_lengths,
+    plot_value_stream_map,
+    summarize_value_stream,
+)
+from mining.read import read_log
+from mining.stage_times import compute_case_times, compute_stage_times
+
+__all__ = ["REPORT_FILE", "write_report"]
+
+REPORT_FILE = "report.html"
+"""Name of the report inside the results folder."""
+PLOTS_DIR = "plots"
+"""Folder of the plots (PNG and SVG) inside the results folder."""
+_MAX_TABLE_ROWS = 40
+_LIBRARIES = ("flowlab", "pm4py", "simpy", "pandas", "numpy", "scipy", "matplotlib")
+
+
+@dataclass
+class _Report:
+    """What the page shows, gathered from one results folder."""
+
+    title: str
+    kind: str
+    source: str
+    headline: list[tuple[str, str]] = field(default_factory=list)
+    figures: list[tuple[str, Path]] = field(default_factory=list)
+    tables: list[tuple[str, pd.DataFrame]] = field(default_factory=list)
+    facts: list[tuple[str, str]] = field(default_factory=list)
+    attachments: list[tuple[str, str]] = field(default_factory=list)
+
+
+def write_report(results_dir: str | Path) -> Path:
+    """Build `report.html` (and `plots/`) in a `flowlab run`, `flowlab mine` or `flowlab compare` folder.
+
+    The kind of folder is recognised by its files: `comparison.json` (compare), `event_log.parquet` (run) or
+    `stage_times.parquet` (mine). Returns the path of the report.
+    """
+    folder = Path(results_dir)
+    if not folder.is_dir():
+        raise EventLogError(f"{folder}: not a results folder (no such directory)")
+    scratch = Path(tempfile.mkdtemp(prefix=f".{PLOTS_DIR}-", suffix=".partial", dir=folder))
+    try:
+        if (folder / "comparison.json").is_file():
+            report = _compare_report(folder, scratch)
+        elif (folder / "event_log.parquet").is_file():
+            report = _run_report(folder, scratch)
+        elif (folder / "stage_times.parquet").is_file():
+            report = _mine_report(folder, scratch)
+        else:
+            found = sorted(path.name for path in folder.iterdir() if not path.name.startswith("."))
+            raise EventLogError(
+                f"{folder}: not a results folder: expected comparison.json (flowlab compare), event_log.parquet "
+                f"(flowlab run) or stage_times.parquet (flowlab mine); files found: {found}"
+            )
+        page = _render(report)
+        _replace_plots(folder, scratch)
+    except BaseException:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
+    target = folder / REPORT_FILE
+    handle, temporary = tempfile.mkstemp(prefix=f".{REPORT_FILE}-", suffix=".partial", dir=folder)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(page)
+        os.chmod(temporary, 0o644)  # mkstemp makes it private; a report is meant to be shared
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def _replace_plots(folder: Path, scratch: Path) -> None:
+    """Move the freshly drawn plots into `folder/plots`, replacing an earlier set only once they are complete."""
+    target = folder / PLOTS_DIR
+    if target.exists():
+        old = folder / f".{PLOTS_DIR}.old-{scratch.name}"
+        target.rename(old)
+        scratch.rename(target)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        scratch.rename(target)
+
+
+# ---- gathering --------------------------------------------------------------------------------------------------
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise EventLogError(f"{path}: not valid JSON ({error.msg} at line {error.lineno})") from error
+    if not isinstance(data, dict):
+        raise EventLogError(f"{path}: expected a JSON object (got {type(data).__name__})")
+    return data
+
+
+def _mean(value: Any) -> float | None:
+    """A summary number, plain or as {mean, half_width} (run summaries); None when absent."""
+    if isinstance(value, dict):
+        value = value.get("mean")
+    return float(value) if isinstance(value, int | float) and np.isfinite(value) else None
+
+
+def _with_interval(value: Any, render: Callable[[float], str]) -> str:
+    mean = _mean(value)
+    if mean is None:
+        return "n/a"
+    half = value.get("half_width") if isinstance(value, dict) else None
+    if isinstance(half, int | float) and np.isfinite(half) and half > 0:
+        return f"{render(mean)} ± {render(half)}"
+    return render(mean)
+
+
+def _hours_with_interval(value: Any) -> str:
+    """A duration {mean, half_width} in hours as '5.3 w ± 1.9 d'-style text with both parts in one unit."""
+    mean = _mean(value)
+    if mean is None:
+        return "n/a"
+    unit, factor = choose_time_unit(abs(mean))
+    half = value.get("half_width") if isinstance(value, dict) else None
+    text = f"{mean * factor:,.1f} {unit}"
+    if isinstance(half, int | float) and np.isfinite(half) and half > 0:
+        text += f" ± {half * factor:,.1f} {unit}"
+    return text
+
+
+def _percent(value: float) -> str:
+    return f"{value:.1%}"
+
+
+def _stage_plots(report: _Report, stage_times: pd.DataFrame, case_times: pd.DataFrame, scratch: Path) -> None:
+    """The value stream map, lead-time distribution and directly-follows graph of one log's stage times."""
+    summary = summarize_value_stream(stage_times)
+    report.figures.append(("Value stream map", plot_value_stream_map(summary, case_times, scratch / "vsm")[0]))
+    report.figures.append(("Lead time distribution",
+                           plot_lead_time_histogram(case_times["lead_time_h"].to_numpy(dtype=float),
+                                                    scratch / "lead_time")[0]))
+    graph = _graph_from_stage_times(stage_times)
+    share = summary.set_index(ACTIVITY)["wait_share"].astype(float).to_dict()
+    report.figures.append(("Directly-follows graph (colour: share of waiting)",
+                           plot_dfg(graph, scratch / "dfg", wait_share=share)[0]))
+
+
+def _graph_from_stage_times(stage_times: pd.DataFrame) -> nx.DiGraph:
+    edges = count_directly_follows(stage_times)
+    graph = nx.DiGraph()
+    visits = stage_times[ACTIVITY].astype("string").value_counts()
+    for name, count in visits.items():
+        graph.add_node(str(name), count=int(count))
+    inner = edges[(edges["source"] != START_NODE) & (edges["target"] != END_NODE)]
+    for row in inner.itertuples(index=False):
+        graph.add_edge(str(row.source), str(row.target), count=int(row.count))
+    starts = edges[edges["source"] == START_NODE]
+    ends = edges[edges["target"] == END_NODE]
+    graph.graph["start_activities"] = {str(name): int(n) for name, n in zip(starts["target"], starts["count"],
+                                                                             strict=True)}
+    graph.graph["end_activities"] = {str(name): int(n) for name, n in zip(ends["source"], ends["count"], strict=True)}
+    return graph
+
+
+def _run_report(folder: Path, scratch: Path) -> _Report:
+    document = _read_json(folder / "summary.json") if (folder / "summary.json").is_file() else {}
+    log = read_log(folder / "event_log.parquet")
+    stage_times = compute_stage_times(log)
+    case_times = compute_case_times(log, stage_times=stage_times)
+    if (folder / "cases.csv").is_file():
+        # the simulator's completed post-warm-up cases: the ones its summary measures (the log also has open ones)
+        completed = pd.read_csv(folder / "cases.csv")
+        if {"lead_time_h", "work_h"} <= set(completed.columns) and not completed.empty:
+            case_times = completed
+    summary = document.get("summary", {}) if isinstance(document.get("summary"), dict) else {}
+    name = str(document.get("scenario", folder.name))
+    report = _Report(title=f"{name} — simulation results", kind="flowlab run", source=str(folder))
+    bottleneck = summary.get("bottleneck") or {}
+    report.headline = [
+        ("Lead time (mean)", _hours_with_interval(summary.get("lead_time_mean_h"))
+         if summary else format_hours(float(case_times["lead_time_h"].mean()))),
+        ("Flow efficiency", _with_interval(summary.get("flow_efficiency"), _percent)),
+        ("Throughput", _with_interval(summary.get("throughput_per_day"), lambda v: f"{v:.2f}") + " / day"),
+        ("Top bottleneck", _bottleneck_text(bottleneck.get("stage"), bottleneck.get("team"),
+                                            bottleneck.get("wait_share"))),
+    ]
+    _stage_plots(report, stage_times, case_times, scratch)
+    if (folder / "queues.parquet").is_file():
+        queues = pd.read_parquet(folder / "queues.parquet")
+        if {"time_h", "stage", "queue_length"} <= set(queues.columns) and not queues.empty:
+            if "replication" in queues.columns:
+                queues = queues[queues["replication"] == queues["replication"].min()]
+            start = pd.Timestamp(document["start"]) if document.get("start") else None
+            time = start + pd.to_timedelta(queues["time_h"], unit="h") if start is not None else queues["time_h"]
+            queues = queues.assign(time=time)
+            report.figures.append(("Queue length per stage (first replication)",
+                                   plot_queue_lengths(queues, scratch / "queues", value_column="queue_length",
+                                                      group_column="stage", title="Queue length per stage",
+                                                      value_label="items waiting", period="D")[0]))
+    if (folder / "stages.csv").is_file():
+        report.tables.append(("Stages (pooled over replications)", pd.read_csv(folder / "stages.csv")))
+    measures = {key: value for key, value in summary.items() if isinstance(value, dict) and "mean" in value}
+    if measures:
+        report.tables.append(("Summary (mean and 95% confidence half-width across replications)",
+                              pd.DataFrame([{"measure": key, "mean": value.get("mean"),
+                                             "95% CI half-width": value.get("half_width"), "n": value.get("n")}
+                                            for key, value in measures.items()])))
+    report.facts = [
+        ("scenario", str(document.get("scenario_source", name))),
+        ("seed", str(document.get("seed", "n/a"))),
+        ("replications", str(document.get("replications", "n/a"))),
+        ("start", str(document.get("start", "n/a"))),
+        ("horizon / warm-up", f"{format_hours(float(document.get('horizon_h', float('nan'))))} / "
+                              f"{format_hours(float(document.get('warmup_h', float('nan'))))}"),
+        ("completed cases / events in the log", f"{len(case_times):,} / {len(log):,}"),
+    ]
+    scenario_file = document.get("scenario_file")
+    if isinstance(scenario_file, str) and (folder / Path(scenario_file).name).is_file():
+        report.attachments.append((f"Scenario {Path(scenario_file).name}",
+                                   (folder / Path(scenario_file).name).read_text(encoding="utf-8")))
+    return report
+
+
+def _bottleneck_text(stage: Any, team: Any, share: Any) -> str:
+    if not stage:
+        return "none"
+    text = str(stage) + (f" ({team})" if team else "")
+    return text + (f" · {float(share):.0%} of waiting" if isinstance(share, int | float) else "")
+
+
+def _mine_report(folder: Path, scratch: Path) -> _Report:
+    document = _read_json(folder / "summary.json") if (folder / "summary.json").is_file() else {}
+    stage_times = pd.read_parquet(folder / "stage_times.parquet")
+    case_times = (pd.read_csv(folder / "case_times.csv") if (folder / "case_times.csv").is_file()
+                  else _case_times_from_stage_times(stage_times))
+    flow = document.get("flow", {}) if isinstance(document.get("flow"), dict) else {}
+    bottlenecks = document.get("bottlenecks") or []
+    top = bottlenecks[0] if bottlenecks and isinstance(bottlenecks[0], dict) else {}
+    source = str(document.get("log", folder.name))
+    report = _Report(title=f"{Path(source).name} — mined event log", kind="flowlab mine", source=source)
+    efficiency = flow.get("flow_efficiency_total")
+    report.headline = [
+        ("Lead time (mean)", format_hours(_mean(flow.get("lead_time_mean_h")) or float("nan"))),
+        ("Flow efficiency", "n/a" if _mean(efficiency) is None else _percent(float(efficiency))
+         + (" (estimated)" if flow.get("estimated") else "")),
+        ("Throughput", "n/a" if _mean(flow.get("throughput_per_day")) is None
+         else f"{float(flow['throughput_per_day']):.2f} / day"),
+        ("Top bottleneck", _bottleneck_text(top.get(ACTIVITY) or top.get("stage"), None, top.get("wait_share"))),
+    ]
+    _stage_plots(report, stage_times, case_times, scratch)
+    if (folder / "wip.csv").is_file():
+        wip = pd.read_csv(folder / "wip.csv")
+        if {"time", "wip"} <= set(wip.columns) and not wip.empty:
+            wip["time"] = pd.to_datetime(wip["time"], utc=True)
+            report.figures.append(("Work in progress", plot_queue_lengths(wip, scratch / "wip")[0]))
+    for name, title in (("stage_summary.csv", "Stages"), ("bottlenecks.csv", "Bottlenecks"),
+                        ("variants.csv", "Trace variants")):
+        if (folder / name).is_file():
+            report.tables.append((title, pd.read_csv(folder / name)))
+    report.facts = [("log", source)] + [(key, _fact(value)) for key, value in flow.items()]
+    return report
+
+
+def _case_times_from_stage_times(stage_times: pd.DataFrame) -> pd.DataFrame:
+    grouped = stage_times.groupby(CASE, sort=False)
+    lead = (grouped["complete"].max() - grouped["ready"].min()) / pd.Timedelta(hours=1)
+    return pd.DataFrame({"lead_time_h": lead.to_numpy(dtype=float),
+                         "work_h": grouped["work_h"].sum(min_count=1).to_numpy(dtype=float)})
+
+
+def _fact(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.4g}"
+    return "n/a" if value is None else str(value)
+
+
+def _compare_report(folder: Path, scratch: Path) -> _Report:
+    data = _read_json(folder / "comparison.json")
+    labels = [str(label) for label in data.get("labels", ["A", "B"])]
+    lead = data.get("lead_time", {})
+    flow = data.get("control_flow", {})
+    bottlenecks = data.get("bottlenecks", {})
+    report = _Report(title=f"{labels[0]} vs {labels[1]} — comparison", kind="flowlab compare",
+                     source=" vs ".join(str(source) for source in data.get("sources", labels)))
+
+    def number(value: Any, digits: int = 3) -> str:
+        return "n/a" if value is None else f"{float(value):.{digits}f}"
+
+    spearman = bottlenecks.get("spearman")
+    report.headline = [
+        (f"Lead time (mean) {labels[0]}", format_hours(_mean(lead.get("mean_simulated_h")) or float("nan"))),
+        (f"Lead time (mean) {labels[1]}", format_hours(_mean(lead.get("mean_observed_h")) or float("nan"))),
+        ("Wasserstein / mean · KS", f"{number(lead.get('wasserstein_relative'))} · {number(lead.get('ks_statistic'))}"),
+        ("DFG distance · variant overlap",
+         f"{number(flow.get('dfg_distance'))} · {number(flow.get('variant_overlap'))}"),
+        ("Top bottleneck", f"{bottlenecks.get('top_simulated') or 'none'} / {bottlenecks.get('top_observed') or 'none'}"
+                           + (f" (Spearman {float(spearman):.2f})" if spearman is not None else "")),
+    ]
+    plots = folder / PLOTS_DIR
+    for stem, title in (("lead_time_cdf", "Lead time distributions"), ("stage_comparison", "Wait and work per stage"),
+                        ("vsm_a", f"Value stream map — {labels[0]}"), ("vsm_b", f"Value stream map — {labels[1]}"),
+                        ("dfg_a", f"Directly-follows graph — {labels[0]}"),
+                        ("dfg_b", f"Directly-follows graph — {labels[1]}")):
+        for suffix in (".png", ".svg"):
+            if (plots / f"{stem}{suffix}").is_file():
+                shutil.copy2(plots / f"{stem}{suffix}", scratch / f"{stem}{suffix}")
+        if (scratch / f"{stem}.png").is_file():
+            report.figures.append((title, scratch / f"{stem}.png"))
+    stages = pd.DataFrame(data.get("stages", []))
+    if not stages.empty:
+        report.tables.append(("Stages (largest difference in mean wait + work first; differences are "
+                              f"{labels[0]} − {labels[1]})", stages))
+    edges = pd.DataFrame(data.get("edges", []))
+    if not edges.empty:
+        report.tables.append(("Directly-follows edges (largest share difference first)", edges))
+    report.facts = [(f"lead time: {key}", _fact(value)) for key, value in lead.items()]
+    report.facts += [(f"control flow: {key}", _fact(value)) for key, value in flow.items()]
+    return report
+
+
+# ---- rendering ---------------------------------------------------------------------------------------------------
+
+_CSS = """
+body { font-family: -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif; margin: 0; color: #1d2733;
+       background: #f4f6f9; line-height: 1.45; }
+header { background: #1f3b57; color: white; padding: 18px 32px; }
+header h1 { margin: 0; font-size: 24px; }
+header p { margin: 4px 0 0; color: #c9d6e3; font-size: 13px; }
+main { max-width: 1400px; margin: 0 auto; padding: 20px 32px 40px; }
+.headline { display: flex; flex-wrap: wrap; gap: 14px; margin: 4px 0 22px; }
+.metric { background: white; border-radius: 8px; padding: 12px 18px; box-shadow: 0 1px 3px rgba(0,0,0,.12);
+          min-width: 200px; flex: 1; }
+.metric .label { font-size: 12px; text-transform: uppercase; letter-spacing: .04em; color: #5b6b7b; }
+.metric .value { font-size: 22px; font-weight: 600; color: #1f3b57; margin-top: 2px; }
+section { background: white; border-radius: 8px; padding: 14px 20px; margin-bottom: 20px;
+          box-shadow: 0 1px 3px rgba(0,0,0,.12); }
+section h2 { font-size: 18px; margin: 2px 0 10px; color: #1f3b57; }
+figure { margin: 0; }
+figure img { max-width: 100%; height: auto; display: block; margin: 0 auto; }
+.table-wrap { overflow-x: auto; }
+table.data { border-collapse: collapse; font-size: 12.5px; width: 100%; }
+table.data th { background: #e9eef4; text-align: left; padding: 5px 8px; position: sticky; top: 0; }
+table.data td { padding: 4px 8px; border-top: 1px solid #e3e8ee; text-align: right; white-space: nowrap; }
+table.data td:first-child { text-align: left; }
+table.data tr:nth-child(even) td { background: #fafbfc; }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 4px 18px; font-size: 13px; margin: 0; }
+dl.facts dt { color: #5b6b7b; }
+dl.facts dd { margin: 0; }
+details pre { background: #f6f8fa; padding: 10px; overflow-x: auto; font-size: 12px; }
+.note { color: #5b6b7b; font-size: 12px; }
+"""
+
+
+def _image(path: Path) -> str:
+    encoded = base64.b64encode(path.read_bytes()).decode("ascii")
+    return f'<img alt="{html.escape(path.stem)}" src="data:image/png;base64,{encoded}">'
+
+
+def _format_cell(value: Any) -> str:
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
+    if isinstance(value, float | np.floating):
+        if not np.isfinite(value):
+            return ""
+        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:,.3g}" if abs(value) < 0.01 else f"{value:,.2f}"
+    if value is None or value is pd.NA:
+        return ""
+    return str(value)
+
+
+def _table(frame: pd.DataFrame) -> str:
+    shown = frame.head(_MAX_TABLE_ROWS)
+    head = "".join(f"<th>{html.escape(str(column))}</th>" for column in shown.columns)
+    rows = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(_format_cell(value))}</td>" for value in row) + "</tr>"
+        for row in shown.itertuples(index=False, name=None)
+    )
+    note = (f'<p class="note">first {_MAX_TABLE_ROWS} of {len(frame):,} rows</p>' if len(frame) > _MAX_TABLE_ROWS
+            else "")
+    return f'<div class="table-wrap"><table class="data"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody>' \
+           f"</table></div>{note}"
+
+
+def _versions() -> Iterable[tuple[str, str]]:
+    for name in _LIBRARIES:
+        try:
+            yield name, metadata.version(name)
+        except metadata.PackageNotFoundError:
+            yield name, "not installed"
+
+
+def _render(report: _Report) -> str:
+    escape = html.escape
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{escape(report.title)}</title><style>{_CSS}</style></head><body>",
+        f"<header><h1>{escape(report.title)}</h1><p>{escape(report.kind)} · {escape(report.source)}</p></header>",
+        "<main>",
+        '<div class="headline">',
+    ]
+    parts += [f'<div class="metric"><div class="label">{escape(label)}</div>'
+              f'<div class="value">{escape(value)}</div></div>' for label, value in report.headline]
+    parts.append("</div>")
+    for title, path in report.figures:
+        parts.append(f"<section><h2>{escape(title)}</h2><figure>{_image(path)}</figure></section>")
+    for title, frame in report.tables:
+        parts.append(f"<section><h2>{escape(title)}</h2>{_table(frame)}</section>")
+    facts = [*report.facts, *((f"version of {name}", version) for name, version in _versions())]
+    parts.append("<section><h2>Where this comes from</h2><dl class=\"facts\">")
+    parts += [f"<dt>{escape(key)}</dt><dd>{escape(value)}</dd>" for key, value in facts]
+    parts.append("</dl>")
+    for title, text in report.attachments:
+        parts.append(f"<details><summary>{escape(title)}</summary><pre>{escape(text)}</pre></details>")
+    parts.append(f'<p class="note">plots also as PNG and SVG in {escape(PLOTS_DIR)}/ beside this file</p>')
+    parts.append("</section></main></body></html>")
+    return "\n".join(parts) + "\n"
