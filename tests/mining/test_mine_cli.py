@@ -60,8 +60,9 @@ class TestMineCommand:
         assert summary["flow"]["events"] == 28
         assert summary["flow"]["estimated"] is False
         assert summary["conformance"]["fitness"] == 1.0
-        # every visit waits 0.5 h and works 1 h: flow efficiency 1 / 1.5
-        assert summary["flow"]["flow_efficiency_mean"] == pytest.approx(2 / 3)
+        # no arrival column, so a case starts at its first event: X→Y cases last 2.5 h with 2 h of work (0.8),
+        # X→Y→X cases (numbers 0 and 3) 4 h with 3 h of work (0.75): mean (4 × 0.8 + 2 × 0.75) / 6
+        assert summary["flow"]["flow_efficiency_mean"] == pytest.approx((4 * 0.8 + 2 * 0.75) / 6)
         assert len(pd.read_parquet(out / "stage_times.parquet")) == 14
         assert "lead time" in result.output
         assert "bottlenecks" in result.output
