@@ -50,7 +50,7 @@ def compare_command(
 ) -> None:
     """Compare two logs: per-stage wait/work, lead-time distances, control flow, bottlenecks; tables, plots, report."""
     console = Console()
-    errors = Console(stderr=True)
+    errors = Console(stderr=True, soft_wrap=True)
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")

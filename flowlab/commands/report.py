@@ -19,7 +19,7 @@ def report_command(
     """Write RESULTS_DIR/report.html (plots embedded, opens without a server) and RESULTS_DIR/plots/."""
     from flowlab.report import write_report
 
-    console = Console(stderr=True)
+    console = Console(stderr=True, soft_wrap=True)
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
