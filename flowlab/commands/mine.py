@@ -91,8 +91,6 @@ def _log_stem(path: Path) -> str:
 def _mine(
     path: Path, target: Path, console: Console, *, conformance: bool, read_options: dict[str, Any]
 ) -> tuple[dict[str, Any], Any]:
-    from mining.read import read_log
-
     from mining.bottlenecks import rank_bottlenecks
     from mining.discovery import check_conformance, discover_dfg, discover_process_model, list_variants
     from mining.measures import (
@@ -104,6 +102,7 @@ def _mine(
         compute_wip,
         summarize_stages,
     )
+    from mining.read import read_log
 
     if not path.exists():
         raise EventLogError(f"{path}: no such file")

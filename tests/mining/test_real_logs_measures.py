@@ -22,7 +22,7 @@ from tests.conftest import shared_log
 pytestmark = pytest.mark.real_log
 
 
-def read_real_log(path: Path) -> pd.DataFrame:
+def read_real_log(path: Path, **options: object) -> pd.DataFrame:
     """The log through flowlab's reader once it exists, else pm4py's XES reader (UTC timestamps)."""
     try:
         from mining.read import read_log
@@ -32,7 +32,7 @@ def read_real_log(path: Path) -> pd.DataFrame:
         log = pm4py.read_xes(str(path), show_progress_bar=False)
         log[TIMESTAMP] = pd.to_datetime(log[TIMESTAMP], utc=True)
         return log
-    return read_log(path)
+    return read_log(path, **options)
 
 
 def production_log() -> pd.DataFrame:
@@ -90,9 +90,14 @@ ALL_LOGS = [
 ]
 
 
+# BPIC 2013 keeps a status in lifecycle:transition; the reader wants it folded into the activity
+STATUS_LOGS = {"bpic2013-incidents", "bpic2013-closed-problems", "bpic2013-open-problems"}
+
+
 @pytest.mark.parametrize("relative", ALL_LOGS)
 def test_measures_are_sane_on_every_real_log(relative: str) -> None:
-    log = read_real_log(shared_log(relative))
+    options = {"classifier": [ACTIVITY, LIFECYCLE]} if relative.split("/", maxsplit=1)[0] in STATUS_LOGS else {}
+    log = read_real_log(shared_log(relative), **options)
     stage_times = compute_stage_times(log)
     has_starts = LIFECYCLE in log.columns and (log[LIFECYCLE].astype(str).str.lower() == "start").any()
     if LIFECYCLE in log.columns and (log[LIFECYCLE].astype(str).str.lower() == "complete").any():
