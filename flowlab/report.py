@@ -162,9 +162,17 @@ def _percent(value: float) -> str:
     return f"{value:.1%}"
 
 
-def _stage_plots(report: _Report, stage_times: pd.DataFrame, case_times: pd.DataFrame, scratch: Path) -> None:
-    """The value stream map, lead-time distribution and directly-follows graph of one log's stage times."""
+def _stage_plots(report: _Report, stage_times: pd.DataFrame, case_times: pd.DataFrame, scratch: Path,
+                 order: list[str] | None = None) -> None:
+    """The value stream map, lead-time distribution and directly-follows graph of one log's stage times.
+
+    `order` (stage names, e.g. the scenario's order) overrides the order of first occurrence in the map.
+    """
     summary = summarize_value_stream(stage_times)
+    if order:
+        rank = {name: position for position, name in enumerate(order)}
+        summary = summary.assign(_rank=summary[ACTIVITY].map(rank).fillna(len(rank)).to_numpy(dtype=float))
+        summary = summary.sort_values(["_rank", "position"], kind="stable").drop(columns="_rank")
     report.figures.append(("Value stream map", plot_value_stream_map(summary, case_times, scratch / "vsm")[0]))
     report.figures.append(("Lead time distribution",
                            plot_lead_time_histogram(case_times["lead_time_h"].to_numpy(dtype=float),
@@ -214,7 +222,10 @@ def _run_report(folder: Path, scratch: Path) -> _Report:
         ("Top bottleneck", _bottleneck_text(bottleneck.get("stage"), bottleneck.get("team"),
                                             bottleneck.get("wait_share"))),
     ]
-    _stage_plots(report, stage_times, case_times, scratch)
+    stage_table = pd.read_csv(folder / "stages.csv") if (folder / "stages.csv").is_file() else None
+    order = ([str(name) for name in stage_table["stage"]] if stage_table is not None
+             and "stage" in stage_table.columns else None)
+    _stage_plots(report, stage_times, case_times, scratch, order)
     if (folder / "queues.parquet").is_file():
         queues = pd.read_parquet(folder / "queues.parquet")
         if {"time_h", "stage", "queue_length"} <= set(queues.columns) and not queues.empty:

@@ -128,6 +128,22 @@ def render_dot(dot_text: str, path: str | Path) -> list[Path]:
     return written
 
 
+def _reduce_crossings(graph: nx.DiGraph, by_layer: dict[int, list[str]], sweeps: int = 4) -> None:
+    """Reorder nodes within layers by the mean position of their neighbours (barycentre sweeps), in place."""
+    layers = sorted(by_layer)
+    for sweep in range(sweeps):
+        order = layers if sweep % 2 == 0 else layers[::-1]
+        index = {node: rank for layer in layers for rank, node in enumerate(by_layer[layer])}
+        for layer in order[1:]:
+            keys = {}
+            for node in by_layer[layer]:
+                neighbours = graph.predecessors(node) if sweep % 2 == 0 else graph.successors(node)
+                known = [index[other] for other in neighbours if other in index and other != node]
+                keys[node] = sum(known) / len(known) if known else index[node]
+            by_layer[layer].sort(key=keys.__getitem__)
+            index.update({node: rank for rank, node in enumerate(by_layer[layer])})
+
+
 def _draw_with_matplotlib(graph: nx.DiGraph, shares: Mapping[str, float], wait_share: Mapping[str, float],
                           title: str, path: str | Path) -> list[Path]:
     layers = assign_layers(graph)
@@ -135,6 +151,7 @@ def _draw_with_matplotlib(graph: nx.DiGraph, shares: Mapping[str, float], wait_s
     for node, layer in sorted(layers.items(), key=lambda item: (item[1], str(item[0]))):
         by_layer.setdefault(layer, []).append(node)
     n_layers = max(by_layer) + 1 if by_layer else 1
+    _reduce_crossings(graph, by_layer)
     per_row = min(n_layers, LAYERS_PER_ROW)
     row_height = max(len(nodes) for nodes in by_layer.values()) * 1.3 + 0.8
     x_step, width, height = 2.6, 2.0, 0.9

@@ -87,13 +87,20 @@ def plot_lead_time_histogram(lead_times_h: np.ndarray, path: str | Path, *, titl
     unit, factor = choose_time_unit(float(np.median(values)))
     figure = Figure(figsize=(8.5, 4.5))
     axes = figure.add_subplot()
-    axes.hist(values * factor, bins=min(60, max(10, len(values) // 20)), color="#1f77b4", alpha=0.75,
-              edgecolor="white")
+    bins = min(60, max(10, len(values) // 20))
+    scaled = values * factor
+    positive = scaled[scaled > 0]
+    skewed = len(positive) > 1 and np.quantile(positive, 0.95) > 10 * np.median(positive)
+    if skewed:  # a long tail squeezes a linear histogram into one bar: use log-spaced bins
+        scaled = positive
+        bins = np.geomspace(positive.min(), positive.max(), bins + 1)
+        axes.set_xscale("log")
+    axes.hist(scaled, bins=bins, color="#1f77b4", alpha=0.75, edgecolor="white")
     for quantile, style in ((0.5, "-"), (0.85, "--"), (0.95, ":")):
         value = float(np.quantile(values, quantile)) * factor
         axes.axvline(value, color="#333333", linestyle=style, linewidth=1.2,
                      label=f"p{round(quantile * 100)} = {value:.1f} {unit}")
-    axes.set_xlabel(f"lead time ({unit})")
+    axes.set_xlabel(f"lead time ({unit}{', log scale' if skewed else ''})")
     axes.set_ylabel("cases")
     axes.set_title(f"{title} distribution ({len(values):,} cases)")
     axes.grid(alpha=0.3)
