@@ -39,9 +39,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         return
     if report.when == "call":
         _real_log_outcomes["passed" if report.passed else "failed"] += 1
-    elif report.when == "setup" and report.skipped:
-        _real_log_outcomes["skipped"] += 1
-    elif report.when == "call" and report.skipped:
+    elif (report.when == "setup" and report.skipped) or (report.when == "call" and report.skipped):
         _real_log_outcomes["skipped"] += 1
 
 

@@ -91,6 +91,7 @@ def _log_stem(path: Path) -> str:
 def _mine(
     path: Path, target: Path, console: Console, *, conformance: bool, read_options: dict[str, Any]
 ) -> tuple[dict[str, Any], Any]:
+    from flowlab.report import write_report
     from mining.bottlenecks import rank_bottlenecks
     from mining.discovery import check_conformance, discover_dfg, discover_process_model, list_variants
     from mining.measures import (
@@ -102,6 +103,7 @@ def _mine(
         compute_wip,
         summarize_stages,
     )
+    from mining.plots import plot_dfg
     from mining.read import read_log
 
     if not path.exists():
@@ -129,7 +131,12 @@ def _mine(
             status.update("variants and directly-follows graph …")
             list_variants(log).to_csv(scratch / "variants.csv", index=False)
             graph = discover_dfg(log)
-            _draw_dfg(graph, scratch / "dfg.png", title=path.name)
+            plot_dfg(
+                graph,
+                scratch / "dfg.png",
+                wait_share=dict(zip(stages["concept:name"], stages["wait_share"], strict=True)),
+                title=f"Directly-follows graph of {path.name}",
+            )
             replay = None
             if conformance:
                 status.update("Inductive Miner model and token replay …")
@@ -143,6 +150,8 @@ def _mine(
         (scratch / "summary.json").write_text(
             json.dumps(_json_safe(summary), indent=2, allow_nan=False) + "\n", encoding="utf-8"
         )
+        with console.status("HTML report …"):
+            write_report(scratch)
         _replace_folder(scratch, target)
     except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -181,55 +190,6 @@ def _json_safe(value: Any) -> Any:
     if isinstance(value, float | np.floating):
         return float(value) if math.isfinite(value) else None
     return value
-
-
-def _draw_dfg(graph: Any, path: Path, *, title: str, max_edges: int = 40, max_labels: int = 20) -> None:
-    """A readable picture of the DFG: node size by frequency, edge width by count, edge label count and mean."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import networkx as nx
-
-    edges = sorted(graph.edges(data=True), key=lambda edge: edge[2]["count"], reverse=True)[:max_edges]
-    shown = nx.DiGraph()
-    shown.add_nodes_from(graph.nodes(data=True))
-    shown.add_edges_from((a, b, data) for a, b, data in edges)
-    figure, axes = plt.subplots(figsize=(12, 9))
-    if shown.number_of_nodes():
-        layout = nx.spring_layout(shown, seed=1, k=2.0 / math.sqrt(shown.number_of_nodes()))
-        counts = [shown.nodes[node].get("count", 1) for node in shown.nodes]
-        biggest = max(counts)
-        nx.draw_networkx_nodes(
-            shown, layout, ax=axes, node_size=[400 + 1600 * c / biggest for c in counts], node_color="#cfe3f7"
-        )
-        nx.draw_networkx_labels(shown, layout, ax=axes, font_size=8)
-        top = max((data["count"] for _, _, data in edges), default=1)
-        nx.draw_networkx_edges(
-            shown,
-            layout,
-            ax=axes,
-            width=[0.5 + 4 * data["count"] / top for _, _, data in edges],
-            edgelist=[(a, b) for a, b, _ in edges],
-            arrows=True,
-            arrowsize=12,
-            connectionstyle="arc3,rad=0.08",
-            edge_color="#5a6b7b",
-        )
-        nx.draw_networkx_edge_labels(
-            shown,
-            layout,
-            ax=axes,
-            edge_labels={(a, b): f"{data['count']} · {data['mean_h']:.1f} h" for a, b, data in edges[:max_labels]},
-            font_size=6,
-        )
-    hidden = graph.number_of_edges() - len(edges)
-    note = f" (the {len(edges)} most frequent of {graph.number_of_edges()} edges)" if hidden > 0 else ""
-    axes.set_title(f"Directly-follows graph of {title}: count · mean time between completions{note}", fontsize=10)
-    axes.set_axis_off()
-    figure.tight_layout()
-    figure.savefig(path, dpi=120)
-    plt.close(figure)
 
 
 def _hours(value: float | None, *, compact: bool = False) -> str:

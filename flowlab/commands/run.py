@@ -12,12 +12,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from flowlab.report import write_report
 from sim.durations import format_hours, parse_duration
 from sim.errors import ScenarioError
 from sim.load_check import check_offered_load
 from sim.network import Network
 from sim.replications import run_replications, with_run_settings
-from sim.results import RunResults, collect_results, write_results
+from sim.results import collect_results, write_results
 from sim.scenario import load_network
 from sim.statistics import Estimate, Summary
 
@@ -32,13 +33,6 @@ def default_results_dir(network: Network) -> Path:
     """`results/<scenario name>-<seed>` under the current directory (the name made safe for a folder)."""
     safe_name = re.sub(r"[^A-Za-z0-9._-]+", "-", network.name).strip("-.") or "scenario"
     return Path("results") / f"{safe_name}-{network.run.seed}"
-
-
-def write_report(results_dir: Path, results: RunResults) -> None:
-    """Hook for the HTML report and plots of a results folder: called once, right after the folder is written.
-
-    The report is not built yet; when it is, it is called from here (and only here).
-    """
 
 
 def _fail(console: Console, message: str) -> typer.Exit:
@@ -174,9 +168,11 @@ def run_command(
         write_results(results_dir, results, scenario_path=scenario)
     except FileExistsError as error:
         raise _fail(errors, str(error)) from None
-    write_report(results_dir, results)
+    with console.status("drawing the plots and the HTML report …"):
+        report = write_report(results_dir)
 
     headline, items = summary_tables(results.summary)
     console.print(headline)
     console.print(items)
     console.print(f"results: {results_dir}", markup=False)
+    console.print(f"report:  {report} (open it in a browser)", markup=False)
