@@ -6,12 +6,12 @@ Reads scenario files, runs replications, writes the event log. Never imports `mi
 from sim.engine import simulate
 from sim.errors import ScenarioError
 from sim.event_log import build_event_log
-from sim.load_check import LoadWarning, check_offered_load
+from sim.load_check import LoadWarning, check_offered_load, compute_utilisation
 from sim.recording import Recording
 from sim.replications import Replications, run_replications
 from sim.results import RunResults, collect_results, write_results
 from sim.scenario import Scenario, build_network, load_network, load_scenario, validate_scenario
-from sim.statistics import Estimate, Summary, summarise_replications
+from sim.statistics import Estimate, Summary, pool_stage_table, summarise_replications
 
 __all__: list[str] = [
     "Estimate",
@@ -26,8 +26,10 @@ __all__: list[str] = [
     "build_network",
     "check_offered_load",
     "collect_results",
+    "compute_utilisation",
     "load_network",
     "load_scenario",
+    "pool_stage_table",
     "run_replications",
     "simulate",
     "summarise_replications",

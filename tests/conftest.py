@@ -37,10 +37,12 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     """Count outcomes of tests marked `real_log` so the session can say how many really ran."""
     if "real_log" not in report.keywords:
         return
-    if report.when == "call":
-        _real_log_outcomes["passed" if report.passed else "failed"] += 1
-    elif (report.when == "setup" and report.skipped) or (report.when == "call" and report.skipped):
+    if report.skipped and report.when in ("setup", "call"):
         _real_log_outcomes["skipped"] += 1
+    elif report.when == "call":
+        _real_log_outcomes["passed" if report.passed else "failed"] += 1
+    elif report.failed:  # an error in setup or teardown
+        _real_log_outcomes["failed"] += 1
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -11,8 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from mining.discovery import discover_dfg
-from mining.measures import compute_case_times, compute_stage_times, summarize_stages
+from mining import compute_case_times, compute_stage_times, discover_dfg, read_log, summarize_stages
 from sim import build_event_log, load_network, run_replications
 
 DETERMINISTIC = """\
@@ -55,10 +54,6 @@ def simulated_log_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _read(path: Path) -> pd.DataFrame:
-    try:
-        from mining import read_log
-    except ImportError:  # the reader landed later than this test; plain pandas reads the same Parquet file
-        return pd.read_parquet(path)
     return read_log(path)
 
 

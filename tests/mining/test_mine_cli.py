@@ -12,8 +12,6 @@ from typer.testing import CliRunner
 from flowlab.cli import app
 from mining.columns import ACTIVITY, CASE, LIFECYCLE, RESOURCE, TIMESTAMP
 
-pytest.importorskip("mining.read", reason="read_log (mining/read.py) has not landed yet")
-
 EXPECTED_FILES = {
     "stage_times.parquet",
     "stage_summary.csv",
@@ -24,7 +22,10 @@ EXPECTED_FILES = {
     "variants.csv",
     "bottlenecks.csv",
     "dfg.png",
+    "dfg.svg",
     "summary.json",
+    "report.html",
+    "plots",
 }
 
 
