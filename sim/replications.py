@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -95,7 +95,7 @@ def with_run_settings(
     Raises ValueError naming the setting when replications < 1, the horizon is not > 0, the warm-up is negative or
     not shorter than the horizon, or the seed is negative.
     """
-    changes = {
+    changes: dict[str, Any] = {
         key: value
         for key, value in {
             "replications": replications,

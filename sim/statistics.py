@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -351,9 +352,9 @@ class Summary:
     item_lead_times: tuple[ItemLeadTime, ...]
     bottleneck: Bottleneck | None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """A JSON-safe dict (NaN becomes None; an estimate is ``{"mean", "half_width", "n"}``)."""
-        return _json_safe(asdict(self))
+        return {key: _json_safe(value) for key, value in asdict(self).items()}
 
 
 def _json_safe(value: object) -> object:
