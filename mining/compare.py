@@ -8,7 +8,6 @@ observed, relative differences are divided by the observed value.
 from __future__ import annotations
 
 import csv
-import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -20,6 +19,7 @@ from scipy import stats
 
 from mining.columns import ACTIVITY, CASE
 from mining.errors import EventLogError, format_values
+from mining.json_safe import to_json_safe
 from mining.stage_times import compute_case_times, compute_stage_times, require_columns, summarize_stages
 
 __all__ = [
@@ -114,31 +114,16 @@ class Comparison:
         """JSON-safe summary: labels, distances, bottleneck agreement and the stage and edge tables as records."""
         return {
             "labels": list(self.labels),
-            "lead_time": _json_safe(asdict(self.lead_time)),
-            "control_flow": _json_safe(asdict(self.control_flow)),
-            "bottlenecks": _json_safe(asdict(self.bottlenecks)),
+            "lead_time": to_json_safe(asdict(self.lead_time)),
+            "control_flow": to_json_safe(asdict(self.control_flow)),
+            "bottlenecks": to_json_safe(asdict(self.bottlenecks)),
             "stages": _records(self.stages),
             "edges": _records(self.edges),
         }
 
 
-def _json_safe(value: object) -> object:
-    """Replace NaN/inf by None and numpy scalars by Python ones, recursively."""
-    if isinstance(value, dict):
-        return {str(key): _json_safe(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(item) for item in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if value is pd.NA or value is pd.NaT:
-        return None
-    return value
-
-
 def _records(frame: pd.DataFrame) -> list[object]:
-    return [_json_safe(row) for row in frame.astype(object).to_dict(orient="records")]
+    return [to_json_safe(row) for row in frame.astype(object).to_dict(orient="records")]
 
 
 def load_stage_map(source: Mapping[str, str] | str | Path) -> dict[str, str]:

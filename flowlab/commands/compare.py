@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from flowlab.folders import replace_folder
 from mining.errors import EventLogError
 
 EVENT_LOG_FILE = "event_log.parquet"
@@ -103,15 +104,9 @@ def _compare(log_a: Path, log_b: Path, stage_map: Path | None, out: Path | None)
                                   compute_case_times(frame, stage_times=stage_times), plots / f"vsm_{suffix}",
                                   title=f"Value stream map — {label}")
         write_report(scratch)
-        if target.exists():
-            if not (target / "comparison.json").is_file() and any(target.iterdir()):
-                raise EventLogError(f"{target}: exists and is not an earlier comparison; choose another --out")
-            old = target.with_name(f".{target.name}.old-{scratch.name}")
-            target.rename(old)
-            scratch.rename(target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            scratch.rename(target)
+        if target.exists() and not (target / "comparison.json").is_file() and any(target.iterdir()):
+            raise EventLogError(f"{target}: exists and is not an earlier comparison; choose another --out")
+        replace_folder(scratch, target)
     except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
         raise

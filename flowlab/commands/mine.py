@@ -17,7 +17,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from flowlab.folders import replace_folder
 from mining.errors import EventLogError
+from mining.json_safe import to_json_safe
 
 _ARCHIVE_SUFFIXES = (".gz", ".xes", ".csv", ".parquet", ".pq", ".json", ".jsonocel")
 TOP_BOTTLENECKS = 5
@@ -148,48 +150,15 @@ def _mine(
             "conformance": replay,
         }
         (scratch / "summary.json").write_text(
-            json.dumps(_json_safe(summary), indent=2, allow_nan=False) + "\n", encoding="utf-8"
+            json.dumps(to_json_safe(summary), indent=2, allow_nan=False) + "\n", encoding="utf-8"
         )
         with console.status("HTML report …"):
             write_report(scratch)
-        _replace_folder(scratch, target)
+        replace_folder(scratch, target)
     except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
         raise
     return summary, bottlenecks
-
-
-def _replace_folder(scratch: Path, target: Path) -> None:
-    """Move the finished folder into place; an earlier result of the same name is replaced only then."""
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{scratch.name}")
-        target.rename(old)
-        scratch.rename(target)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        scratch.rename(target)
-
-
-def _json_safe(value: Any) -> Any:
-    """NaN/inf → null, numpy scalars → Python, timestamps → ISO 8601, recursively."""
-    import numpy as np
-    import pandas as pd
-
-    if isinstance(value, dict):
-        return {str(key): _json_safe(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(item) for item in value]
-    if isinstance(value, pd.Timestamp):
-        return None if pd.isna(value) else value.isoformat()
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, np.bool_ | bool):
-        return bool(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, float | np.floating):
-        return float(value) if math.isfinite(value) else None
-    return value
 
 
 def _hours(value: float | None, *, compact: bool = False) -> str:
