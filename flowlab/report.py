@@ -27,6 +27,7 @@ from mining.columns import ACTIVITY, CASE
 from mining.compare import END_NODE, START_NODE, count_directly_follows
 from mining.errors import EventLogError
 from mining.plots import (
+    attach_groups,
     choose_time_unit,
     format_hours,
     plot_dfg,
@@ -179,8 +180,10 @@ def _stage_plots(report: _Report, stage_times: pd.DataFrame, case_times: pd.Data
                                                     scratch / "lead_time")[0]))
     graph = _graph_from_stage_times(stage_times)
     share = summary.set_index(ACTIVITY)["wait_share"].astype(float).to_dict()
+    teams = {str(stage): str(team) for stage, team in zip(summary[ACTIVITY], summary["resource"], strict=True)
+             if team}
     report.figures.append(("Directly-follows graph (colour: share of waiting)",
-                           plot_dfg(graph, scratch / "dfg", wait_share=share)[0]))
+                           plot_dfg(graph, scratch / "dfg", wait_share=share, teams=teams or None)[0]))
 
 
 def _graph_from_stage_times(stage_times: pd.DataFrame) -> nx.DiGraph:
@@ -203,7 +206,7 @@ def _graph_from_stage_times(stage_times: pd.DataFrame) -> nx.DiGraph:
 def _run_report(folder: Path, scratch: Path) -> _Report:
     document = _read_json(folder / "summary.json") if (folder / "summary.json").is_file() else {}
     log = read_log(folder / "event_log.parquet")
-    stage_times = compute_stage_times(log)
+    stage_times = attach_groups(compute_stage_times(log), log)  # teams (org:group) when the log names persons
     case_times = compute_case_times(log, stage_times=stage_times)
     if (folder / "cases.csv").is_file():
         # the simulator's completed post-warm-up cases: the ones its summary measures (the log also has open ones)

@@ -8,9 +8,10 @@ from mining.plots_common import choose_time_unit, format_hours, save_figure
 from mining.plots_compare import plot_lead_time_cdf, plot_stage_comparison
 from mining.plots_dfg import plot_dfg
 from mining.plots_flow import plot_lead_time_histogram, plot_queue_lengths
-from mining.plots_vsm import plot_value_stream_map, summarize_value_stream
+from mining.plots_vsm import attach_groups, plot_value_stream_map, summarize_value_stream
 
 __all__ = [
+    "attach_groups",
     "choose_time_unit",
     "format_hours",
     "plot_dfg",

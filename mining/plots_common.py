@@ -8,16 +8,21 @@ from __future__ import annotations
 
 import math
 import textwrap
+from functools import lru_cache
 from pathlib import Path
 
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.textpath import TextToPath
 
 __all__ = [
     "WAIT_COLOUR",
     "WORK_COLOUR",
     "choose_time_unit",
+    "fit_label",
     "format_hours",
     "save_figure",
+    "text_width_in",
     "wrap_label",
 ]
 
@@ -68,3 +73,55 @@ def wrap_label(text: str, width: int, max_lines: int = 2) -> str:
         lines = lines[:max_lines]
         lines[-1] = lines[-1][: max(width - 1, 1)].rstrip() + "…"
     return "\n".join(lines)
+
+
+_TEXT_TO_PATH = TextToPath()
+
+
+@lru_cache(maxsize=8192)
+def text_width_in(text: str, fontsize: float, weight: str = "normal") -> float:
+    """Width in inches of one line of `text` in matplotlib's default font at `fontsize` points and `weight`."""
+    if not text:
+        return 0.0
+    prop = FontProperties(size=fontsize, weight=weight)
+    width, _, _ = _TEXT_TO_PATH.get_text_width_height_descent(text, prop, ismath=False)
+    return width / 72.0
+
+
+def fit_label(
+    text: str,
+    width_in: float,
+    *,
+    fontsize: float,
+    max_lines: int = 2,
+    min_fontsize: float = 7.0,
+    weight: str = "normal",
+) -> tuple[str, float]:
+    """Wrap and, if needed, shrink `text` so every line is at most `width_in` inches wide; return (text, size).
+
+    Tries the largest font size first (from `fontsize` down to `min_fontsize` in half points) with word
+    wrapping into at most `max_lines` lines; only when nothing fits at `min_fontsize` are long words broken and,
+    as a last resort, the last line is cut and ends in '…'. Widths are measured from the font's glyphs.
+    """
+    text = " ".join(str(text).split())
+    size = fontsize
+    while size >= min_fontsize - 1e-9:
+        for chars in range(len(text), 0, -1):
+            lines = textwrap.wrap(text, width=chars, break_long_words=False, break_on_hyphens=True) or [""]
+            if len(lines) > max_lines:
+                break
+            if all(text_width_in(line, size, weight) <= width_in for line in lines):
+                return "\n".join(lines), size
+        size -= 0.5
+    size = min_fontsize
+    for chars in range(len(text), 0, -1):  # break long words, keep what fits, ellipsize the rest
+        lines = textwrap.wrap(text, width=chars, break_long_words=True) or [""]
+        if all(text_width_in(line, size, weight) <= width_in for line in lines[:max_lines]):
+            if len(lines) > max_lines:
+                lines = lines[:max_lines]
+                last = lines[-1]
+                while last and text_width_in(last.rstrip() + "…", size, weight) > width_in:
+                    last = last[:-1]
+                lines[-1] = last.rstrip() + "…"
+            return "\n".join(lines), size
+    return "…", size

@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import networkx as nx
@@ -18,12 +19,16 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 
 from mining.errors import EventLogError
-from mining.plots_common import save_figure, wrap_label
+from mining.plots_common import fit_label, save_figure, text_width_in, wrap_label
 
-__all__ = ["LAYERS_PER_ROW", "assign_layers", "plot_dfg", "render_dot"]
+__all__ = ["LAYERS_PER_ROW", "MAX_EDGES", "DfgLayout", "EdgeDrawing", "assign_layers", "layout_dfg", "plot_dfg",
+           "render_dot", "select_edges"]
 
 LAYERS_PER_ROW = 7
 """Most layers drawn in one row by the pure-Python drawing; longer flows wrap."""
+MAX_EDGES = 40
+"""Most edges drawn by default: the most frequent are kept, and the title says how many of all are shown."""
+_LABEL_SIZE = 9.0
 _COLOUR_MAP = "YlOrRd"
 _START, _END = "__flowlab_start__", "__flowlab_end__"
 
@@ -43,7 +48,8 @@ def assign_layers(graph: nx.DiGraph) -> dict[str, int]:
 
     A depth-first search from the start activities (the most frequent first, then along the most frequent
     edges) finds the loops: an edge back to a node still on the search path is rework and is ignored. Each
-    node then sits one layer right of its furthest predecessor over the remaining edges (longest path).
+    node then sits one layer right of its furthest predecessor over the remaining edges (longest path), and a
+    node without predecessors one layer left of its nearest successor (so side entries do not span the picture).
     """
     starts = graph.graph.get("start_activities") or {}
     roots = sorted(starts, key=lambda node: (-starts[node], str(node)))
@@ -77,6 +83,9 @@ def assign_layers(graph: nx.DiGraph) -> dict[str, int]:
     layers: dict[str, int] = {}
     for node in nx.topological_sort(forward):
         layers[node] = max((layers[u] + 1 for u in forward.predecessors(node)), default=0)
+    for node in forward.nodes:  # a source feeding only later layers sits just left of its first successor
+        if forward.in_degree(node) == 0 and forward.out_degree(node) > 0:
+            layers[node] = max(layers[node], min(layers[v] for v in forward.successors(node)) - 1)
     return layers
 
 
@@ -144,8 +153,83 @@ def _reduce_crossings(graph: nx.DiGraph, by_layer: dict[int, list[str]], sweeps:
             index.update({node: rank for rank, node in enumerate(by_layer[layer])})
 
 
-def _draw_with_matplotlib(graph: nx.DiGraph, shares: Mapping[str, float], wait_share: Mapping[str, float],
-                          title: str, path: str | Path) -> list[Path]:
+@dataclass
+class EdgeDrawing:
+    """One drawn edge of the matplotlib DFG: its curve (arc3 with `rad`), kind and where its count label sits."""
+
+    source: str
+    target: str
+    count: int
+    kind: str  # "forward", "back" (rework), "loop" (self-loop)
+    start: tuple[float, float]
+    end: tuple[float, float]
+    rad: float
+    label_xy: tuple[float, float] = (0.0, 0.0)
+
+
+@dataclass
+class DfgLayout:
+    """Where the matplotlib DFG puts nodes, edges, row-wrap stubs and labels (figure inches, y up)."""
+
+    positions: dict[str, tuple[float, float]]
+    edges: list[EdgeDrawing]
+    stubs: list[tuple[tuple[float, float], tuple[float, float], int, tuple[float, float]]] = field(
+        default_factory=list)
+    node_width: float = 2.0
+    node_height: float = 0.9
+    shown_edges: int = 0
+    total_edges: int = 0
+
+
+def select_edges(graph: nx.DiGraph, max_edges: int | None) -> nx.DiGraph:
+    """The graph with only its `max_edges` most frequent edges (all nodes kept); unchanged when it has fewer."""
+    if max_edges is None or graph.number_of_edges() <= max_edges:
+        return graph
+    ranked = sorted(graph.edges(data=True), key=lambda e: (-int(e[2].get("count", 0)), str(e[0]), str(e[1])))
+    kept = graph.copy()
+    kept.remove_edges_from((u, v) for u, v, _ in ranked[max_edges:])
+    return kept
+
+
+def _bezier(start: tuple[float, float], end: tuple[float, float], rad: float, t: float) -> tuple[float, float]:
+    """Point at fraction `t` of matplotlib's `arc3,rad=rad` curve from `start` to `end` (a quadratic Bézier)."""
+    (x1, y1), (x2, y2) = start, end
+    cx, cy = (x1 + x2) / 2 + rad * (y2 - y1), (y1 + y2) / 2 - rad * (x2 - x1)
+    return ((1 - t) ** 2 * x1 + 2 * (1 - t) * t * cx + t ** 2 * x2,
+            (1 - t) ** 2 * y1 + 2 * (1 - t) * t * cy + t ** 2 * y2)
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    """Overlapping area of two boxes given as (x0, y0, x1, y1)."""
+    width = min(a[2], b[2]) - max(a[0], b[0])
+    height = min(a[3], b[3]) - max(a[1], b[1])
+    return width * height if width > 0 and height > 0 else 0.0
+
+
+def _place_label(text: str, candidates: list[tuple[float, float]],
+                 taken: list[tuple[float, ...]]) -> tuple[float, float]:
+    """The first candidate centre where a label box of `text` overlaps nothing in `taken` (else the one with the
+    least weighted overlap; boxes are (x0, y0, x1, y1[, weight])); the chosen box is added to `taken`."""
+    half_w, half_h = (text_width_in(text, _LABEL_SIZE) + 0.12) / 2, 0.11
+    best, best_cost = candidates[0], float("inf")
+    for x, y in candidates:
+        box = (x - half_w, y - half_h, x + half_w, y + half_h)
+        cost = sum(_overlap(box, other[:4]) * (other[4] if len(other) > 4 else 1.0) for other in taken)
+        if cost < best_cost - 1e-12:
+            best, best_cost = (x, y), cost
+        if cost == 0.0:
+            break
+    taken.append((best[0] - half_w, best[1] - half_h, best[0] + half_w, best[1] + half_h))
+    return best
+
+
+def layout_dfg(graph: nx.DiGraph, *, with_teams: bool = False) -> DfgLayout:
+    """Place nodes in layers (left to right, wrapping into rows), route the edges and place their count labels.
+
+    Labels are tried at several fractions along their curve (rework edges first near their source, forward
+    edges in the middle, self-loop labels above or beside the loop), keeping the first spot clear of the
+    nodes and of the labels already placed; the most frequent edges choose first.
+    """
     layers = assign_layers(graph)
     by_layer: dict[int, list[str]] = {}
     for node, layer in sorted(layers.items(), key=lambda item: (item[1], str(item[0]))):
@@ -153,67 +237,115 @@ def _draw_with_matplotlib(graph: nx.DiGraph, shares: Mapping[str, float], wait_s
     n_layers = max(by_layer) + 1 if by_layer else 1
     _reduce_crossings(graph, by_layer)
     per_row = min(n_layers, LAYERS_PER_ROW)
-    row_height = max(len(nodes) for nodes in by_layer.values()) * 1.3 + 0.8
-    x_step, width, height = 2.6, 2.0, 0.9
+    width, height = 2.0, (1.05 if with_teams else 0.9)
+    y_step = height + 0.55
+    x_step = 2.7
+    row_height = max(len(nodes) for nodes in by_layer.values()) * y_step + 1.1
     positions: dict[str, tuple[float, float]] = {}
     for layer, nodes in by_layer.items():
         row, column = divmod(layer, per_row)
         for index, node in enumerate(nodes):
-            y_offset = (index - (len(nodes) - 1) / 2) * 1.3
-            positions[node] = (0.8 + column * x_step + width / 2, -(row * row_height) - y_offset)
-    figure_width = per_row * x_step + 1.2
-    top_y = max(y for _, y in positions.values()) + height / 2 + 1.5  # room for loops and the title
+            y_offset = (index - (len(nodes) - 1) / 2) * y_step
+            positions[node] = (0.9 + column * x_step + width / 2, -(row * row_height) - y_offset)
+    taken: list[tuple[float, ...]] = [  # nodes weigh 20 times a label: a count may cover a line, not a node
+        (x - width / 2 - 0.02, y - height / 2 - 0.02, x + width / 2 + 0.02, y + height / 2 + 0.02, 20.0)
+        for x, y in positions.values()]
+    layout = DfgLayout(positions=positions, edges=[], node_width=width, node_height=height,
+                       shown_edges=graph.number_of_edges(), total_edges=graph.number_of_edges())
+    out_stubs: dict[str, int] = {}
+    in_stubs: dict[str, int] = {}
+    ordered = sorted(graph.edges(data=True), key=lambda e: (-int(e[2].get("count", 0)), str(e[0]), str(e[1])))
+    for source, target, data in ordered:
+        (x1, y1), (x2, y2) = positions[source], positions[target]
+        count = int(data.get("count", 0))
+        forward = layers[target] > layers[source]
+        if source == target:
+            edge = EdgeDrawing(source, target, count, "loop", (x1 - width / 4, y1 + height / 2),
+                               (x1 + width / 4, y1 + height / 2), -1.5)
+            peak = y1 + height / 2 + 0.375
+            candidates = [(x1, peak + 0.14), (x1 + width / 4 + 0.25, peak - 0.1), (x1 - width / 4 - 0.25, peak - 0.1),
+                          (x1, peak + 0.36)]
+        elif forward and layers[target] // per_row != layers[source] // per_row:
+            out_stubs[source] = out_stubs.get(source, 0) + count
+            in_stubs[target] = in_stubs.get(target, 0) + count
+            continue
+        elif forward:
+            edge = EdgeDrawing(source, target, count, "forward", (x1 + width / 2, y1), (x2 - width / 2, y2),
+                               0.0 if abs(y1 - y2) < 0.01 else 0.2)
+            candidates = [_bezier(edge.start, edge.end, edge.rad, t) for t in (0.5, 0.35, 0.65, 0.25, 0.75)]
+        else:
+            start, end = (x1 - width / 4, y1 + height / 2), (x2 + width / 4, y2 + height / 2)
+            distance = max(abs(end[0] - start[0]), 0.1)
+            edge = EdgeDrawing(source, target, count, "back", start, end, min(0.45, 1.6 / distance))  # arcs above
+            candidates = [_bezier(edge.start, edge.end, edge.rad, t) for t in (0.3, 0.7, 0.2, 0.8, 0.5, 0.12, 0.88)]
+        edge.label_xy = _place_label(f"{count:,}", candidates, taken)
+        layout.edges.append(edge)
+    for node, count in sorted(out_stubs.items(), key=lambda item: -item[1]):
+        x, y = positions[node]
+        start, end = (x + width / 2, y), (x + width / 2 + 0.35, y)
+        label = _place_label(f"{count:,}", [(end[0] + 0.05 + text_width_in(f"{count:,}", _LABEL_SIZE) / 2, y),
+                                            (start[0] + 0.2, y + 0.17), (start[0] + 0.2, y - 0.17)], taken)
+        layout.stubs.append((start, end, count, label))
+    for node, count in sorted(in_stubs.items(), key=lambda item: -item[1]):
+        x, y = positions[node]
+        start, end = (x - width / 2 - 0.4, y), (x - width / 2, y)
+        label = _place_label(f"{count:,}", [(start[0] + 0.2, y + 0.17), (start[0] + 0.2, y - 0.17),
+                                            (start[0] - 0.05 - text_width_in(f"{count:,}", _LABEL_SIZE) / 2, y)],
+                             taken)
+        layout.stubs.append((start, end, count, label))
+    return layout
+
+
+def _draw_with_matplotlib(graph: nx.DiGraph, shares: Mapping[str, float], wait_share: Mapping[str, float],
+                          title: str, path: str | Path, *, teams: Mapping[str, str] | None = None) -> list[Path]:
+    layout = layout_dfg(graph, with_teams=bool(teams))
+    positions, width, height = layout.positions, layout.node_width, layout.node_height
+    figure_width = max(x for x, _ in positions.values()) + width / 2 + 0.9
+    node_top = max(y for _, y in positions.values()) + height / 2
+    top_y = max([node_top] + [edge.label_xy[1] + 0.15 for edge in layout.edges]) + 1.0  # loops, then the title
     bottom_y = min(y for _, y in positions.values()) - height / 2 - 0.9
+    figure_width = max(figure_width, text_width_in(title, 15, "bold") + 0.8, 9.0)
     figure = Figure(figsize=(figure_width, top_y - bottom_y))
     axes = figure.add_axes((0, 0, 1, 1))
     axes.set_xlim(0, figure_width)
     axes.set_ylim(bottom_y, top_y)
     axes.set_axis_off()
-    axes.text(0.3, top_y - 0.3, title, fontsize=15, fontweight="bold", va="center")
+    axes.text(0.3, top_y - 0.35, title, fontsize=15, fontweight="bold", va="center")
     top = max((int(data.get("count", 1)) for _, _, data in graph.edges(data=True)), default=1)
-    for source, target, data in graph.edges(data=True):
-        (x1, y1), (x2, y2) = positions[source], positions[target]
-        count = int(data.get("count", 0))
-        forward = layers[target] > layers[source]
-        if source == target:
-            start, end, rad = (x1 - width / 4, y1 + height / 2), (x1 + width / 4, y1 + height / 2), -1.5
-            label_xy = (x1, y1 + height / 2 + 0.78)
-        elif forward and layers[target] // per_row != layers[source] // per_row:
-            # the flow wraps to a later row: a stub out of the source and a stub into the target, not a long line
-            for stub_start, stub_end in (((x1 + width / 2, y1), (x1 + width / 2 + 0.3, y1)),
-                                         ((x2 - width / 2 - 0.35, y2), (x2 - width / 2, y2))):
-                axes.annotate("", xy=stub_end, xytext=stub_start,
-                              arrowprops={"arrowstyle": "-|>", "color": "#555555", "lw": 0.7 + 2.5 * count / top,
-                                          "shrinkA": 0, "shrinkB": 0})
-            axes.text(x2 - width / 2 - 0.2, y2 + 0.1, f"{count:,}", ha="center", va="bottom", fontsize=9,
-                      color="#333333")
-            continue
-        elif forward:
-            start, end = (x1 + width / 2, y1), (x2 - width / 2, y2)
-            rad = 0.0 if abs(y1 - y2) < 0.01 else 0.2
-            label_xy = ((start[0] + end[0]) / 2, (start[1] + end[1]) / 2 + 0.1)
-        else:
-            start, end = (x1 - width / 4, y1 + height / 2), (x2 + width / 4, y2 + height / 2)
-            distance = max(abs(end[0] - start[0]), 0.1)
-            rad = -min(0.45, 1.6 / distance)
-            label_xy = ((start[0] + end[0]) / 2, max(start[1], end[1]) + abs(rad) * distance / 2 + 0.05)
+    label_box = {"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.9}
+    for edge in layout.edges:
+        colour = "#555555" if edge.kind == "forward" else "#b03a2e"
+        axes.annotate("", xy=edge.end, xytext=edge.start,
+                      arrowprops={"arrowstyle": "-|>", "color": colour, "lw": 0.7 + 2.5 * edge.count / top,
+                                  "connectionstyle": f"arc3,rad={edge.rad}", "shrinkA": 0, "shrinkB": 0})
+        axes.text(*edge.label_xy, f"{edge.count:,}", ha="center", va="center", fontsize=_LABEL_SIZE,
+                  color="#7a2018" if edge.kind != "forward" else "#333333", bbox=label_box, zorder=5)
+    for start, end, count, label_xy in layout.stubs:
         axes.annotate("", xy=end, xytext=start,
-                      arrowprops={"arrowstyle": "-|>", "color": "#555555" if forward else "#b03a2e",
-                                  "lw": 0.7 + 2.5 * count / top, "connectionstyle": f"arc3,rad={rad}",
+                      arrowprops={"arrowstyle": "-|>", "color": "#555555", "lw": 0.7 + 2.5 * min(count / top, 1.0),
                                   "shrinkA": 0, "shrinkB": 0})
-        axes.text(*label_xy, f"{count:,}", ha="center", va="bottom", fontsize=9, color="#333333",
-                  bbox={"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.85})
+        axes.text(*label_xy, f"{count:,}", ha="center", va="center", fontsize=_LABEL_SIZE, color="#333333",
+                  bbox=label_box, zorder=5)
     for node, (x, y) in positions.items():
         axes.add_patch(FancyBboxPatch((x - width / 2, y - height / 2), width, height,
                                       boxstyle="round,pad=0,rounding_size=0.1", facecolor=_colour(shares[node]),
                                       edgecolor="#444444", linewidth=1.0, zorder=3))
         ink = "white" if shares[node] > 0.6 else "black"
-        axes.text(x, y + 0.12, wrap_label(node, 22, 2), ha="center", va="center", fontsize=9.5, fontweight="bold",
-                  zorder=4, linespacing=1.0, color=ink)
-        axes.text(x, y - 0.28, f"wait share {float(wait_share.get(node, 0.0)):.0%}", ha="center", va="center",
-                  fontsize=9, zorder=4, color=ink)
-    axes.text(0.3, bottom_y + 0.3, "colour: share of all waiting (darker = more) · arrow width and "
-              "label: directly-follows count · red arrows go back (rework)", fontsize=9.5, color="#555555")
+        name, size = fit_label(str(node), width - 0.16, fontsize=9.5, max_lines=2, min_fontsize=7.0, weight="bold")
+        name_y = y + (0.2 if teams else 0.12)
+        axes.text(x, name_y, name, ha="center", va="center", fontsize=size, fontweight="bold", zorder=4,
+                  linespacing=1.0, color=ink)
+        if teams:
+            team, team_size = fit_label(str(teams.get(node, "") or ""), width - 0.16, fontsize=8.5, max_lines=1,
+                                        min_fontsize=6.5)
+            axes.text(x, y - 0.16, team, ha="center", va="center", fontsize=team_size, zorder=4, color=ink,
+                      style="italic")
+        axes.text(x, y - height / 2 + 0.16, f"wait share {float(wait_share.get(node, 0.0)):.0%}", ha="center",
+                  va="center", fontsize=9, zorder=4, color=ink)
+    legend = ("colour: share of all waiting (darker = more) · arrow width and label: directly-follows count · "
+              "red arrows go back (rework) · short arrows at a row's end continue at the next row's start")
+    legend, legend_size = fit_label(legend, figure_width - 0.6, fontsize=9.5, max_lines=2, min_fontsize=8.0)
+    axes.text(0.3, bottom_y + 0.35, legend, fontsize=legend_size, color="#555555", va="center")
     return save_figure(figure, path)
 
 
@@ -224,6 +356,8 @@ def plot_dfg(
     wait_share: Mapping[str, float] | None = None,
     title: str = "Directly-follows graph",
     use_graphviz: bool | None = None,
+    max_edges: int | None = MAX_EDGES,
+    teams: Mapping[str, str] | None = None,
 ) -> list[Path]:
     """Draw the directly-follows graph (`discover_dfg`: edge attribute `count`) with stages coloured by wait share.
 
@@ -234,13 +368,20 @@ def plot_dfg(
         wait_share: stage → share of all waiting in [0, 1] (`summarize_stages`); missing stages count 0.
         title: figure title.
         use_graphviz: True forces Graphviz, False the matplotlib drawing; None uses Graphviz when `dot` is on PATH.
+        max_edges: draw only this many of the most frequent edges (None: all); when edges are left out the
+            title says "the N most frequent of M edges".
+        teams: stage → who works there (e.g. `summarize_value_stream`'s `resource`: the team), shown in the node.
     """
     if graph.number_of_nodes() == 0:
         raise EventLogError("cannot draw an empty directly-follows graph")
     wait_share = dict(wait_share or {})
     shares = _relative_shares(graph, wait_share)
+    total = graph.number_of_edges()
+    graph = select_edges(graph, max_edges)
+    if graph.number_of_edges() < total:
+        title = f"{title} — the {graph.number_of_edges()} most frequent of {total:,} edges"
     if use_graphviz is None:
         use_graphviz = shutil.which("dot") is not None
     if use_graphviz:
         return render_dot(_dot_text(graph, shares, wait_share, title), path)
-    return _draw_with_matplotlib(graph, shares, wait_share, title, path)
+    return _draw_with_matplotlib(graph, shares, wait_share, title, path, teams=teams)

@@ -14,6 +14,7 @@ from mining.stage_times import require_columns
 
 __all__ = ["plot_lead_time_histogram", "plot_queue_lengths"]
 
+_PERIOD_NAMES = {"h": "hour", "D": "day", "W": "week", "MS": "month", "ME": "month"}
 MAX_SERIES = 8
 """Most queues drawn in one plot; the ones with the largest mean length are kept."""
 
@@ -68,7 +69,7 @@ def plot_queue_lengths(
     axes.set_title(title if group_column is None or len(groups) == series[group_column].nunique()
                    else f"{title} (the {len(groups)} longest on average)")
     axes.set_xlabel("time (UTC)" if pd.api.types.is_datetime64_any_dtype(series[time_column]) else time_column)
-    axes.set_ylabel(f"{value_label} (mean per {period})" if smooth else value_label)
+    axes.set_ylabel(f"{value_label} (mean per {_PERIOD_NAMES.get(str(period), period)})" if smooth else value_label)
     axes.set_ylim(bottom=0)
     axes.grid(alpha=0.3)
     if group_column is not None:

@@ -16,10 +16,13 @@ from matplotlib.patches import FancyBboxPatch, Polygon
 
 from mining.columns import ACTIVITY, CASE, RESOURCE
 from mining.errors import EventLogError
-from mining.plots_common import WAIT_COLOUR, WORK_COLOUR, format_hours, save_figure, wrap_label
+from mining.plots_common import WAIT_COLOUR, WORK_COLOUR, fit_label, format_hours, save_figure, text_width_in
 from mining.stage_times import require_columns, summarize_stages
 
-__all__ = ["STAGES_PER_ROW", "plot_value_stream_map", "summarize_value_stream"]
+__all__ = ["GROUP", "STAGES_PER_ROW", "attach_groups", "plot_value_stream_map", "summarize_value_stream"]
+
+GROUP = "org:group"
+"""XES key of the team a resource belongs to (simulated logs: `org:resource` is the person, this the team)."""
 
 STAGES_PER_ROW = 7
 """Most stages drawn in one row of the map; longer streams wrap."""
@@ -33,8 +36,10 @@ _SUMMARY_WIDTH = 2.8
 def summarize_value_stream(stage_times: pd.DataFrame) -> pd.DataFrame:
     """`summarize_stages` in process order (mean position of each stage's first visit in its cases) plus `resource`.
 
-    `resource` is the stage's most frequent known resource ('' when none), followed by '+N' when N others also
-    worked there; `position` is the mean 0-based index of the stage's first visit within the cases.
+    `resource` names who works at the stage: the most frequent team (`org:group`) when the table has that
+    column with any value, else the most frequent `org:resource` ('' when neither is known), followed by '+N'
+    when N other teams or resources also worked there. `position` is the mean 0-based index of the stage's
+    first visit within the cases.
     """
     require_columns(stage_times, (CASE, ACTIVITY, "wait_h", "work_h", "estimated"))
     summary = summarize_stages(stage_times)
@@ -42,18 +47,46 @@ def summarize_value_stream(stage_times: pd.DataFrame) -> pd.DataFrame:
     first = stage_times.assign(position=position.to_numpy()).drop_duplicates([CASE, ACTIVITY])
     mean_position = first.groupby(ACTIVITY)["position"].mean()
     summary["position"] = summary[ACTIVITY].map(mean_position).to_numpy(dtype=float)
-    if RESOURCE in stage_times.columns:
-        known = stage_times[[ACTIVITY, RESOURCE]].dropna()
+    who = _team_column(stage_times)
+    if who is not None:
+        known = stage_times[[ACTIVITY, who]].dropna().astype({ACTIVITY: str, who: str})
         counts = known.value_counts().reset_index(name="n")
         counts = counts[counts["n"] > 0]
-        counts = counts.sort_values(["n", RESOURCE], ascending=[False, True], kind="stable")
-        top = counts.drop_duplicates(ACTIVITY).set_index(ACTIVITY)[RESOURCE]
+        counts = counts.sort_values(["n", who], ascending=[False, True], kind="stable")
+        top = counts.drop_duplicates(ACTIVITY).set_index(ACTIVITY)[who]
         others = counts.groupby(ACTIVITY).size() - 1
         label = top.astype(str) + others.reindex(top.index).map(lambda n: f" +{n}" if n > 0 else "")
-        summary["resource"] = summary[ACTIVITY].map(label).fillna("").astype(str).to_numpy()
+        summary["resource"] = summary[ACTIVITY].astype(str).map(label).fillna("").astype(str).to_numpy()
     else:
         summary["resource"] = ""
     return summary.sort_values(["position", ACTIVITY], kind="stable").reset_index(drop=True)
+
+
+def _team_column(stage_times: pd.DataFrame) -> str | None:
+    """`org:group` when it holds any value, else `org:resource` when it does, else None."""
+    for column in (GROUP, RESOURCE):
+        if column in stage_times.columns and stage_times[column].notna().any():
+            return column
+    return None
+
+
+def attach_groups(stage_times: pd.DataFrame, log: pd.DataFrame) -> pd.DataFrame:
+    """`stage_times` with an `org:group` column looked up from the log's `org:resource` → `org:group` pairs.
+
+    Simulated logs name the person in `org:resource` (`developers-3`) and the team in `org:group`; the stage
+    times keep only the resource. Each resource gets its most frequent group in the log. Returns `stage_times`
+    unchanged when the log has no (known) `org:group` or either table lacks `org:resource`.
+    """
+    if GROUP not in log.columns or RESOURCE not in log.columns or RESOURCE not in stage_times.columns:
+        return stage_times
+    pairs = log[[RESOURCE, GROUP]].dropna().astype(str)
+    if pairs.empty:
+        return stage_times
+    counts = pairs.value_counts().reset_index(name="n").sort_values(["n", GROUP], ascending=[False, True],
+                                                                     kind="stable")
+    lookup = counts.drop_duplicates(RESOURCE).set_index(RESOURCE)[GROUP]
+    resource = stage_times[RESOURCE].astype("string")
+    return stage_times.assign(**{GROUP: resource.map(lookup).astype("string").to_numpy()})
 
 
 def _case_totals(case_summary: pd.DataFrame) -> tuple[float, float, float, int]:
@@ -108,7 +141,7 @@ def plot_value_stream_map(
     axes.set_ylim(0, height)
     axes.set_axis_off()
     axes.text(0.2, height - 0.35, title, fontsize=15, fontweight="bold", va="center")
-    axes.text(0.2 + len(title) * 0.13 + 0.3, height - 0.37,
+    axes.text(0.2 + text_width_in(title, 15, "bold") + 0.3, height - 0.37,
               "boxes: mean work per visit · triangles: mean wait before the stage · time line: wait up, work down",
               fontsize=10, color="#555555", va="center")
 
@@ -132,17 +165,20 @@ def plot_value_stream_map(
         axes.add_patch(FancyBboxPatch((box_x, box_top - 0.5), _BOX_WIDTH, 0.5,
                                       boxstyle="round,pad=0,rounding_size=0.06", facecolor="#2b5b84",
                                       edgecolor="#2b5b84", linewidth=1.2))
-        axes.text(box_x + _BOX_WIDTH / 2, box_top - 0.25, wrap_label(str(stage[ACTIVITY]), 17), ha="center",
-                  va="center", fontsize=9.5, color="white", fontweight="bold", linespacing=1.0)
+        name, name_size = fit_label(str(stage[ACTIVITY]), _BOX_WIDTH - 0.16, fontsize=9.5, max_lines=2,
+                                    min_fontsize=7.0, weight="bold")
+        axes.text(box_x + _BOX_WIDTH / 2, box_top - 0.25, name, ha="center", va="center", fontsize=name_size,
+                  color="white", fontweight="bold", linespacing=1.0)
         resource = str(stage["resource"]) if has_resource and pd.notna(stage["resource"]) else ""
         lines = [
-            (wrap_label(resource, 20, 1), "#333333", "normal") if resource else None,
-            (f"work {format_hours(work_h)}", WORK_COLOUR, "bold"),
-            (f"visits {int(stage['visits']):,}", "#333333", "normal"),
+            (*fit_label(resource, _BOX_WIDTH - 0.2, fontsize=9.5, max_lines=1, min_fontsize=7.0), "#333333",
+             "normal") if resource else None,
+            (f"work {format_hours(work_h)}", 9.5, WORK_COLOUR, "bold"),
+            (f"visits {int(stage['visits']):,}", 9.5, "#333333", "normal"),
         ]
         y = box_top - 0.67
-        for line in [item for item in lines if item is not None]:
-            axes.text(box_x + 0.1, y, line[0], ha="left", va="center", fontsize=9.5, color=line[1], fontweight=line[2])
+        for text, size, colour, weight in [item for item in lines if item is not None]:
+            axes.text(box_x + 0.1, y, text, ha="left", va="center", fontsize=size, color=colour, fontweight=weight)
             y -= 0.28
         # the time line: wait up (under the triangle), work down (under the box)
         up, down = box_bottom - 0.45, box_bottom - 0.95

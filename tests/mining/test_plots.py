@@ -22,7 +22,9 @@ from mining.plots import (
     plot_value_stream_map,
     summarize_value_stream,
 )
-from mining.plots_dfg import _dot_text, assign_layers
+from mining.plots_common import fit_label, text_width_in
+from mining.plots_dfg import _dot_text, assign_layers, layout_dfg, select_edges
+from mining.plots_vsm import attach_groups
 from mining.stage_times import compute_case_times, compute_stage_times, summarize_stages
 
 PNG_HEADER = b"\x89PNG\r\n\x1a\n"
@@ -76,6 +78,28 @@ class TestValueStreamMap:
         assert summary["position"].tolist() == [0.0, 1.0, 2.0, 3.0]
         assert summary["resource"].tolist() == ["team 0", "team 1", "team 2", "team 0"]
 
+    def test_team_from_org_group_when_present(self) -> None:
+        stage_times = compute_stage_times(build_log(2))
+        persons = [f"developers-{index % 3}" for index in range(len(stage_times))]
+        stage_times = stage_times.assign(**{"org:resource": persons, "org:group": "developers"})
+        first_stage = stage_times["concept:name"] == "Stage 00 review the scope agreement"
+        stage_times.loc[stage_times.index[first_stage][:3], "org:group"] = "testers"  # a few visits by another team
+        summary = summarize_value_stream(stage_times)
+        assert ["developers +1", "developers"] == summary["resource"].tolist()
+
+    def test_team_falls_back_to_most_common_resource(self) -> None:
+        stage_times = compute_stage_times(build_log(1))
+        persons = ["ann"] * (len(stage_times) - 2) + ["bob", "cy"]
+        summary = summarize_value_stream(stage_times.assign(**{"org:resource": persons}))
+        assert ["ann +2"] == summary["resource"].tolist()
+        empty_groups = stage_times.assign(**{"org:resource": persons, "org:group": pd.NA})
+        assert ["ann +2"] == summarize_value_stream(empty_groups)["resource"].tolist()
+
+    def test_attach_groups_maps_persons_to_teams(self) -> None:
+        log = build_log(2).assign(**{"org:group": lambda frame: frame["org:resource"].str.replace(" ", "-")})
+        attached = attach_groups(compute_stage_times(log), log)
+        assert ["team-0", "team-1"] == summarize_value_stream(attached)["resource"].tolist()
+
     def test_empty_summary_is_refused(self, tmp_path: Path) -> None:
         summary = summarize_value_stream(compute_stage_times(build_log(3)))
         with pytest.raises(EventLogError, match="without stages"):
@@ -116,6 +140,43 @@ class TestDirectlyFollowsGraph:
         graph.graph["start_activities"] = {"a": 1}
         assert assign_layers(graph) == {"a": 0, "b": 1, "c": 2, "d": 3}
 
+    def test_at_most_max_edges_drawn_and_the_title_says_so(self, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+        graph = nx.DiGraph()
+        for index in range(12):
+            graph.add_edge(f"s{index}", f"s{index + 1}", count=100 - index)
+        assert [("s0", "s1"), ("s1", "s2"), ("s2", "s3")] == sorted(select_edges(graph, 3).edges)
+        assert 13 == select_edges(graph, 3).number_of_nodes()
+        seen = {}
+
+        def capture(drawn, _shares, _wait, title, _path, **_options):
+            seen.update(edges=drawn.number_of_edges(), title=title)
+            return []
+
+        monkeypatch.setattr("mining.plots_dfg._draw_with_matplotlib", capture)
+        plot_dfg(graph, tmp_path / "dfg", use_graphviz=False, max_edges=5)
+        assert {"edges": 5, "title": "Directly-follows graph — the 5 most frequent of 12 edges"} == seen
+        plot_dfg(graph, tmp_path / "dfg", use_graphviz=False, max_edges=None)
+        assert {"edges": 12, "title": "Directly-follows graph"} == seen
+
+    def test_antiparallel_and_loop_labels_do_not_collide(self) -> None:
+        graph = nx.DiGraph()
+        graph.add_edge("a", "b", count=4558)
+        graph.add_edge("b", "a", count=58)
+        graph.add_edge("b", "b", count=7)
+        graph.add_edge("b", "c", count=4000)
+        graph.graph["start_activities"] = {"a": 1}
+        layout = layout_dfg(graph)
+        labels = {(edge.source, edge.target): edge.label_xy for edge in layout.edges}
+        assert labels["a", "b"] != labels["b", "a"]
+        boxes = [(x - (text_width_in(f"{edge.count:,}", 9.0) + 0.12) / 2, y - 0.11,
+                  x + (text_width_in(f"{edge.count:,}", 9.0) + 0.12) / 2, y + 0.11)
+                 for edge in layout.edges for x, y in [edge.label_xy]]
+        for index, first in enumerate(boxes):
+            for second in boxes[index + 1:]:
+                assert first[2] <= second[0] or second[2] <= first[0] or first[3] <= second[1] \
+                    or second[3] <= first[1], (first, second)
+
     def test_dot_text_quotes_names(self) -> None:
         graph = nx.DiGraph()
         graph.add_edge('say "hi"', "end", count=3)
@@ -126,3 +187,13 @@ class TestDirectlyFollowsGraph:
 def test_format_hours() -> None:
     assert [format_hours(0.5), format_hours(4.5), format_hours(72.0),
                                                   format_hours(float("nan"))] == ["30 min", "4.5 h", "3.0 d", "n/a"]
+
+
+def test_fit_label_wraps_then_shrinks_to_the_width() -> None:
+    text, size = fit_label("Finalize Roadmap & Scope Agreement", 1.34, fontsize=9.5, weight="bold")
+    assert "…" not in text
+    assert all(text_width_in(line, size, "bold") <= 1.34 for line in text.split("\n"))
+    assert 2 >= len(text.split("\n"))
+    assert ("Wait", 9.5) == fit_label("Wait", 1.34, fontsize=9.5)
+    cut, _ = fit_label("x" * 200, 1.0, fontsize=9.5, max_lines=1)
+    assert cut.endswith("…")
