@@ -3,7 +3,9 @@
 Each stage is a queue in front of its team's servers; work items are SimPy processes that follow their class's
 route. A team is a lean non-preemptive priority pool built on SimPy events (lower priority value first, FIFO within
 a priority) — the same discipline as `simpy.PriorityResource`, with less bookkeeping per request and the queue and
-busy samples recorded as it changes.
+busy samples recorded as it changes. Its servers are numbered 1..capacity: a free server is taken from a free-list
+(the one idle longest first), a finishing server is handed straight to the next request (the granted event's
+value is the server id), and every visit records which server served it (a batch job takes one server).
 
 Per stage visit: ready -> hand-off delay -> cadence gate -> batch formation -> queue (escalation) -> work (team
 calendar) -> complete -> rework -> spawns -> next stage. Stages that use none of the optional features take a
@@ -19,6 +21,7 @@ from __future__ import annotations
 import itertools
 import math
 import zlib
+from collections import deque
 from collections.abc import Callable, Generator, Iterator
 from heapq import heappop, heappush
 
@@ -46,6 +49,7 @@ from sim.recording import (
     C_COMPLETE,
     C_ITEM,
     C_READY,
+    C_SERVER,
     C_STAGE,
     C_START,
     C_TEAM,
@@ -104,15 +108,17 @@ def _uniforms(rng: np.random.Generator, size: int) -> np.ndarray:
 
 
 class _Team:
-    """A pool of servers: how many are busy and who waits (heap of (priority, ticket, event, stage, weight))."""
+    """A pool of servers: how many are busy, which are free (ids 1..capacity, idle longest first) and who waits
+    (heap of (priority, ticket, event, stage, weight))."""
 
-    __slots__ = ("busy", "cancelled", "capacity", "heap", "index", "schedule")
+    __slots__ = ("busy", "cancelled", "capacity", "free", "heap", "index", "schedule")
 
     def __init__(self, index: int, capacity: int, schedule: WeekSchedule | None) -> None:
         self.index = index
         self.capacity = capacity
         self.schedule = schedule
         self.busy = 0
+        self.free: deque[int] = deque(range(1, capacity + 1))
         self.heap: list[tuple[int, int, Event, _Stage, int]] = []
         self.cancelled: set[Event] = set()  # requests withdrawn by escalation, skipped when popped
 
@@ -362,19 +368,21 @@ class _Run:
             if stage.simple:
                 if team.busy < team.capacity:
                     team.busy += 1
+                    server = team.free.popleft()
                     busy_sample((env.now, team.index, team.busy))
                 else:
                     granted = Event(env)
                     heappush(team.heap, (priority, next(tickets), granted, stage, 1))
                     stage.queue_length += 1
                     queue_sample((env.now, stage_index, stage.queue_length))
-                    yield granted
+                    server = yield granted
                 row[C_START] = start = env.now
+                row[C_SERVER] = server
                 yield Timeout(env, stage.draw())
                 complete = env.now
-                visit((case, class_index, stage_index, team.index, ready, start, complete, -1))
+                visit((case, class_index, stage_index, team.index, server, ready, start, complete, -1))
                 ready = complete
-                release(team)
+                release(team, server)
             else:
                 priority = yield from self._general_visit(stage, row, priority, plan, after)
                 ready = env.now
@@ -440,12 +448,12 @@ class _Run:
         team = stage.team
         weight = len(rows)
         if team.busy < team.capacity:
-            self._seize(team)
+            server = self._seize(team)
         else:
             granted = self._enqueue(team, stage, priority, weight)
             escalation = stage.escalation
             if escalation is None:
-                yield granted
+                server = yield granted
             else:
                 after_h, new_priority, new_team = escalation
                 remaining = ready + after_h - env.now
@@ -460,11 +468,13 @@ class _Run:
                     if team.busy < team.capacity:
                         stage.queue_length -= weight
                         self.queue_sample((env.now, stage.index, stage.queue_length))
-                        self._seize(team)
+                        server = self._seize(team)
                     else:
                         granted = Event(env)
                         heappush(team.heap, (priority, next(self.tickets), granted, stage, weight))
-                        yield granted
+                        server = yield granted
+                else:
+                    server = granted.value
         start = env.now
         work = stage.draw()
         schedule = team.schedule
@@ -475,16 +485,21 @@ class _Run:
             complete = schedule.finish_time(start, work)
         for row in rows:
             row[C_START] = start
+            row[C_SERVER] = server
         yield Timeout(env, max(complete - env.now, 0.0))
         now = env.now
         for row in rows:
-            self.visit((row[C_CASE], row[C_ITEM], stage.index, team.index, row[C_READY], start, now, row[C_BATCH]))
-        self._release(team)
+            self.visit(
+                (row[C_CASE], row[C_ITEM], stage.index, team.index, server, row[C_READY], start, now, row[C_BATCH])
+            )
+        self._release(team, server)
         return priority
 
-    def _seize(self, team: _Team) -> None:
+    def _seize(self, team: _Team) -> int:
+        """Take a free server of `team` (the one idle longest) and return its id."""
         team.busy += 1
         self.busy_sample((self.env.now, team.index, team.busy))
+        return team.free.popleft()
 
     def _enqueue(self, team: _Team, stage: _Stage, priority: int, weight: int) -> Event:
         granted = Event(self.env)
@@ -493,8 +508,8 @@ class _Run:
         self.queue_sample((self.env.now, stage.index, stage.queue_length))
         return granted
 
-    def _release(self, team: _Team) -> None:
-        """A server finished: hand it to the first waiting request (priority, then FIFO), or let it fall idle."""
+    def _release(self, team: _Team, server: int) -> None:
+        """Server `server` finished: hand it to the first waiting request (priority, then FIFO), or let it fall idle."""
         heap = team.heap
         cancelled = team.cancelled
         while heap:
@@ -504,9 +519,10 @@ class _Run:
                 continue
             stage.queue_length -= weight
             self.queue_sample((self.env.now, stage.index, stage.queue_length))
-            granted.succeed()
+            granted.succeed(server)
             return
         team.busy -= 1
+        team.free.append(server)
         self.busy_sample((self.env.now, team.index, team.busy))
 
     # ---------------------------------------------------------------- batching

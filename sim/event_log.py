@@ -4,6 +4,10 @@ The contract (DESIGN.md, "The event log") is the column list below, in this orde
 timezone-aware UTC: the run's start plus the simulated hours, to the microsecond. Only events that happened before
 the horizon are written (a visit still queued at the horizon has no row; one in service has only its `start`).
 Cases that arrived before the warm-up are left out entirely, so a log holds the same cases as the statistics.
+
+`org:resource` is the person who did the work, ``<team>-<k>`` for server k (1..capacity) of the team, and
+`org:group` the team (the XES org extension's key for a group): mining counts distinct resources as people, so a
+log naming only teams would make a five-person team look like one person working five times as hard.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ EVENT_LOG_DTYPES: dict[str, object] = {
     "lifecycle:transition": "str",
     "time:timestamp": TIMESTAMP_DTYPE,
     "org:resource": "str",
+    "org:group": "str",
     "case:item": "str",
     "case:stream": "str",
     "case:priority": "int64",
@@ -90,9 +95,14 @@ def build_event_log(
     sequence = number_visits(visits)
     attributes = cases.set_index("case")[["item", "stream", "priority", "replication", "parent", "arrival_h"]]
     visits = (
-        visits[["case", "stage", "team", "start_h", "complete_h"]].assign(sequence=sequence).join(attributes, on="case")
+        visits[["case", "stage", "team", "server", "start_h", "complete_h"]]
+        .assign(sequence=sequence)
+        .join(attributes, on="case")
     )
-    columns = ["case", "stage", "sequence", "team", "item", "stream", "priority", "replication", "parent", "arrival_h"]
+    columns = [
+        "case", "stage", "sequence", "team", "server", "item", "stream", "priority", "replication", "parent",
+        "arrival_h",
+    ]  # fmt: skip
     parts = []
     for transition, column, order in (("start", "start_h", 0), ("complete", "complete_h", 1)):
         happened = visits.loc[visits[column].notna()]
@@ -101,6 +111,7 @@ def build_event_log(
         ["time_h", "case", "sequence", "order"], kind="stable", ignore_index=True
     )
     case_ids = events["case"].astype("str")
+    teams = events["team"].astype("str")
     log = pd.DataFrame(
         {
             "case:concept:name": case_ids,
@@ -108,7 +119,8 @@ def build_event_log(
             "concept:instance": case_ids + "#" + events["sequence"].astype("int64").astype("str"),
             "lifecycle:transition": events["transition"].astype("str"),
             "time:timestamp": hours_to_timestamps(start, events["time_h"]),
-            "org:resource": events["team"].astype("str"),
+            "org:resource": teams + "-" + events["server"].astype("int64").astype("str"),
+            "org:group": teams,
             "case:item": events["item"].astype("str"),
             "case:stream": events["stream"].astype("str"),
             "case:priority": events["priority"].astype("int64"),

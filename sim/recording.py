@@ -25,19 +25,22 @@ __all__ = [
     "Recording",
 ]
 
-VISIT_COLUMNS = ("case", "item", "stream", "stage", "team", "ready_h", "start_h", "complete_h", "batch")
+VISIT_COLUMNS = ("case", "item", "stream", "stage", "team", "server", "ready_h", "start_h", "complete_h", "batch")
 CASE_COLUMNS = ("case", "item", "stream", "scenario", "priority", "parent", "arrival_h", "complete_h", "sla_h")
 QUEUE_COLUMNS = ("time_h", "stage", "queue_length")
 BUSY_COLUMNS = ("time_h", "team", "busy")
 
-# The engine extends `Recorder.visits` with 8 values per completed visit, in this order: case, item index, stage
-# index, team index, ready, start, complete, batch. Flat lists of atoms keep the garbage collector out of the hot path
-# and turn into columns by slicing.
-VISIT_STRIDE = 8
+# The engine extends `Recorder.visits` with 9 values per completed visit, in this order: case, item index, stage
+# index, team index, server id, ready, start, complete, batch. Flat lists of atoms keep the garbage collector out of
+# the hot path and turn into columns by slicing.
+VISIT_STRIDE = 9
 SAMPLE_STRIDE = 3  # queues and busy: time, stage or team index, value
 # Positions inside a case row: who the item is, then its current (not yet completed) visit, so that visits still
 # under way at the horizon can be written out at the end.
-C_CASE, C_ITEM, C_PRIORITY, C_PARENT, C_ARRIVAL, C_COMPLETE, C_STAGE, C_TEAM, C_READY, C_START, C_BATCH = range(11)
+# C_SERVER is only meaningful once C_START is set (a visit not yet started may still hold the previous visit's).
+C_CASE, C_ITEM, C_PRIORITY, C_PARENT, C_ARRIVAL, C_COMPLETE, C_STAGE, C_TEAM, C_READY, C_START, C_BATCH, C_SERVER = (
+    range(12)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +48,9 @@ class Recording:
     """Everything one replication produced, as DataFrames (times in hours after the run start; warm-up included).
 
     Attributes:
-        visits: one row per stage visit (`VISIT_COLUMNS`); a batch member has the batch's start/complete and id.
+        visits: one row per stage visit (`VISIT_COLUMNS`); `server` is the id (1..capacity) of the team member who
+            served it, -1 when not started by the horizon; a batch member has the batch's server, start/complete
+            and id.
         cases: one row per work item (`CASE_COLUMNS`); `complete_h` NaN when still in progress at the horizon.
         queues: step samples of items waiting for a server per stage (`QUEUE_COLUMNS`), one row per change,
             starting with a 0 at time 0 for every stage.
@@ -96,7 +101,7 @@ class Recorder:
     @staticmethod
     def new_case(case: str, item: int, priority: int, parent: str | None, arrival_h: float) -> list:
         """A case row (positions `C_*`): no visit under way yet (stage -1), not complete (NaN)."""
-        return [case, item, priority, parent, arrival_h, math.nan, -1, -1, math.nan, math.nan, -1]
+        return [case, item, priority, parent, arrival_h, math.nan, -1, -1, math.nan, math.nan, -1, -1]
 
     def finish(self, *, horizon_h: float, replication: int, network_name: str) -> Recording:
         """Build the `Recording`'s DataFrames once, from the rows appended during the run."""
@@ -120,6 +125,7 @@ class Recorder:
                         row[C_ITEM],
                         row[C_STAGE],
                         row[C_TEAM],
+                        -1 if math.isnan(row[C_START]) else row[C_SERVER],
                         row[C_READY],
                         row[C_START],
                         math.nan,
@@ -127,7 +133,7 @@ class Recorder:
                     )
                 )
         columns = [flat[k::VISIT_STRIDE] for k in range(VISIT_STRIDE)]
-        case, item, stage, team, ready, start, complete, batch = columns
+        case, item, stage, team, server, ready, start, complete, batch = columns
         item_index = np.asarray(item, dtype=np.intp)
         return pd.DataFrame(
             {
@@ -136,6 +142,7 @@ class Recorder:
                 "stream": pd.array(_names(self.item_streams, item_index), dtype="str"),
                 "stage": pd.array(_names(self.stage_names, np.asarray(stage, dtype=np.intp)), dtype="str"),
                 "team": pd.array(_names(self.team_names, np.asarray(team, dtype=np.intp)), dtype="str"),
+                "server": np.asarray(server, dtype=np.int64),
                 "ready_h": np.asarray(ready, dtype=np.float64),
                 "start_h": np.asarray(start, dtype=np.float64),
                 "complete_h": np.asarray(complete, dtype=np.float64),

@@ -86,10 +86,13 @@ def test_stage_times_come_back(simulated_log_file: Path) -> None:
 def test_case_attributes_survive_the_file(simulated_log_file: Path) -> None:
     """The case attributes of DESIGN.md ride along unchanged; timestamps stay UTC."""
     log = _read(simulated_log_file)
-    for column in ("case:item", "case:stream", "case:replication", "case:arrival", "org:resource"):
+    for column in ("case:item", "case:stream", "case:replication", "case:arrival", "org:resource", "org:group"):
         assert column in log.columns
     assert {"feature"} == set(log["case:item"])
-    assert {"analysts", "builders", "testers"} == set(log["org:resource"])
+    assert {"analysts", "builders", "testers"} == set(log["org:group"])
+    # One tester at a time is busy (30 m every 4 h); the one idle longest takes the next test, so all five appear.
+    testers = {f"testers-{k}" for k in range(1, 6)}
+    assert {"analysts-1", "builders-1"} | testers == set(log["org:resource"])
     assert "UTC" == str(log["time:timestamp"].dt.tz)
     first = log.sort_values("time:timestamp").iloc[0]
     assert pd.Timestamp("2026-03-02T09:00:00Z") == first["time:timestamp"]

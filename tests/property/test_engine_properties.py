@@ -6,6 +6,7 @@ import math
 from datetime import UTC, datetime
 
 import numpy as np
+import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -125,6 +126,16 @@ def test_every_run_keeps_the_invariants(network: Network, seed: int) -> None:
     assert (recording.busy["busy"] <= capacity).all()
     assert (recording.busy["busy"] >= 0).all()
     assert (recording.queues["queue_length"] >= 0).all()
+
+    # Servers: a started visit names a server 1..capacity of its team; at every instant the servers in use at a team
+    # are distinct (one server's jobs never overlap; the members of a batch are one job); unstarted visits have -1.
+    capacity_of = started["team"].map({name: team.capacity for name, team in network.teams.items()}).astype("int64")
+    assert ((started["server"] >= 1) & (started["server"] <= capacity_of)).all()
+    assert (visits.loc[visits["start_h"].isna(), "server"] == -1).all()
+    jobs = started.assign(end_h=started["complete_h"].fillna(horizon))
+    jobs = pd.concat([jobs[jobs["batch"] < 0], jobs[jobs["batch"] >= 0].drop_duplicates(["team", "batch"])])
+    for _, held in jobs.sort_values(["start_h", "end_h"]).groupby(["team", "server"]):
+        assert (held["start_h"].to_numpy()[1:] >= held["end_h"].to_numpy()[:-1]).all()
 
     # No item lost: every case is either complete or has exactly one visit still under way.
     in_progress = cases["complete_h"].isna()

@@ -9,6 +9,8 @@ Two stages in one stream: S1 served by team `a` (capacity 1), S2 by team `b` (ca
 | r0-y-000003 | y (SLA 4h), spawned from 000001 | 5 | 5 / 5 / 8 | 8 / 9 / 11 | 11 |
 
 Team `a` is busy 1–3, 3–4, 5–8 (6 h of 12); team `b` busy 3–5 (1), 6–9 (1), 9–11 (2), 11–12 (1): 10 server-hours.
+Servers (idle longest first): `a`'s one server 1 does every S1 visit; at `b`, 000001 gets server 1 (3–5), 000002
+server 2 (from 6), 000003 server 1 again (9–11).
 Queue S1 holds 1 item during 0–1 and 2–3; queue S2 during 4–6 and 8–9.
 """
 
@@ -62,6 +64,7 @@ def handbuilt_recording(replication: int = 0, shift_h: float = 0.0) -> Recording
             "stream": pd.array(["s"] * 6, dtype="str"),
             "stage": pd.array(["S1", "S2"] * 3, dtype="str"),
             "team": pd.array(["a", "b"] * 3, dtype="str"),
+            "server": np.array([1, 1, 1, 2, 1, 1], dtype="int64"),
             "ready_h": np.array([0, 3, 2, 4, 5, 8], dtype="float64") + s,
             "start_h": np.array([1, 3, 3, 6, 5, 9], dtype="float64") + s,
             "complete_h": np.array([3, 5, 4, NAN, 8, 11], dtype="float64") + s,

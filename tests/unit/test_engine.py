@@ -284,6 +284,54 @@ class TestCalendar:
         assert expected == trace(simulate(network, seed=1).visits)
 
 
+class TestServers:
+    """Each visit records which server (1..capacity) of its team served it: the one idle longest takes new work."""
+
+    def test_simultaneous_visits_get_different_servers_and_a_waiting_item_the_freed_one(self) -> None:
+        """Two servers; items at 0, 0.5, 1 for 2 h: servers 1 and 2, then server 1 again when it frees at 2."""
+        network = make_network(
+            [Stage("S", "s", "T", Fixed(2.0))],
+            [ItemClass("x", "s", ("S",), ScheduledArrivals((0.0, 0.5, 1.0, 5.0, 5.0)))],
+            teams=[Team("T", 2)],
+        )
+        visits = simulate(network, seed=1).visits.sort_values(["start_h", "case"])
+        # At 5 both are idle: server 2 (idle since 2.5) has waited longer than server 1 (idle since 4).
+        assert [(0.0, 1), (0.5, 2), (2.0, 1), (5.0, 2), (5.0, 1)] == list(
+            zip(visits["start_h"], visits["server"], strict=True)
+        )
+        assert np.int64 == visits["server"].dtype
+
+    def test_a_batch_takes_one_server_for_all_its_members(self) -> None:
+        network = make_network(
+            [Stage("S", "s", "T", Fixed(2.0), batch=Batching(size=2)), Stage("U", "s", "T", Fixed(1.0))],
+            [
+                ItemClass("x", "s", ("S",), ScheduledArrivals((0.0, 1.0))),
+                ItemClass("y", "s", ("U",), ScheduledArrivals((1.5,))),
+            ],
+            teams=[Team("T", 2)],
+        )
+        visits = simulate(network, seed=1).visits.sort_values("case")
+        # The batch of two (1-3) holds server 1 only, so the item at 1.5 finds server 2 free.
+        assert [("S", 1), ("S", 1), ("U", 2)] == list(zip(visits["stage"], visits["server"], strict=True))
+
+    def test_an_escalated_item_is_served_by_a_server_of_the_other_team(self) -> None:
+        network = make_network(
+            [Stage("S", "s", "A", Fixed(20.0), escalation=Escalation(after_h=8.0, team="B"))],
+            [ItemClass("x", "s", ("S",), ScheduledArrivals((0.0, 1.0, 2.0)))],
+            teams=[Team("A", 1), Team("B", 2)],
+        )
+        visits = simulate(network, seed=1).visits.sort_values("case")
+        assert [("A", 1), ("B", 1), ("B", 2)] == list(zip(visits["team"], visits["server"], strict=True))
+
+    def test_a_visit_not_started_at_the_horizon_has_no_server(self) -> None:
+        network = make_network(
+            [Stage("S", "s", "T", Fixed(2.0))],
+            [ItemClass("x", "s", ("S",), ScheduledArrivals((0.0, 0.0)))],
+            horizon_h=1.0,
+        )
+        assert [1, -1] == simulate(network, seed=1).visits.sort_values("case")["server"].tolist()
+
+
 class TestRecordingShape:
     def test_columns_and_dtypes(self) -> None:
         network = make_network(
@@ -297,6 +345,7 @@ class TestRecordingShape:
         for column in ("ready_h", "start_h", "complete_h"):
             assert np.float64 == recording.visits[column].dtype
         assert np.int64 == recording.visits["batch"].dtype
+        assert np.int64 == recording.visits["server"].dtype
         assert recording.cases["case"].str.startswith("r2-x-").all()
         assert (2, "unit", 100.0) == (recording.replication, recording.network_name, recording.horizon_h)
 

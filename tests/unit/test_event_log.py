@@ -31,7 +31,7 @@ class TestColumnsAndDtypes:
         assert list(EVENT_LOG_DTYPES) == list(log.columns)
         assert [
             "case:concept:name", "concept:name", "concept:instance", "lifecycle:transition", "time:timestamp",
-            "org:resource", "case:item", "case:stream", "case:priority", "case:replication", "case:parent",
+            "org:resource", "org:group", "case:item", "case:stream", "case:priority", "case:replication", "case:parent",
             "case:arrival",
         ] == list(log.columns)  # fmt: skip
 
@@ -44,6 +44,7 @@ class TestColumnsAndDtypes:
             "lifecycle:transition": "str",
             "time:timestamp": "datetime64[us, UTC]",
             "org:resource": "str",
+            "org:group": "str",
             "case:item": "str",
             "case:stream": "str",
             "case:priority": "int64",
@@ -74,21 +75,22 @@ class TestRows:
                 log["concept:name"],
                 log["lifecycle:transition"],
                 log["org:resource"],
+                log["org:group"],
                 strict=True,
             )
         )
         expected = [
-            (_at(1), C1, "S1", "start", "a"),
-            (_at(3), C1, "S1", "complete", "a"),  # the same case's earlier visit completes first ...
-            (_at(3), C1, "S2", "start", "b"),  # ... then its next visit starts at the same moment
-            (_at(3), C2, "S1", "start", "a"),
-            (_at(4), C2, "S1", "complete", "a"),
-            (_at(5), C1, "S2", "complete", "b"),
-            (_at(5), C3, "S1", "start", "a"),
-            (_at(6), C2, "S2", "start", "b"),  # in service at the horizon: no complete row
-            (_at(8), C3, "S1", "complete", "a"),
-            (_at(9), C3, "S2", "start", "b"),
-            (_at(11), C3, "S2", "complete", "b"),
+            (_at(1), C1, "S1", "start", "a-1", "a"),
+            (_at(3), C1, "S1", "complete", "a-1", "a"),  # the same case's earlier visit completes first ...
+            (_at(3), C1, "S2", "start", "b-1", "b"),  # ... then its next visit starts at the same moment
+            (_at(3), C2, "S1", "start", "a-1", "a"),
+            (_at(4), C2, "S1", "complete", "a-1", "a"),
+            (_at(5), C1, "S2", "complete", "b-1", "b"),
+            (_at(5), C3, "S1", "start", "a-1", "a"),
+            (_at(6), C2, "S2", "start", "b-2", "b"),  # in service at the horizon: no complete row
+            (_at(8), C3, "S1", "complete", "a-1", "a"),
+            (_at(9), C3, "S2", "start", "b-1", "b"),
+            (_at(11), C3, "S2", "complete", "b-1", "b"),
         ]
         assert expected == actual
 
