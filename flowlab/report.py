@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import tempfile
+import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -23,9 +24,10 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from flowlab.folders import replace_folder
 from mining.columns import ACTIVITY, CASE
 from mining.compare import END_NODE, START_NODE, count_directly_follows
-from mining.errors import EventLogError
+from mining.errors import EventLogError, LogRepairWarning
 from mining.plots import (
     attach_groups,
     choose_time_unit,
@@ -87,7 +89,7 @@ def write_report(results_dir: str | Path) -> Path:
                 f"(flowlab run) or stage_times.parquet (flowlab mine); files found: {found}"
             )
         page = _render(report)
-        _replace_plots(folder, scratch)
+        replace_folder(scratch, folder / PLOTS_DIR)
     except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
         raise
@@ -102,18 +104,6 @@ def write_report(results_dir: str | Path) -> Path:
         Path(temporary).unlink(missing_ok=True)
         raise
     return target
-
-
-def _replace_plots(folder: Path, scratch: Path) -> None:
-    """Move the freshly drawn plots into `folder/plots`, replacing an earlier set only once they are complete."""
-    target = folder / PLOTS_DIR
-    if target.exists():
-        old = folder / f".{PLOTS_DIR}.old-{scratch.name}"
-        target.rename(old)
-        scratch.rename(target)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        scratch.rename(target)
 
 
 # ---- gathering --------------------------------------------------------------------------------------------------
@@ -205,7 +195,9 @@ def _graph_from_stage_times(stage_times: pd.DataFrame) -> nx.DiGraph:
 
 def _run_report(folder: Path, scratch: Path) -> _Report:
     document = _read_json(folder / "summary.json") if (folder / "summary.json").is_file() else {}
-    log = read_log(folder / "event_log.parquet")
+    with warnings.catch_warnings(record=True) as repairs:
+        warnings.simplefilter("always", LogRepairWarning)
+        log = read_log(folder / "event_log.parquet")
     stage_times = attach_groups(compute_stage_times(log), log)  # teams (org:group) when the log names persons
     case_times = compute_case_times(log, stage_times=stage_times)
     if (folder / "cases.csv").is_file():
@@ -258,6 +250,7 @@ def _run_report(folder: Path, scratch: Path) -> _Report:
                               f"{format_hours(float(document.get('warmup_h', float('nan'))))}"),
         ("completed cases / events in the log", f"{len(case_times):,} / {len(log):,}"),
     ]
+    report.facts += [("read as the miner reads it", str(warning.message)) for warning in repairs]
     scenario_file = document.get("scenario_file")
     if isinstance(scenario_file, str) and (folder / Path(scenario_file).name).is_file():
         report.attachments.append((f"Scenario {Path(scenario_file).name}",
@@ -380,7 +373,9 @@ section { background: white; border-radius: 8px; padding: 14px 20px; margin-bott
           box-shadow: 0 1px 3px rgba(0,0,0,.12); }
 section h2 { font-size: 18px; margin: 2px 0 10px; color: #1f3b57; }
 figure { margin: 0; }
-figure img { max-width: 100%; height: auto; display: block; margin: 0 auto; }
+figure { overflow-x: auto; }
+figure img { max-width: 100%; height: auto; display: block; margin: 0 auto; cursor: zoom-in; }
+figure img.full { max-width: none; cursor: zoom-out; }
 .table-wrap { overflow-x: auto; }
 table.data { border-collapse: collapse; font-size: 12.5px; width: 100%; }
 table.data th { background: #e9eef4; text-align: left; padding: 5px 8px; position: sticky; top: 0; }
@@ -397,7 +392,8 @@ details pre { background: #f6f8fa; padding: 10px; overflow-x: auto; font-size: 1
 
 def _image(path: Path) -> str:
     encoded = base64.b64encode(path.read_bytes()).decode("ascii")
-    return f'<img alt="{html.escape(path.stem)}" src="data:image/png;base64,{encoded}">'
+    return (f'<img alt="{html.escape(path.stem)}" title="click to zoom" onclick="this.classList.toggle(\'full\')" '
+            f'src="data:image/png;base64,{encoded}">')
 
 
 def _format_cell(value: Any) -> str:
