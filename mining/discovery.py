@@ -19,7 +19,14 @@ import numpy as np
 import pandas as pd
 
 from mining.columns import ACTIVITY, CASE, TIMESTAMP
-from mining.stage_times import completion_mask, factorize_column, require_columns, timestamps_ns
+from mining.stage_times import (
+    completion_mask,
+    factorize_cases,
+    factorize_column,
+    is_lexsorted,
+    require_columns,
+    timestamps_ns,
+)
 
 __all__ = [
     "ProcessModel",
@@ -80,10 +87,12 @@ def _completion_codes(log: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, pd.Ind
     """Completion events as codes in case order: case code, activity code, activity names, timestamp (ns)."""
     require_columns(log)
     mask = completion_mask(log)
-    case = factorize_column(log[CASE])[0][mask]
+    case = factorize_cases(log[CASE])[0][mask]
     activity_codes, activity_names = factorize_column(log[ACTIVITY])
     activity_codes = activity_codes[mask]
     ts = timestamps_ns(log[TIMESTAMP])[mask]
+    if is_lexsorted([ts, case]):  # a log sorted by case then time (as `read_log` returns it) needs no sort
+        return case, activity_codes, activity_names, ts
     order = np.lexsort((ts, case))  # stable: equal timestamps keep their order in the log
     return case[order], activity_codes[order], activity_names, ts[order]
 
@@ -101,23 +110,25 @@ def discover_dfg(log: pd.DataFrame) -> nx.DiGraph:
     source = activity_codes[np.flatnonzero(follows) - 1]
     target = activity_codes[follows]
     gaps_h = (ts[follows] - ts[np.flatnonzero(follows) - 1]) / _NS_PER_HOUR
-    edges = (
-        pd.DataFrame({"source": source, "target": target, "gap": gaps_h})
-        .groupby(["source", "target"], sort=True)["gap"]
-        .agg(["size", "mean", "median"])
+    n_activities = len(activity_names)
+    edges = (  # one integer key per (source, target): a single-key groupby, no string or tuple hashing
+        pd.Series(gaps_h).groupby(source * n_activities + target, sort=True).agg(["size", "mean", "median"])
     )
     graph = nx.DiGraph()
     names = activity_names.to_numpy()
     counts = np.bincount(activity_codes, minlength=len(names))
     for code in np.flatnonzero(counts):
         graph.add_node(str(names[code]), count=int(counts[code]))
-    for (source_code, target_code), row in edges.iterrows():
+    for edge, size, mean, median in zip(
+        edges.index.to_numpy(), edges["size"].to_numpy(), edges["mean"].to_numpy(), edges["median"].to_numpy(),
+        strict=True,
+    ):
         graph.add_edge(
-            str(names[source_code]),
-            str(names[target_code]),
-            count=int(row["size"]),
-            mean_h=float(row["mean"]),
-            median_h=float(row["median"]),
+            str(names[edge // n_activities]),
+            str(names[edge % n_activities]),
+            count=int(size),
+            mean_h=float(mean),
+            median_h=float(median),
         )
     first = np.ones(len(case), dtype=bool)
     first[1:] = ~follows[1:]

@@ -9,7 +9,13 @@ import numpy as np
 import pandas as pd
 
 from mining.columns import ACTIVITY, CASE, RESOURCE
-from mining.stage_times import compute_case_times, compute_stage_times, require_columns
+from mining.stage_times import (
+    compute_case_times,
+    compute_stage_times,
+    factorize_column,
+    require_columns,
+    timestamps_ns,
+)
 
 __all__ = [
     "compute_arrivals",
@@ -62,15 +68,18 @@ def compute_wip(log: pd.DataFrame, *, case_times: pd.DataFrame | None = None) ->
     """
     if case_times is None:
         case_times = compute_case_times(log)
-    times = np.concatenate([case_times["arrival"].to_numpy(), case_times["end"].to_numpy()])
+    unit = case_times["arrival"].dt.unit
+    times = np.concatenate([timestamps_ns(case_times["arrival"]), timestamps_ns(case_times["end"])])
     steps = np.concatenate([np.ones(len(case_times), dtype=np.int64), -np.ones(len(case_times), dtype=np.int64)])
-    frame = pd.DataFrame({"time": times, "step": steps}).groupby("time", sort=True)["step"].sum()
-    wip = frame.cumsum()
-    out = pd.DataFrame({"time": wip.index, "wip": wip.to_numpy(dtype=np.int64)})
-    out["time"] = pd.to_datetime(out["time"], utc=True)
-    changed = np.ones(len(out), dtype=bool)
-    changed[1:] = out["wip"].to_numpy()[1:] != out["wip"].to_numpy()[:-1]
-    return out[changed].reset_index(drop=True)
+    order = np.argsort(times, kind="stable")
+    times, level = times[order], np.cumsum(steps[order])
+    last = np.ones(len(times), dtype=bool)  # the count after all steps at one moment
+    last[:-1] = times[1:] != times[:-1]
+    times, level = times[last], level[last]
+    changed = np.ones(len(level), dtype=bool)
+    changed[1:] = level[1:] != level[:-1]
+    moments = pd.DatetimeIndex(times[changed].view("datetime64[ns]")).tz_localize("UTC").as_unit(unit)
+    return pd.DataFrame({"time": moments, "wip": level[changed]})
 
 
 def mean_wip(wip: pd.DataFrame) -> float:
@@ -140,22 +149,33 @@ def compute_handovers(log: pd.DataFrame, *, stage_times: pd.DataFrame | None = N
     columns = ["from_resource", "to_resource", "handovers", "cases"]
     if RESOURCE not in stage_times.columns or stage_times.empty:
         return pd.DataFrame({name: pd.Series(dtype="string" if "resource" in name else "int64") for name in columns})
-    case = stage_times[CASE]
-    source = stage_times[RESOURCE].shift(1)
-    same_case = case.eq(case.shift(1))
-    target = stage_times[RESOURCE]
-    keep = same_case & source.notna() & target.notna() & source.ne(target).fillna(False)
-    pairs = pd.DataFrame(
+    case, _ = _codes(stage_times[CASE])
+    resource, names = _codes(stage_times[RESOURCE])
+    n_cases = int(case.max(initial=-1)) + 1
+    source, target = resource[:-1], resource[1:]
+    keep = (case[1:] == case[:-1]) & (source >= 0) & (target >= 0) & (source != target)
+    pair = source[keep] * len(names) + target[keep]
+    pairs, handovers = np.unique(pair, return_counts=True)
+    with_case = pd.unique(pair * max(n_cases, 1) + case[1:][keep])  # distinct (pair, case)
+    cases = np.bincount(np.searchsorted(pairs, with_case // max(n_cases, 1)), minlength=len(pairs))
+    text = names.to_numpy(dtype=object)
+    out = pd.DataFrame(
         {
-            "from_resource": source[keep].astype("string"),
-            "to_resource": target[keep].astype("string"),
-            "case": case[keep],
+            "from_resource": pd.array(text[pairs // len(names)] if len(names) else [], dtype="string"),
+            "to_resource": pd.array(text[pairs % len(names)] if len(names) else [], dtype="string"),
+            "handovers": handovers.astype(np.int64),
+            "cases": cases.astype(np.int64),
         }
     )
-    grouped = pairs.groupby(["from_resource", "to_resource"], sort=False)
-    out = pd.DataFrame({"handovers": grouped.size(), "cases": grouped["case"].nunique()}).reset_index()
     out = out.sort_values(["handovers", "from_resource", "to_resource"], ascending=[False, True, True], kind="stable")
     return out.reset_index(drop=True)[columns]
+
+
+def _codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes (-1 for missing) and the distinct values; free for the categorical columns of stage times."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.cat.codes.to_numpy().astype(np.int64), pd.Index(values.cat.categories)
+    return factorize_column(values)
 
 
 def compute_flow_summary(

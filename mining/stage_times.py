@@ -30,7 +30,13 @@ import pandas as pd
 from mining.columns import ACTIVITY, ARRIVAL, CASE, INSTANCE, LIFECYCLE, RESOURCE, TIMESTAMP
 from mining.errors import EventLogError
 
-__all__ = ["STAGE_TIME_COLUMNS", "compute_case_times", "compute_stage_times", "summarize_stages"]
+__all__ = [
+    "STAGE_TIME_COLUMNS",
+    "compute_case_times",
+    "compute_lead_times",
+    "compute_stage_times",
+    "summarize_stages",
+]
 
 STAGE_TIME_COLUMNS = [
     CASE,
@@ -71,10 +77,63 @@ def _to_utc(ns: np.ndarray) -> pd.DatetimeIndex:
     return pd.DatetimeIndex(ns.view("datetime64[ns]")).tz_localize("UTC")
 
 
-def factorize_column(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
-    """Integer codes (-1 for missing) and the distinct values as a string Series, codes indexing into it."""
+def factorize_column(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes (-1 for missing) in order of first appearance, and the distinct values as strings.
+
+    Arrow-backed string columns (pandas' default `str`) are dictionary-encoded by pyarrow directly, which
+    skips pandas' per-call wrapping; anything else goes through `pd.factorize`.
+    """
+    arrow = _arrow_strings(values)
+    if arrow is not None:
+        encoded = arrow.dictionary_encode()
+        codes = encoded.indices.to_numpy(zero_copy_only=False)
+        codes = np.where(encoded.indices.is_null().to_numpy(zero_copy_only=False), -1, codes) if arrow.null_count \
+            else codes
+        return codes.astype(np.int64, copy=False), pd.Index(encoded.dictionary.to_pylist(), dtype="str")
     codes, uniques = pd.factorize(values)
     return codes.astype(np.int64, copy=False), pd.Index(uniques).astype(str)
+
+
+def factorize_cases(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Like `factorize_column`, but nearly free when each case's events are contiguous (a log sorted by case).
+
+    Runs of equal adjacent values are found with one vectorised comparison; when no case id starts two runs
+    the codes are the running count of runs, and only the run heads (one per case) are hashed.
+    """
+    arrow = _arrow_strings(values)
+    if arrow is None or arrow.null_count or len(arrow) < 2:
+        return factorize_column(values)
+    import pyarrow.compute as pc
+
+    heads = np.ones(len(arrow), dtype=bool)
+    heads[1:] = pc.not_equal(arrow.slice(1), arrow.slice(0, len(arrow) - 1)).to_numpy(zero_copy_only=False)
+    names = arrow.filter(heads)
+    if pc.count_distinct(names).as_py() != len(names):
+        return factorize_column(values)
+    return np.cumsum(heads, dtype=np.int64) - 1, pd.Index(names.to_pylist(), dtype="str")
+
+
+def _arrow_strings(values: pd.Series) -> object | None:
+    """The column as one contiguous pyarrow string array when it is Arrow-backed, else None."""
+    import pyarrow as pa
+
+    chunked = getattr(values.array, "_pa_array", None)
+    if chunked is None or not (pa.types.is_string(chunked.type) or pa.types.is_large_string(chunked.type)):
+        return None
+    return chunked.combine_chunks() if isinstance(chunked, pa.ChunkedArray) else chunked
+
+
+def is_lexsorted(keys: list[np.ndarray]) -> bool:
+    """True when the rows are already in `np.lexsort(keys)` order (last key primary), checked in one pass."""
+    if not keys or len(keys[0]) < 2:
+        return True
+    undecided = np.ones(len(keys[0]) - 1, dtype=bool)
+    for key in reversed(keys):
+        before, after = key[:-1], key[1:]
+        if (undecided & (after < before)).any():
+            return False
+        undecided &= after == before
+    return True
 
 
 def _lifecycle_flags(log: pd.DataFrame) -> tuple[np.ndarray, np.ndarray] | None:
@@ -100,9 +159,12 @@ def completion_mask(log: pd.DataFrame) -> np.ndarray:
     Rows with `lifecycle:transition == complete`; when the log has neither start nor complete transitions
     (BPIC 2013 keeps a status there) or no lifecycle column, every row counts as a completion.
     """
-    flags = _lifecycle_flags(log)
+    return _completion_from_flags(_lifecycle_flags(log), len(log))
+
+
+def _completion_from_flags(flags: tuple[np.ndarray, np.ndarray] | None, n_rows: int) -> np.ndarray:
     if flags is None or not (flags[0].any() or flags[1].any()):
-        return np.ones(len(log), dtype=bool)
+        return np.ones(n_rows, dtype=bool)
     return flags[1]
 
 
@@ -118,15 +180,61 @@ def _case_arrivals(log: pd.DataFrame, case_codes: np.ndarray, n_cases: int) -> n
     return out
 
 
-def _pair_visits(log: pd.DataFrame, case_codes: np.ndarray, activity_codes: np.ndarray) -> dict[str, np.ndarray]:
-    """One entry per completion with its start (NaT when unmatched): arrays case, act, row, start_row, start, complete.
+def fifo_pairs(
+    rows: np.ndarray, side: np.ndarray, group: np.ndarray, when: np.ndarray, in_time_order: bool
+) -> np.ndarray:
+    """The start row paired with each complete: within a group, the k-th start with the k-th complete in time order.
+
+    `side` is True at completes; the result is as long as `rows` and holds, at each complete's position, the
+    row of its start (-1 when it has none) and -1 at the starts. `in_time_order` says `rows` are already in
+    time order within each case, so one stable sort on (group, side) keeps the time order (a radix-like sort
+    of one integer key instead of a three-key lexsort).
+    """
+    order = np.argsort(group * 2 + side, kind="stable") if in_time_order else np.lexsort((when, side, group))
+    group_sorted, side_sorted = group[order], side[order]
+    new_group = np.ones(len(order), dtype=bool)
+    new_group[1:] = group_sorted[1:] != group_sorted[:-1]
+    first = np.flatnonzero(new_group)  # starts come first in each group, then its completes
+    group_id = np.cumsum(new_group) - 1
+    n_starts = np.add.reduceat((~side_sorted).astype(np.int64), first)
+    positions = np.flatnonzero(side_sorted)
+    owner = group_id[positions]
+    k = positions - first[owner] - n_starts[owner]  # rank of the complete within its group
+    has_start = k < n_starts[owner]
+    out = np.full(len(rows), -1, dtype=np.int64)
+    out[order[positions[has_start]]] = rows[order[first[owner[has_start]] + k[has_start]]]
+    return out
+
+
+def _same_values(values: pd.Series, left: np.ndarray, right: np.ndarray) -> bool:
+    """True when `values` at rows `left` equal `values` at rows `right`, pairwise, with no missing value."""
+    arrow = _arrow_strings(values)
+    if arrow is not None:
+        import pyarrow.compute as pc
+
+        equal = pc.equal(arrow.take(left), arrow.take(right))
+        return equal.null_count == 0 and bool(pc.all(equal).as_py() if len(equal) else True)
+    array = values.to_numpy()
+    a, b = array[left], array[right]
+    return bool((pd.notna(a) & pd.notna(b) & (a == b)).all())
+
+
+def _pair_visits(
+    log: pd.DataFrame,
+    case_codes: np.ndarray,
+    activity_codes: np.ndarray,
+    flags: tuple[np.ndarray, np.ndarray] | None,
+    ts: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """One entry per completion, in row order, with its start (NaT when unmatched): arrays case, act, row,
+    start_row, start, complete.
 
     Starts and completes are grouped by (concept:instance when usable, case, activity) and the k-th start of a
-    group is paired with its k-th complete, both in time order.
+    group is paired with its k-th complete, both in time order. Pairing within (case, activity) first and
+    checking that every pair shares its `concept:instance` gives the same pairs without hashing the instance
+    ids (usually one per visit); only when a pair disagrees are the instance ids factorized and used.
     """
-    ts = timestamps_ns(log[TIMESTAMP])
-    flags = _lifecycle_flags(log)
-    is_complete = completion_mask(log)
+    is_complete = _completion_from_flags(flags, len(log))
     complete_rows = np.flatnonzero(is_complete)
     if flags is None or not flags[0].any():
         return {"case": case_codes[complete_rows], "act": activity_codes[complete_rows], "row": complete_rows,
@@ -136,34 +244,17 @@ def _pair_visits(log: pd.DataFrame, case_codes: np.ndarray, activity_codes: np.n
     side = is_complete[rows]  # False: start, True: complete
     case, act, when = case_codes[rows], activity_codes[rows], ts[rows]
     group_key = case * (int(act.max(initial=0)) + 1) + act
-    sort_keys = [when, side, group_key]
+    in_time_order = is_lexsorted([when, case])
+    start_of = fifo_pairs(rows, side, group_key, when, in_time_order)
     if INSTANCE in log.columns:
-        instance, _ = factorize_column(log[INSTANCE])
-        instance = instance[rows]
-        if not (instance < 0).any():
-            sort_keys.append(instance)
-        else:
-            instance = None
-    else:
-        instance = None
-    order = np.lexsort(sort_keys)
-    rows, side, group_key = rows[order], side[order], group_key[order]
-    new_group = np.ones(len(rows), dtype=bool)
-    new_group[1:] = group_key[1:] != group_key[:-1]
-    if instance is not None:
-        instance = instance[order]
-        new_group[1:] |= instance[1:] != instance[:-1]
-    group = np.cumsum(new_group) - 1
-    new_run = new_group.copy()
-    new_run[1:] |= side[1:] != side[:-1]
-    run_start = np.flatnonzero(new_run)
-    position = np.arange(len(rows))
-    k = position - run_start[np.cumsum(new_run) - 1]
-    key = group * (int(k.max()) + 1) + k
-    starts = ~side
-    match = pd.Index(key[starts]).get_indexer(key[side])
-    start_rows = np.where(match >= 0, rows[starts][match], -1)
-    complete_rows = rows[side]
+        matched = start_of >= 0
+        if not _same_values(log[INSTANCE], start_of[matched], rows[matched]):
+            instance, _ = factorize_column(log[INSTANCE])
+            instance = instance[rows]
+            if not (instance < 0).any():
+                combined = pd.factorize(instance * (int(group_key.max()) + 1) + group_key)[0]
+                start_of = fifo_pairs(rows, side, combined.astype(np.int64), when, False)
+    start_rows = start_of[side]
     start = np.where(start_rows >= 0, ts[start_rows], _NAT)
     complete = ts[complete_rows]
     bad = start > complete  # a start after its complete is no pairing at all
@@ -181,9 +272,9 @@ def compute_stage_times(log: pd.DataFrame) -> pd.DataFrame:
     estimation rule used when a visit has no start event.
     """
     require_columns(log)
-    case_codes, case_names = factorize_column(log[CASE])
+    case_codes, case_names = factorize_cases(log[CASE])
     activity_codes, activity_names = factorize_column(log[ACTIVITY])
-    paired = _pair_visits(log, case_codes, activity_codes)
+    paired = _pair_visits(log, case_codes, activity_codes, _lifecycle_flags(log), timestamps_ns(log[TIMESTAMP]))
     has_resource_column = RESOURCE in log.columns
     if has_resource_column:
         resource_codes, resource_names = factorize_column(log[RESOURCE])
@@ -196,7 +287,8 @@ def compute_stage_times(log: pd.DataFrame) -> pd.DataFrame:
 
     # order visits within a case by when they began (start, else complete), then complete
     began = np.where(paired["start"] != _NAT, paired["start"], paired["complete"])
-    order = np.lexsort((paired["row"], paired["complete"], began, paired["case"]))
+    keys = [paired["row"], paired["complete"], began, paired["case"]]
+    order = slice(None) if is_lexsorted(keys) else np.lexsort(keys)  # a log sorted by case mostly is
     case = paired["case"][order]
     start = paired["start"][order]
     complete = paired["complete"][order]
@@ -285,6 +377,53 @@ def _latest_completion_before(
     return result
 
 
+def _case_spans(log: pd.DataFrame) -> tuple[np.ndarray, pd.Index, np.ndarray, np.ndarray, np.ndarray]:
+    """Per event its case code; per case: name, arrival and end (int64 ns UTC) and number of events.
+
+    arrival is `case:arrival` where known, else the case's first event; end is its last event. When each
+    case's events are contiguous (a log sorted by case) the minimum and maximum are taken with
+    `np.minimum.reduceat` / `np.maximum.reduceat` over the case boundaries, without any grouping.
+    """
+    case_codes, case_names = factorize_cases(log[CASE])
+    n_cases = len(case_names)
+    ts = timestamps_ns(log[TIMESTAMP])
+    if len(ts) and case_codes[0] == 0 and bool((np.diff(case_codes) >= 0).all()):
+        bounds = np.flatnonzero(np.diff(case_codes, prepend=-1))
+        first = np.minimum.reduceat(ts, bounds)
+        end = np.maximum.reduceat(ts, bounds)
+        events = np.diff(bounds, append=len(ts))
+    else:
+        by_case = pd.DataFrame({"case": case_codes, "ts": ts}).groupby("case", sort=True)["ts"]
+        first = by_case.min().to_numpy()
+        end = by_case.max().to_numpy()
+        events = np.bincount(case_codes, minlength=n_cases)
+    arrival = first.copy()
+    arrivals = _case_arrivals(log, case_codes, n_cases)
+    if arrivals is not None:
+        known = arrivals != _NAT
+        arrival[known] = arrivals[known]
+    return case_codes, case_names, arrival, end, events
+
+
+def compute_lead_times(log: pd.DataFrame) -> pd.DataFrame:
+    """Per case, lead time alone: case id, arrival, end (UTC) and lead_time_h (hours), in order of first event.
+
+    The same arrival, end and lead_time_h as `compute_case_times`, without pairing or splitting stage visits,
+    so it costs about one pass over the case and timestamp columns (pm4py's `get_all_case_durations` gives
+    the same figure in seconds, from the first event unless the log has `case:arrival`).
+    """
+    require_columns(log, (CASE, TIMESTAMP))
+    _codes, case_names, arrival, end, _events = _case_spans(log)
+    return pd.DataFrame(
+        {
+            CASE: pd.array(case_names, dtype="str"),
+            "arrival": _to_utc(arrival),
+            "end": _to_utc(end),
+            "lead_time_h": (end - arrival) / _NS_PER_HOUR,
+        }
+    )
+
+
 def compute_case_times(log: pd.DataFrame, *, stage_times: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per case: arrival, end (UTC), lead_time_h, work_h, wait_h (hours), flow_efficiency, events, estimated.
 
@@ -296,18 +435,8 @@ def compute_case_times(log: pd.DataFrame, *, stage_times: pd.DataFrame | None = 
     require_columns(log)
     if stage_times is None:
         stage_times = compute_stage_times(log)
-    case_codes, case_names = factorize_column(log[CASE])
+    _codes, case_names, arrival, end, events = _case_spans(log)
     n_cases = len(case_names)
-    ts = timestamps_ns(log[TIMESTAMP])
-    by_case = pd.DataFrame({"case": case_codes, "ts": ts}).groupby("case", sort=True)["ts"]
-    first = by_case.min().to_numpy()
-    end = by_case.max().to_numpy()
-    events = np.bincount(case_codes, minlength=n_cases)
-    arrival = first.copy()
-    arrivals = _case_arrivals(log, case_codes, n_cases)
-    if arrivals is not None:
-        known = arrivals != _NAT
-        arrival[known] = arrivals[known]
 
     visit_case = _codes_in(stage_times[CASE], case_names)
     work = stage_times["work_h"].to_numpy(dtype=float)
@@ -339,6 +468,8 @@ def compute_case_times(log: pd.DataFrame, *, stage_times: pd.DataFrame | None = 
 def _codes_in(values: pd.Series, names: pd.Index) -> np.ndarray:
     """Position of each value in `names` (-1 if absent); cheap for the categorical columns of stage times."""
     if isinstance(values.dtype, pd.CategoricalDtype):
+        if values.cat.categories.equals(names):
+            return values.cat.codes.to_numpy().astype(np.int64)
         lookup = np.append(names.get_indexer(values.cat.categories.astype(str)), -1)
         return lookup[values.cat.codes.to_numpy()]
     return names.get_indexer(values.astype(str))

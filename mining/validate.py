@@ -50,6 +50,7 @@ from mining.columns import (
     XES_LIFECYCLE_TRANSITIONS,
 )
 from mining.errors import EventLogError, format_rows, format_values
+from mining.stage_times import factorize_cases, factorize_column, fifo_pairs, is_lexsorted
 
 REPAIRS_ATTR = "flowlab:repairs"
 """Key of `DataFrame.attrs` under which `read_log` stores the repairs it made, as plain dicts."""
@@ -160,17 +161,21 @@ def repair_log(
     frame[LIFECYCLE], lifecycle_repairs = _normalise_lifecycle(frame, source)
     repairs += lifecycle_repairs
 
-    duplicated = frame.duplicated(keep="first").to_numpy()
+    case_codes, _ = factorize_cases(frame[CASE])
+    moments = frame[TIMESTAMP].array.asi8
+    duplicated = _duplicated_rows(frame, case_codes, moments)
     if duplicated.any():
         count = int(duplicated.sum())
         repairs.append(
             Repair("duplicates", count, f"dropped {count} exact duplicate event(s) ({format_rows(_rows(duplicated))})")
         )
         frame = frame.loc[~duplicated].reset_index(drop=True)
+        case_codes, _ = factorize_cases(frame[CASE])
+        moments = frame[TIMESTAMP].array.asi8
 
-    frame, sort_repairs = _sort_events(frame)
+    frame, case_codes, sort_repairs = _sort_events(frame, case_codes, moments)
     repairs += sort_repairs
-    frame, pairing_repairs = _pair_start_complete(frame, source)
+    frame, pairing_repairs = _pair_start_complete(frame, case_codes, source)
     repairs += pairing_repairs
 
     ordered = [*CORE_COLUMNS, *([INSTANCE] if INSTANCE in frame.columns else [])]
@@ -332,9 +337,11 @@ def _normalise_lifecycle(frame: pd.DataFrame, source: str) -> tuple[pd.Series, l
     """Lower-case lifecycle values (`complete` when the column is absent); refuse non-XES transitions."""
     if LIFECYCLE not in frame.columns:
         return pd.Series(COMPLETE, index=frame.index, dtype="str"), []
-    lifecycle = frame[LIFECYCLE].astype("str").str.strip().str.lower()
+    codes, uniques = factorize_column(frame[LIFECYCLE].astype("str"))
+    normal = pd.array(uniques.str.strip().str.lower(), dtype="str")  # per distinct value, not per event
+    lifecycle = pd.Series(normal.take(codes, allow_fill=True), index=frame.index)
     repairs = []
-    missing = _null_mask(lifecycle).to_numpy()
+    missing = (codes < 0) | np.append(np.asarray(normal == "", dtype=bool), True)[codes]
     if missing.any():
         count = int(missing.sum())
         repairs.append(
@@ -357,78 +364,103 @@ def _normalise_lifecycle(frame: pd.DataFrame, source: str) -> tuple[pd.Series, l
     return lifecycle.astype("str"), repairs
 
 
-def _sort_events(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Repair]]:
-    """Sort stably by case (order of each case's first row) then timestamp.
+def _duplicated_rows(frame: pd.DataFrame, case_codes: np.ndarray, moments: np.ndarray) -> np.ndarray:
+    """Rows that exactly repeat an earlier row (all columns equal), as a boolean mask in frame order.
+
+    Exact duplicates share case and timestamp, so only rows whose (case, timestamp) occurs more than once are
+    compared on all columns; a log without such rows (the usual case) costs one sort check and no hashing.
+    """
+    order = np.arange(len(frame)) if is_lexsorted([moments, case_codes]) else np.lexsort((moments, case_codes))
+    codes, times = case_codes[order], moments[order]
+    repeated = np.zeros(len(frame), dtype=bool)
+    repeated[1:] = (codes[1:] == codes[:-1]) & (times[1:] == times[:-1])
+    duplicated = np.zeros(len(frame), dtype=bool)
+    if not repeated.any():
+        return duplicated
+    member = repeated.copy()
+    member[:-1] |= repeated[1:]
+    candidates = np.sort(order[member])
+    duplicated[candidates] = frame.iloc[candidates].duplicated(keep="first").to_numpy()
+    return duplicated
+
+
+def _sort_events(
+    frame: pd.DataFrame, case_codes: np.ndarray, moments: np.ndarray
+) -> tuple[pd.DataFrame, np.ndarray, list[Repair]]:
+    """Sort stably by case (order of each case's first row) then timestamp; returns the case codes in the new order.
 
     Cases interleaved in time order (as the simulator and most systems write them) are normal, not a repair; an
     event earlier than the event before it in the same case is out of order, and those are counted.
     """
-    case_codes, _ = pd.factorize(frame[CASE])
-    moments = frame[TIMESTAMP].array.asi8
+    if is_lexsorted([moments, case_codes]):
+        return frame, case_codes, []
     order = np.lexsort((moments, case_codes))
-    if (order == np.arange(len(order))).all():
-        return frame, []
     previous_in_case = pd.Series(moments).groupby(case_codes).shift(1).to_numpy()
     out_of_order = int((moments < previous_in_case).sum())
     sorted_frame = frame.iloc[order].reset_index(drop=True)
     if not out_of_order:
-        return sorted_frame, []
+        return sorted_frame, case_codes[order], []
     repair = Repair(
         "unsorted",
         out_of_order,
         f"sorted the events of each case by timestamp ({out_of_order} event(s) came before an earlier event "
         "of their case)",
     )
-    return sorted_frame, [repair]
+    return sorted_frame, case_codes[order], [repair]
 
 
-def _pair_start_complete(frame: pd.DataFrame, source: str) -> tuple[pd.DataFrame, list[Repair]]:
-    """Pair starts with completes first-in-first-out; drop unmatched starts; refuse completes before starts."""
-    lifecycle = frame[LIFECYCLE].to_numpy()
-    is_start = lifecycle == START
+def _pair_start_complete(
+    frame: pd.DataFrame, case_codes: np.ndarray, source: str
+) -> tuple[pd.DataFrame, list[Repair]]:
+    """Pair starts with completes first-in-first-out; drop unmatched starts; refuse completes before starts.
+
+    `frame` is sorted by case then timestamp and `case_codes` are its case codes. Groups are (case,
+    `concept:instance`) when the log has instance ids, else (case, activity), as one integer key; the k-th
+    start of a group in row order is paired with its k-th complete (`fifo_pairs`), without per-group work.
+    """
+    is_start = (frame[LIFECYCLE] == START).to_numpy(dtype=bool, na_value=False)
     if not is_start.any():
         return frame, []
-    is_complete = lifecycle == COMPLETE
+    is_complete = (frame[LIFECYCLE] == COMPLETE).to_numpy(dtype=bool, na_value=False)
     key = INSTANCE if INSTANCE in frame.columns else ACTIVITY
-    keys = [frame[CASE], frame[key].astype("str")]
-    group = pd.Series(pd.MultiIndex.from_arrays(keys).factorize()[0], index=frame.index)
-    rank = pd.Series(-1, index=frame.index)
-    rank[is_start] = group[is_start].groupby(group[is_start]).cumcount()
-    rank[is_complete] = group[is_complete].groupby(group[is_complete]).cumcount()
-    starts = pd.DataFrame({"group": group[is_start], "rank": rank[is_start], "start_row": frame.index[is_start]})
-    completes = pd.DataFrame(
-        {"group": group[is_complete], "rank": rank[is_complete], "complete_row": frame.index[is_complete]}
-    )
-    pairs = starts.merge(completes, on=["group", "rank"], how="left")
-    matched = pairs.dropna(subset=["complete_row"]).astype({"complete_row": np.int64})
+    key_codes, key_names = factorize_column(frame[key])
+    key_codes = np.where(key_codes < 0, len(key_names), key_codes)  # a missing key is a value of its own
+    group = case_codes * (len(key_names) + 1) + key_codes
+    rows = np.flatnonzero(is_start | is_complete)
+    side = is_complete[rows]
+    start_of = fifo_pairs(rows, side, group[rows], np.zeros(len(rows), dtype=np.int64), True)
+    paired = start_of >= 0
+    by_start = np.argsort(start_of[paired], kind="stable")  # pairs in the order of their start events
+    start_rows = start_of[paired][by_start]
+    complete_rows = rows[paired][by_start]
 
     moments = frame[TIMESTAMP].array.asi8
-    start_times = moments[matched["start_row"].to_numpy()]
-    complete_times = moments[matched["complete_row"].to_numpy()]
-    backwards = complete_times < start_times
+    backwards = moments[complete_rows] < moments[start_rows]
     if backwards.any():
-        bad = matched[backwards]
+        bad_starts, bad_completes = start_rows[backwards], complete_rows[backwards]
         shown = [
             f"case {frame.at[row, CASE]!r} activity {frame.at[row, ACTIVITY]!r} "
             f"(start {frame.at[row, TIMESTAMP]}, complete {frame.at[complete, TIMESTAMP]})"
-            for row, complete in zip(bad["start_row"].head(5), bad["complete_row"].head(5), strict=True)
+            for row, complete in zip(bad_starts[:5], bad_completes[:5], strict=True)
         ]
-        more = f" and {len(bad) - 5} more" if len(bad) > 5 else ""
+        more = f" and {len(bad_starts) - 5} more" if len(bad_starts) > 5 else ""
         raise EventLogError(
-            f"{source}: {len(bad)} activity instance(s) complete before they start: {'; '.join(shown)}{more} "
+            f"{source}: {len(bad_starts)} activity instance(s) complete before they start: {'; '.join(shown)}{more} "
             f"(expected complete >= start within the same {key!r})"
         )
 
     repairs = []
-    unmatched = pairs.loc[pairs["complete_row"].isna(), "start_row"].to_numpy()
+    unmatched_mask = is_start.copy()
+    unmatched_mask[start_rows] = False
+    unmatched = np.flatnonzero(unmatched_mask)
     if INSTANCE not in frame.columns:
-        instance = pd.Series(pd.NA, index=frame.index, dtype="Int64")
-        numbers = np.arange(len(matched), dtype=np.int64)
-        instance.iloc[matched["start_row"].to_numpy()] = numbers
-        instance.iloc[matched["complete_row"].to_numpy()] = numbers
-        lone = np.flatnonzero(is_complete & instance.isna().to_numpy())
-        instance.iloc[lone] = np.arange(len(matched), len(matched) + len(lone), dtype=np.int64)
-        frame = frame.assign(**{INSTANCE: instance})
+        instance = np.full(len(frame), -1, dtype=np.int64)
+        numbers = np.arange(len(start_rows), dtype=np.int64)
+        instance[start_rows] = numbers
+        instance[complete_rows] = numbers
+        lone = np.flatnonzero(is_complete & (instance < 0))
+        instance[lone] = np.arange(len(start_rows), len(start_rows) + len(lone), dtype=np.int64)
+        frame = frame.assign(**{INSTANCE: pd.arrays.IntegerArray(np.maximum(instance, 0), instance < 0)})
     if len(unmatched):
         cases = list(dict.fromkeys(frame[CASE].to_numpy()[unmatched]))
         repairs.append(
