@@ -8,12 +8,14 @@ busy samples recorded as it changes. Its servers are numbered 1..capacity: a fre
 value is the server id), and every visit records which server served it (a batch job takes one server).
 
 Per stage visit: ready -> hand-off delay -> cadence gate -> batch formation -> queue (escalation) -> work (team
-calendar) -> complete -> rework -> spawns -> next stage. Stages that use none of the optional features take a
-short path with no branches for them; the others go through `_Run._general_visit`.
+calendar) -> complete -> rework -> spawns -> next stage. An expedited class skips the gate and the batch. Stages
+that use none of the optional features take a short path with no branches for them; the others go through
+`_Run._general_visit`.
 
-Randomness: every stream of draws (arrival gaps per item class, work and hand-off times per stage, rework/spawn
-decisions per item class) has its own generator derived from the one seed and the stream's *name*, so adding or
-changing one class or stage leaves the draws of the others unchanged. Draws are made in numpy batches.
+Randomness: every stream of draws (arrival gaps per item class, work and hand-off times per stage, a class's own
+work times per overridden stage, rework/spawn decisions per item class) has its own generator derived from the one
+seed and the stream's *names*, so adding or changing one class or stage leaves the draws of the others unchanged.
+Draws are made in numpy batches.
 """
 
 from __future__ import annotations
@@ -61,7 +63,7 @@ __all__ = ["simulate"]
 
 _NAN = math.nan
 # Purposes mixed into each generator's seed, so two streams with the same name never share draws.
-_ARRIVALS, _WORK, _HANDOFF, _DECISIONS = 1, 2, 3, 4
+_ARRIVALS, _WORK, _HANDOFF, _DECISIONS, _CLASS_WORK = 1, 2, 3, 4, 5
 _FIRST_CHUNK, _LAST_CHUNK = 64, 8192
 
 
@@ -87,9 +89,10 @@ def simulate(network: Network, *, seed: int | np.random.SeedSequence, replicatio
     return run.recorder.finish(horizon_h=network.run.horizon_h, replication=int(replication), network_name=network.name)
 
 
-def _generator(root: np.random.SeedSequence, purpose: int, name: str) -> np.random.Generator:
-    """A generator for one named stream of draws, independent of every other name and purpose."""
-    key = (*root.spawn_key, purpose, zlib.crc32(name.encode("utf-8")))
+def _generator(root: np.random.SeedSequence, purpose: int, *names: str) -> np.random.Generator:
+    """A generator for one named stream of draws (e.g. a stage, or a class and a stage), independent of every other
+    name and purpose."""
+    key = (*root.spawn_key, purpose, *(zlib.crc32(name.encode("utf-8")) for name in names))
     return np.random.default_rng(np.random.SeedSequence(root.entropy, spawn_key=key))
 
 
@@ -154,18 +157,24 @@ class _Stage:
         self.simple = True
 
 
-class _Class:
-    """An item class resolved for the run: its route as (stage, after-actions) steps and its own counters."""
+Step = tuple["_Stage", "_After | None", Callable[[], float]]
+"""One route position of a class: the stage, what may follow it, and the work-time draw (the class's own or the
+stage's)."""
 
-    __slots__ = ("decide", "index", "name", "priority", "seq", "steps")
+
+class _Class:
+    """An item class resolved for the run: its route as (stage, after-actions, work draw) steps and its counters."""
+
+    __slots__ = ("decide", "expedite", "index", "name", "priority", "seq", "steps")
 
     def __init__(self, index: int, item: ItemClass, decide: Callable[[], float]) -> None:
         self.index = index
         self.name = item.name
         self.priority = item.priority
+        self.expedite = item.expedite
         self.decide = decide
         self.seq = 0
-        self.steps: tuple[tuple[_Stage, _After | None], ...] = ()
+        self.steps: tuple[Step, ...] = ()
 
 
 class _After:
@@ -233,7 +242,7 @@ class _Run:
             for index, item in enumerate(items)
         }
         for item in items:
-            self.classes[item.name].steps = self._steps(network, item)
+            self.classes[item.name].steps = self._steps(network, item, root)
 
         self.recorder = Recorder(
             item_names=[item.name for item in items],
@@ -258,13 +267,19 @@ class _Run:
             raise ScenarioError(f"{network.name}: {where} uses team {name!r}, not among {sorted(network.teams)}")
         return self.teams[name]
 
-    def _steps(self, network: Network, item: ItemClass) -> tuple[tuple[_Stage, _After | None], ...]:
-        """Resolve a class's route, attaching its rework and spawn rules to the route positions they follow."""
+    def _steps(self, network: Network, item: ItemClass, root: np.random.SeedSequence) -> tuple[Step, ...]:
+        """Resolve a class's route, attaching its rework and spawn rules to the route positions they follow and
+        its own work-time draw to the stages it overrides (one draw stream per class and stage)."""
         route = item.route
         where = f"{network.name}: item class {item.name!r}"
         for name in route:
             if name not in self.stages:
                 raise ScenarioError(f"{where} routes through stage {name!r}, not among {sorted(self.stages)}")
+        draws = {name: self.stages[name].draw for name in route}
+        for name, work in item.work.items():
+            if name not in route:
+                raise ScenarioError(f"{where}: work overrides stage {name!r}, which is not on its route {list(route)}")
+            draws[name] = _buffered(work.sample_many, _generator(root, _CLASS_WORK, item.name, name)).__next__
         after: list[_After | None] = [None] * len(route)
 
         def positions(stage: str, rule: str) -> list[int]:
@@ -289,7 +304,7 @@ class _Run:
             for position in positions(spawn.after, f"spawn[{number}].after"):
                 actions = after[position] = after[position] or _After()
                 actions.spawns.append((target, spawn.count_low, spawn.count_high, spawn.probability, spawn.per_batch))
-        return tuple(zip((self.stages[name] for name in route), after, strict=True))
+        return tuple((self.stages[name], actions, draws[name]) for name, actions in zip(route, after, strict=True))
 
     def _start_arrivals(self, item: ItemClass, root: np.random.SeedSequence) -> None:
         arrivals = item.arrivals
@@ -358,7 +373,8 @@ class _Run:
         loops: dict[int, int] | None = None
         position, length = 0, len(steps)
         while position < length:
-            stage, after = steps[position]
+            step = steps[position]
+            stage, after, draw = step
             team = stage.team
             row[C_STAGE] = stage_index = stage.index
             row[C_TEAM] = team.index
@@ -378,20 +394,21 @@ class _Run:
                     server = yield granted
                 row[C_START] = start = env.now
                 row[C_SERVER] = server
-                yield Timeout(env, stage.draw())
+                yield Timeout(env, draw())
                 complete = env.now
                 visit((case, class_index, stage_index, team.index, server, ready, start, complete, -1))
                 ready = complete
                 release(team, server)
             else:
-                priority = yield from self._general_visit(stage, row, priority, plan, after)
+                priority = yield from self._general_visit(step, row, priority, plan)
                 ready = env.now
             if after is None:
                 position += 1
             else:
                 if loops is None:
                     loops = {}
-                position = self._after_stage(plan, after, position, loops, case, batched=stage.batch is not None)
+                batched = stage.batch is not None and not plan.expedite
+                position = self._after_stage(plan, after, position, loops, case, batched=batched)
         row[C_COMPLETE] = ready
 
     def _after_stage(
@@ -422,28 +439,29 @@ class _Run:
 
     # ---------------------------------------------------------------- the general stage visit
 
-    def _general_visit(
-        self, stage: _Stage, row: list, priority: int, plan: _Class, after: _After | None
-    ) -> Generator[Event, object, int]:
-        """Hand-off, gate, batch, queue with escalation and calendar work; returns the item's priority afterwards."""
+    def _general_visit(self, step: Step, row: list, priority: int, plan: _Class) -> Generator[Event, object, int]:
+        """Hand-off, gate, batch (neither for an expedited class), queue with escalation and calendar work; returns
+        the item's priority afterwards."""
         env = self.env
+        stage, after, draw = step
         if stage.handoff is not None:
             yield Timeout(env, max(stage.handoff(), 0.0))
-        if stage.gate is not None:
+        if stage.gate is not None and not plan.expedite:
             wait = wait_for_gate(stage.gate, env.now)
             if wait > 0:
                 yield Timeout(env, wait)
-        if stage.batch is not None:
+        if stage.batch is not None and not plan.expedite:
             done = Event(env)
-            self._join_batch(stage, (row, priority, done, plan, after))
+            self._join_batch(stage, (row, priority, done, plan, after, draw))
             yield done
             return priority
-        return (yield from self._serve(stage, priority, row[C_READY], (row,)))
+        return (yield from self._serve(stage, priority, row[C_READY], (row,), draw))
 
     def _serve(
-        self, stage: _Stage, priority: int, ready: float, rows: tuple[list, ...]
+        self, stage: _Stage, priority: int, ready: float, rows: tuple[list, ...], draw: Callable[[], float]
     ) -> Generator[Event, object, int]:
-        """Queue for a server (escalating if the stage says so), work, release; records the visits of `rows`."""
+        """Queue for a server (escalating if the stage says so), work for one `draw()`, release; records the visits
+        of `rows`."""
         env = self.env
         team = stage.team
         weight = len(rows)
@@ -476,7 +494,7 @@ class _Run:
                 else:
                     server = granted.value
         start = env.now
-        work = stage.draw()
+        work = draw()
         schedule = team.schedule
         if schedule is None:
             complete = start + work
@@ -547,16 +565,17 @@ class _Run:
         self.env.process(self._batch_job(stage, members))
 
     def _batch_job(self, stage: _Stage, members: list[tuple]) -> Generator[Event, object, None]:
-        """Serve a gathered batch as one job: one request, one work draw; then per-batch spawns; then release all."""
+        """Serve a gathered batch as one job: one request, one work draw (as the first member's class draws it);
+        then per-batch spawns; then release all."""
         batch_id = next(self.batch_ids)
         rows = tuple(member[0] for member in members)
         for row in rows:
             row[C_BATCH] = batch_id
         priority = min(member[1] for member in members)
         ready = min(row[C_READY] for row in rows)
-        yield from self._serve(stage, priority, ready, rows)
+        yield from self._serve(stage, priority, ready, rows, members[0][5])
         spawned: set[int] = set()
-        for row, _, _, plan, after in members:
+        for row, _, _, plan, after, _ in members:
             if after is None or plan.index in spawned:
                 continue
             spawned.add(plan.index)

@@ -2,9 +2,10 @@
 without bound, so the run's lead times would only measure the horizon. Warnings, not errors: a what-if may mean it.
 
 Offered load of a team (person-hours of work per hour) = Σ over item classes and their route stages served by the
-team of (arrival rate of the class) × (expected visits to the stage) × (mean work time) / (batch size). It is an
-estimate: spawned classes get their parents' rates × expected count × probability, rework adds a geometric
-expectation of visits, batches are assumed full, and escalation's move to another team is ignored.
+team of (arrival rate of the class) × (expected visits to the stage) × (mean work time of the class there: its own
+override, else the stage's) / (batch size; 1 for an expedited class, which skips batches). It is an estimate:
+spawned classes get their parents' rates × expected count × probability, rework adds a geometric expectation of
+visits, batches are assumed full, and escalation's move to another team is ignored.
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ def compute_arrival_rates(network: Network) -> dict[str, float] | None:
         item = network.item_classes[name]
         visits = _visits(item)
         for spawn in item.spawn:
-            batch = network.stages[spawn.after].batch
+            batch = None if item.expedite else network.stages[spawn.after].batch
             per_completion = (spawn.count_low + spawn.count_high) / 2 * spawn.probability
             if spawn.per_batch and batch is not None:
                 per_completion /= batch.size
@@ -95,8 +96,10 @@ def _stage_loads(network: Network, rates: dict[str, float]) -> dict[str, float]:
     for name, item in network.item_classes.items():
         for stage_name, visits in _visits(item).items():
             stage = network.stages[stage_name]
-            per_job = 1 if stage.batch is None else stage.batch.size  # a batch is one job: one work draw
-            loads[stage_name] += rates[name] * visits * stage.work.mean / per_job
+            # a batch is one job: one work draw for all its members
+            per_job = 1 if stage.batch is None or item.expedite else stage.batch.size
+            work = item.work.get(stage_name, stage.work)
+            loads[stage_name] += rates[name] * visits * work.mean / per_job
     return loads
 
 

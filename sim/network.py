@@ -32,14 +32,16 @@ class Team:
 
 @dataclass(frozen=True, slots=True)
 class CadenceGate:
-    """A planning cycle or change window: opens every `every_h` from `offset_h`, stays open `open_for_h` (0: a moment).
+    """A planning cycle or change window: in every cycle of `every_h` hours it opens at each of `offsets_h` (hours
+    into the cycle, increasing, each < `every_h`; the first cycle starts at 0) and stays open `open_for_h` (0: a
+    moment). A change window on Tuesdays and Thursdays is one weekly gate with two offsets.
 
     Items that become ready for a gated stage wait until the gate is open, then join the stage's queue.
     """
 
     name: str
     every_h: float
-    offset_h: float = 0.0
+    offsets_h: tuple[float, ...] = (0.0,)
     open_for_h: float = 0.0
 
 
@@ -136,7 +138,12 @@ class Spawn:
 
 @dataclass(frozen=True, slots=True)
 class ItemClass:
-    """A kind of work item (an IT4IT scenario): how it arrives, its route of stages, priority (lower = sooner), SLA."""
+    """A kind of work item (an IT4IT scenario): how it arrives, its route of stages, priority (lower = sooner), SLA.
+
+    `work` overrides the work-time distribution of some of its route's stages (a hotfix's development takes hours,
+    a feature's days); `expedite` sends it past every cadence gate and batch (an emergency change), hand-offs still
+    apply.
+    """
 
     name: str
     stream: str
@@ -147,6 +154,8 @@ class ItemClass:
     scenario: str = ""
     rework: tuple[Rework, ...] = ()
     spawn: tuple[Spawn, ...] = ()
+    work: dict[str, Distribution] = field(default_factory=dict)
+    expedite: bool = False
 
 
 @dataclass(frozen=True, slots=True)

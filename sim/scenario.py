@@ -139,6 +139,8 @@ def _build_item_class(name: str, spec: ItemClassSpec, scenario: Scenario) -> Ite
             )
             for spawn in spec.spawn
         ),
+        work={stage: build_distribution(work) for stage, work in spec.work.items()},
+        expedite=spec.expedite,
     )
 
 
@@ -162,7 +164,7 @@ def build_network(scenario: Scenario) -> Network:
         },
         item_classes={name: _build_item_class(name, spec, scenario) for name, spec in scenario.items.items()},
         gates={
-            name: CadenceGate(name=name, every_h=gate.every, offset_h=gate.offset, open_for_h=gate.open_for)
+            name: CadenceGate(name=name, every_h=gate.every, offsets_h=tuple(gate.offset), open_for_h=gate.open_for)
             for name, gate in scenario.gates.items()
         },
         streams=tuple(scenario.streams),

@@ -24,6 +24,19 @@ Location = Sequence[str | int]
 _TAGGED_FIELDS = {"work": DISTRIBUTION_KINDS, "handoff": DISTRIBUTION_KINDS, "arrival": ARRIVAL_KINDS}
 
 
+def _tagged_kinds(path: Location) -> tuple[str, ...] | None:
+    """The kinds of the tagged union (distribution or arrival) that the file holds at `path`, None if it holds none.
+
+    A stage's `work`/`handoff` and a class's `arrival` are tagged unions; a class's `work` is a mapping from stage
+    names to distributions, so there the union sits one level deeper (``items.hotfix.work.Design & Develop``).
+    """
+    if len(path) == 4 and path[0] == "items" and path[2] == "work":
+        return DISTRIBUTION_KINDS
+    if len(path) == 3 and path[0] == "items" and path[2] == "work":
+        return None
+    return _TAGGED_FIELDS.get(path[-1]) if path and isinstance(path[-1], str) else None
+
+
 def format_path(location: Location) -> str:
     """``("streams", "operate", "stages", 1, "work")`` -> ``streams.operate.stages[1].work``."""
     text = ""
@@ -110,10 +123,12 @@ def _locate(data: Any, location: Location) -> tuple[list[str | int], Any, bool]:
         inside_list = isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current)
         if inside_list or (isinstance(current, dict) and part in current):
             current = current[part]
-        elif isinstance(current, dict) and path and path[-1] in _TAGGED_FIELDS and part == current.get("kind"):
+        elif isinstance(current, dict) and _tagged_kinds(path) and part == current.get("kind"):
             continue  # the tag pydantic adds after a discriminated field: not part of the file
-        elif isinstance(current, str) and path and path[-1] in _TAGGED_FIELDS:
+        elif isinstance(current, str) and _tagged_kinds(path):
             break  # `work: 2h` shorthand: the error belongs to the string itself
+        elif isinstance(current, str) and part == 0 and path and path[-1] == "offset":
+            break  # `offset: 4d` stands for a one-item list: the error belongs to the string itself
         else:
             path.extend(location[index:])
             found = False
@@ -149,12 +164,15 @@ def _describe(error: ErrorDetails, raw: Any, found: bool) -> str:
     if kind == "timezone_aware":
         return f"must carry a timezone such as +00:00 (got {got})"
     if kind in ("model_attributes_type", "model_type", "dict_type"):
-        tagged = error["loc"] and error["loc"][-1] in _TAGGED_FIELDS
-        if tagged and error["loc"][-1] == "arrival":
+        tagged = _tagged_kinds(error["loc"])
+        if tagged == ARRIVAL_KINDS:
             return f"must be a mapping with a 'kind' (one of {', '.join(ARRIVAL_KINDS)}) (got {got})"
         if tagged:
             kinds = ", ".join(DISTRIBUTION_KINDS)
             return f"must be a duration such as '2h' or a mapping with a 'kind' (one of {kinds}) (got {got})"
+        location = error["loc"]
+        if len(location) == 3 and location[0] == "items" and location[2] == "work":
+            return f"must be a mapping from stages of the route to work times (got {got})"
         return f"must be a mapping (got {got})"
     message = error["msg"]
     if message.startswith("Input should be "):
@@ -167,8 +185,11 @@ def _describe(error: ErrorDetails, raw: Any, found: bool) -> str:
 
 
 def _kinds_for(location: Location) -> tuple[str, ...]:
-    named = [part for part in location if isinstance(part, str) and part in _TAGGED_FIELDS]
-    return _TAGGED_FIELDS[named[-1]] if named else DISTRIBUTION_KINDS
+    for end in range(len(location), 0, -1):
+        kinds = _tagged_kinds(location[:end])
+        if kinds:
+            return kinds
+    return DISTRIBUTION_KINDS
 
 
 def _error_lines(error: ValidationError, data: Any) -> list[str]:
@@ -213,6 +234,8 @@ def check_references(scenario: Scenario) -> list[str]:
             "run.warmup must be shorter than run.horizon "
             f"(got warmup={format_hours(run.warmup)}, horizon={format_hours(run.horizon)})"
         )
+    for gate_name, gate in scenario.gates.items():
+        problems.extend(_check_gate_offsets(f"gates.{gate_name}.offset", gate.offset, gate.every))
     stage_at: dict[str, str] = {}
     stage_stream: dict[str, str] = {}
     for stream_name, stream in scenario.streams.items():
@@ -237,8 +260,26 @@ def check_references(scenario: Scenario) -> list[str]:
     return problems
 
 
+def _check_gate_offsets(where: str, offsets: list[float], every: float) -> list[str]:
+    """Each opening lies inside the cycle (< every) and the openings are listed in increasing order."""
+    problems: list[str] = []
+    for index, offset in enumerate(offsets):
+        here = where if len(offsets) == 1 else f"{where}[{index}]"
+        if offset >= every:
+            problems.append(
+                f"{here} must be shorter than every, one opening within each cycle "
+                f"(got {format_hours(offset)}, every={format_hours(every)})"
+            )
+        if index > 0 and offset <= offsets[index - 1]:
+            problems.append(
+                f"{here} must come after {where}[{index - 1}], openings in increasing order "
+                f"(got {format_hours(offset)} after {format_hours(offsets[index - 1])})"
+            )
+    return problems
+
+
 def _check_item(scenario: Scenario, class_name: str, stage_stream: dict[str, str]) -> list[str]:
-    """Route, rework and spawn references of one work item class."""
+    """Route, rework, spawn and work-override references of one work item class."""
     item, where = scenario.items[class_name], f"items.{class_name}"
     problems: list[str] = []
     if item.stream not in scenario.streams:
@@ -275,6 +316,12 @@ def _check_item(scenario: Scenario, class_name: str, stage_stream: dict[str, str
         if spawn.item_class not in scenario.items:
             problems.append(
                 f"{here}.class {spawn.item_class!r} is not an item class (classes: {_choices(scenario.items)})"
+            )
+    for stage in item.work:
+        if stage not in position:
+            problems.append(
+                f"{where}.work.{stage} is not in the route {item.route} (a class overrides the work time of the "
+                "stages it visits only)"
             )
     for index, moment in enumerate(getattr(item.arrival, "at", [])):
         if moment < scenario.run.start:

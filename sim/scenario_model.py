@@ -154,6 +154,28 @@ CountRange = Annotated[
 ]
 """A spawn count ``n`` or ``[low, high]``, held as ``(low, high)``."""
 
+
+def _as_list(value: Any) -> Any:
+    """A single duration string is a one-item list (``offset: 4d`` = ``offset: [4d]``); anything else passes."""
+    return [value] if isinstance(value, str) else value
+
+
+OffsetHours = Annotated[
+    list[Hours],
+    BeforeValidator(_as_list),
+    Field(min_length=1),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": _DURATION_PATTERN},
+                {"type": "array", "items": {"type": "string", "pattern": _DURATION_PATTERN}, "minItems": 1},
+            ],
+            "description": f"a duration, or a list of durations (one opening each): {UNITS_HELP}",
+        }
+    ),
+]
+"""A gate's openings within its cycle: one duration or a list of them, held as a list of hours."""
+
 Probability = Annotated[float, Field(ge=0, le=1)]
 Moment = Annotated[AwareDatetime, Field(strict=False)]
 
@@ -342,10 +364,15 @@ class TeamSpec(_Spec):
 
 
 class GateSpec(_Spec):
-    """A cadence gate: opens every `every` from `offset`, stays open `open_for` (0: a moment)."""
+    """A cadence gate: in every cycle of `every` it opens at `offset` (one duration, or a list for several openings
+    per cycle, each < `every`, in increasing order) and stays open `open_for` (0: a moment).
+
+    The order and `< every` rules are checked in `sim.scenario_loader.check_references`, where the message can
+    name the offending list item.
+    """
 
     every: Hours = Field(gt=0)
-    offset: Hours = 0.0
+    offset: OffsetHours = Field(default_factory=lambda: [0.0])
     open_for: Hours = 0.0
 
     @model_validator(mode="after")
@@ -468,7 +495,11 @@ class SpawnSpec(_Spec):
 
 
 class ItemClassSpec(_Spec):
-    """A kind of work item (an IT4IT scenario): its stream, arrivals, route, priority, SLA, rework and spawns."""
+    """A kind of work item (an IT4IT scenario): its stream, arrivals, route, priority, SLA, rework and spawns.
+
+    `work` maps stages of its route to this class's own work-time distribution there (overriding the stage's);
+    `expedite` lets it pass every cadence gate and batch on its route (an emergency change).
+    """
 
     stream: str
     scenario: str = ""
@@ -478,6 +509,8 @@ class ItemClassSpec(_Spec):
     sla: Hours | None = Field(default=None, gt=0)
     rework: list[ReworkSpec] = Field(default_factory=list)
     spawn: list[SpawnSpec] = Field(default_factory=list)
+    work: dict[str, DistributionSpec] = Field(default_factory=dict)
+    expedite: bool = False
 
 
 class Scenario(_Spec):

@@ -41,8 +41,9 @@ distributions = st.one_of(
 
 @st.composite
 def networks(draw: st.DrawFn) -> Network:
-    """A valid network of 1-4 stages, 1-3 teams (some with a calendar), optional gates, batches, escalation,
-    hand-offs, rework and a spawned class; horizons of at most 200 h keep each example fast."""
+    """A valid network of 1-4 stages, 1-3 teams (some with a calendar), optional gates (1-3 openings a cycle),
+    batches, escalation, hand-offs, rework, class work overrides, an expedited class and a spawned class; horizons of
+    at most 200 h keep each example fast."""
     team_count = draw(st.integers(1, 3))
     teams = {}
     for index in range(team_count):
@@ -52,7 +53,16 @@ def networks(draw: st.DrawFn) -> Network:
             calendar = WorkingCalendar(frozenset(draw(st.sets(st.integers(0, 6), min_size=1))), begin, begin + 8.0)
         teams[f"T{index}"] = Team(f"T{index}", draw(st.integers(1, 3)), calendar)
     team_names = sorted(teams)
-    gates = {"g": CadenceGate("g", every_h=draw(st.floats(1.0, 48.0)), open_for_h=draw(st.sampled_from([0.0, 2.0])))}
+    every = draw(st.floats(1.0, 48.0))
+    shares = draw(st.lists(st.floats(0.0, 0.99), min_size=1, max_size=3, unique=True))
+    gates = {
+        "g": CadenceGate(
+            "g",
+            every_h=every,
+            offsets_h=tuple(sorted({share * every for share in shares})),
+            open_for_h=draw(st.sampled_from([0.0, 2.0])),
+        )
+    }
     stage_count = draw(st.integers(1, MAX_STAGES))
     stages = {}
     for index in range(stage_count):
@@ -92,7 +102,17 @@ def networks(draw: st.DrawFn) -> Network:
             ),
         )
     items = {
-        "main": ItemClass("main", "s", route, arrivals, priority=draw(st.integers(0, 5)), rework=rework, spawn=spawn),
+        "main": ItemClass(
+            "main",
+            "s",
+            route,
+            arrivals,
+            priority=draw(st.integers(0, 5)),
+            rework=rework,
+            spawn=spawn,
+            work=draw(st.dictionaries(st.sampled_from(route), distributions, max_size=2)),
+            expedite=draw(st.booleans()),
+        ),
         "child": ItemClass("child", "s", (draw(st.sampled_from(sorted(stages))),), NoArrivals(), priority=1),
     }
     return Network(

@@ -248,6 +248,47 @@ BAD_FIELDS: list[tuple[str, Mutation, str]] = [
         "items.incident.arrival.at[0] must carry a timezone such as +00:00 (got '2026-02-01T00:00:00')",
     ),
     (
+        "class work override for a stage outside the route",
+        lambda data: item(data).update(work={"Build Fix": "1h"}),
+        "items.incident.work.Build Fix is not in the route ['Detect', 'Diagnose', 'Resolve'] "
+        "(a class overrides the work time of the stages it visits only)",
+    ),
+    (
+        "class work override with a bad distribution",
+        lambda data: item(data).update(work={"Diagnose": {"kind": "lognormal", "mean": "1h", "cv": -1}}),
+        "items.incident.work.Diagnose.cv must be >= 0 (got -1)",
+    ),
+    (
+        "class work that is not a mapping",
+        lambda data: item(data).update(work="2h"),
+        "items.incident.work must be a mapping from stages of the route to work times (got '2h')",
+    ),
+    (
+        "expedite not a bool",
+        lambda data: item(data).update(expedite="yes"),
+        "items.incident.expedite must be a valid boolean (got 'yes')",
+    ),
+    (
+        "gate offset not inside the cycle",
+        lambda data: data["gates"]["cab"].update(offset="8d"),
+        "gates.cab.offset must be shorter than every, one opening within each cycle (got 8.0d, every=7.0d)",
+    ),
+    (
+        "second gate offset equal to every",
+        lambda data: data["gates"]["cab"].update(offset=["1d", "1w"]),
+        "gates.cab.offset[1] must be shorter than every, one opening within each cycle (got 7.0d, every=7.0d)",
+    ),
+    (
+        "gate offsets out of order",
+        lambda data: data["gates"]["cab"].update(offset=["3d", "1d"]),
+        "gates.cab.offset[1] must come after gates.cab.offset[0], openings in increasing order (got 1.0d after 3.0d)",
+    ),
+    (
+        "gate offset list with a bare number",
+        lambda data: data["gates"]["cab"].update(offset=["1d", 5]),
+        "gates.cab.offset[1] must be a duration string",
+    ),
+    (
         "schedule before the start",
         lambda data: item(data).update(arrival={"kind": "schedule", "at": ["2025-12-31T00:00:00+00:00"]}),
         "items.incident.arrival.at[0] must not be before run.start",

@@ -152,7 +152,7 @@ class TestHandoffAndGate:
         network = make_network(
             [Stage("S", "s", "T", Fixed(1.0), gate="daily")],
             [ItemClass("x", "s", ("S",), ScheduledArrivals((3.0, 11.0, 58.0)))],
-            gates=[CadenceGate("daily", every_h=24.0, offset_h=10.0)],
+            gates=[CadenceGate("daily", every_h=24.0, offsets_h=(10.0,))],
         )
         expected = [
             ("r0-x-000001", "S", 3.0, 10.0, 11.0),
@@ -165,10 +165,135 @@ class TestHandoffAndGate:
         network = make_network(
             [Stage("S", "s", "T", Fixed(1.0), gate="window")],
             [ItemClass("x", "s", ("S",), ScheduledArrivals((12.0, 14.5)))],
-            gates=[CadenceGate("window", every_h=24.0, offset_h=10.0, open_for_h=4.0)],
+            gates=[CadenceGate("window", every_h=24.0, offsets_h=(10.0,), open_for_h=4.0)],
         )
         expected = [("r0-x-000001", "S", 12.0, 12.0, 13.0), ("r0-x-000002", "S", 14.5, 34.0, 35.0)]
         assert expected == trace(simulate(network, seed=1).visits)
+
+    def test_two_openings_per_cycle_release_at_both_instants(self) -> None:
+        """Opens at 10 and 30 in every 48 h cycle (10, 30, 58, 78 ...): items at 3, 12 and 40 pass at 10, 30, 58."""
+        network = make_network(
+            [Stage("S", "s", "T", Fixed(1.0), gate="twice")],
+            [ItemClass("x", "s", ("S",), ScheduledArrivals((3.0, 12.0, 40.0, 78.0)))],
+            gates=[CadenceGate("twice", every_h=48.0, offsets_h=(10.0, 30.0))],
+        )
+        expected = [
+            ("r0-x-000001", "S", 3.0, 10.0, 11.0),
+            ("r0-x-000002", "S", 12.0, 30.0, 31.0),
+            ("r0-x-000003", "S", 40.0, 58.0, 59.0),
+            ("r0-x-000004", "S", 78.0, 78.0, 79.0),
+        ]
+        assert expected == trace(simulate(network, seed=1).visits)
+
+    def test_each_opening_stays_open_for_its_window(self) -> None:
+        """Windows 10-12 and 30-32 every 48 h: 11 and 31 pass at once, 12 (closed) waits until 30."""
+        network = make_network(
+            [Stage("S", "s", "T", Fixed(0.5), gate="twice")],
+            [ItemClass("x", "s", ("S",), ScheduledArrivals((11.0, 12.0, 31.0)))],
+            teams=[Team("T", 2)],
+            gates=[CadenceGate("twice", every_h=48.0, offsets_h=(10.0, 30.0), open_for_h=2.0)],
+        )
+        expected = [
+            ("r0-x-000001", "S", 11.0, 11.0, 11.5),
+            ("r0-x-000002", "S", 12.0, 30.0, 30.5),
+            ("r0-x-000003", "S", 31.0, 31.0, 31.5),
+        ]
+        assert expected == trace(simulate(network, seed=1).visits)
+
+
+class TestClassWork:
+    """A class may override a stage's work time; the other classes keep the stage's."""
+
+    def test_override_used_for_its_class_only(self) -> None:
+        """Develop takes 24 h, but a hotfix's 4 h; both classes arrive at 0 and 100 on a 2-person team."""
+        network = make_network(
+            [Stage("Develop", "s", "T", Fixed(24.0)), Stage("Test", "s", "T", Fixed(2.0))],
+            [
+                ItemClass("feature", "s", ("Develop", "Test"), ScheduledArrivals((0.0,))),
+                ItemClass("hotfix", "s", ("Develop", "Test"), ScheduledArrivals((0.0,)), work={"Develop": Fixed(4.0)}),
+            ],
+            teams=[Team("T", 2)],
+        )
+        expected = [
+            ("r0-feature-000001", "Develop", 0.0, 0.0, 24.0),
+            ("r0-feature-000001", "Test", 24.0, 24.0, 26.0),
+            ("r0-hotfix-000001", "Develop", 0.0, 0.0, 4.0),
+            ("r0-hotfix-000001", "Test", 4.0, 4.0, 6.0),
+        ]
+        assert expected == trace(simulate(network, seed=1).visits)
+
+    def test_an_override_leaves_the_other_classes_draws_alone(self) -> None:
+        """Random work times: adding an override to class b changes none of class a's visits."""
+        stages = [Stage("S", "s", "TA", Exponential(1.0)), Stage("U", "s", "TB", Exponential(1.0))]
+        teams = [Team("TA", 1), Team("TB", 1)]
+
+        def network(work_b: dict) -> Network:
+            return make_network(
+                stages,
+                [
+                    ItemClass("a", "s", ("S",), PoissonArrivals(0.4)),
+                    ItemClass("b", "s", ("U",), PoissonArrivals(0.4), work=work_b),
+                ],
+                teams=teams,
+            )
+
+        plain, overridden = (
+            simulate(network({}), seed=5).visits,
+            simulate(network({"U": Exponential(0.2)}), seed=5).visits,
+        )
+        class_a = [frame[frame["item"] == "a"].reset_index(drop=True) for frame in (plain, overridden)]
+        pd.testing.assert_frame_equal(class_a[0], class_a[1])
+        work_b = [
+            (frame["complete_h"] - frame["start_h"])[frame["item"] == "b"].mean() for frame in (plain, overridden)
+        ]
+        assert work_b[1] < work_b[0] / 2
+
+
+class TestExpedite:
+    """An expedited class goes past cadence gates and batches; hand-offs still apply."""
+
+    def test_expedite_passes_a_gate_that_holds_a_normal_item(self) -> None:
+        network = make_network(
+            [Stage("S", "s", "T", Fixed(1.0), gate="weekly", handoff=Fixed(0.5))],
+            [
+                ItemClass("change", "s", ("S",), ScheduledArrivals((2.0,))),
+                ItemClass("emergency", "s", ("S",), ScheduledArrivals((2.0,)), expedite=True),
+            ],
+            gates=[CadenceGate("weekly", every_h=168.0, offsets_h=(50.0,))],
+        )
+        expected = [("r0-change-000001", "S", 2.0, 50.0, 51.0), ("r0-emergency-000001", "S", 2.0, 2.5, 3.5)]
+        assert expected == trace(simulate(network, seed=1).visits)
+
+    def test_expedite_passes_a_batch_that_holds_normal_items(self) -> None:
+        """Features wait for a batch of 3 (timeout 20 h); the hotfix at 1 is served alone at once, with no batch id,
+        and its per-batch spawn happens for it alone."""
+        network = make_network(
+            [
+                Stage("R", "s", "T", Fixed(2.0), batch=Batching(size=3, timeout_h=20.0)),
+                Stage("D", "t", "T", Fixed(1.0)),
+            ],
+            [
+                ItemClass("feature", "s", ("R",), ScheduledArrivals((0.0, 0.5))),
+                ItemClass(
+                    "hotfix",
+                    "s",
+                    ("R",),
+                    ScheduledArrivals((1.0,)),
+                    expedite=True,
+                    spawn=(Spawn("R", "deploy", per_batch=True),),
+                ),
+                ItemClass("deploy", "t", ("D",), NoArrivals()),
+            ],
+        )
+        visits = simulate(network, seed=1).visits
+        expected = [
+            ("r0-deploy-000001", "D", 3.0, 3.0, 4.0),
+            ("r0-feature-000001", "R", 0.0, 20.0, 22.0),
+            ("r0-feature-000002", "R", 0.5, 20.0, 22.0),
+            ("r0-hotfix-000001", "R", 1.0, 1.0, 3.0),
+        ]
+        assert expected == trace(visits)
+        assert [-1, 0, 0, -1] == visits.sort_values("case")["batch"].tolist()
 
 
 class TestBatching:

@@ -79,6 +79,22 @@ class TestUtilisation:
         network = two_team_network(rework=(Rework("Fix", "Fix", 0.5, max_loops=2),))
         assert pytest.approx(compute_utilisation(network), rel=1e-12) == {"desk": 0.5, "dev": 2.1}
 
+    def test_a_class_work_override_replaces_the_stage_mean(self) -> None:
+        """Tickets take 0.3h at Fix instead of 1.2h: dev load 2 × 0.3 = 0.6 on 2 people -> ρ = 0.3."""
+        network = two_team_network()
+        ticket = replace(network.item_classes["ticket"], work={"Fix": Fixed(0.3)})
+        network = replace(network, item_classes={**network.item_classes, "ticket": ticket})
+        assert pytest.approx(compute_utilisation(network), rel=1e-12) == {"desk": 0.5, "dev": 0.3}
+
+    def test_an_expedited_class_is_one_job_per_item_at_a_batched_stage(self) -> None:
+        """Expedited tickets skip the batch of 4: ρ = 2 × 1.2 / 2 = 1.2 again, not 0.3; per-batch spawns count per
+        ticket (2/h × 0.5 = 1 defect/h)."""
+        network = two_team_network(fix_batch=Batching(4), spawn=(Spawn("Fix", "defect", 1, 1, 0.5, per_batch=True),))
+        ticket = replace(network.item_classes["ticket"], expedite=True)
+        network = replace(network, item_classes={**network.item_classes, "ticket": ticket})
+        assert pytest.approx(compute_utilisation(network)["dev"], rel=1e-12) == 1.2
+        assert pytest.approx(compute_arrival_rates(network)["defect"], rel=1e-12) == 1.0
+
 
 class TestArrivalRates:
     """Own arrivals plus spawned ones (parent rate × visits × mean count × probability)."""

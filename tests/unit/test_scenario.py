@@ -47,6 +47,7 @@ teams:
 gates:
   cab: {every: 1w, offset: 4d, open_for: 4h}
   moment: {every: 2w}
+  twice-weekly: {every: 1w, offset: [1d 18h, 3d 18h], open_for: 2h}
 streams:
   operate:
     stages:
@@ -91,6 +92,8 @@ items:
     stream: integrate
     arrival: {kind: schedule, at: ["2026-01-20T07:00:00+00:00", "2026-01-06T08:00:00+01:00"]}
     route: [Test Fix]
+    work: {Test Fix: 4h}
+    expedite: true
 """
 
 START = datetime(2026, 1, 5, 8, tzinfo=timezone(timedelta(hours=1)))
@@ -141,9 +144,20 @@ EXPECTED = Network(
         "hotfix": ItemClass("hotfix", "integrate", ("Build Fix", "Test Fix", "Ship Fix"), NoArrivals()),
         "patch-day": ItemClass("patch-day", "integrate", ("Ship Fix",), IntervalArrivals(168.0, 48.0)),
         # 2026-01-06T07:00Z is 24h after the start (07:00Z), 2026-01-20T07:00Z is 15 days = 360h after; sorted
-        "dr-test": ItemClass("dr-test", "integrate", ("Test Fix",), ScheduledArrivals((24.0, 360.0))),
+        "dr-test": ItemClass(
+            "dr-test",
+            "integrate",
+            ("Test Fix",),
+            ScheduledArrivals((24.0, 360.0)),
+            work={"Test Fix": Fixed(4.0)},
+            expedite=True,
+        ),
     },
-    gates={"cab": CadenceGate("cab", 168.0, 96.0, 4.0), "moment": CadenceGate("moment", 336.0)},
+    gates={
+        "cab": CadenceGate("cab", 168.0, (96.0,), 4.0),
+        "moment": CadenceGate("moment", 336.0),
+        "twice-weekly": CadenceGate("twice-weekly", 168.0, (42.0, 90.0), 2.0),
+    },
     streams=("operate", "integrate"),
 )
 
@@ -175,8 +189,9 @@ def test_model_keeps_hours_and_defaults(valid_file: Path) -> None:
     scenario = load_scenario(valid_file)
     hotfix = scenario.items["hotfix"]
     assert (hotfix.priority, hotfix.sla, tuple(hotfix.rework), tuple(hotfix.spawn)) == (3, None, (), ())
+    assert (hotfix.work, hotfix.expedite) == ({}, False)
     assert scenario.items["incident"].spawn[1].count == (1, 1)
-    assert scenario.gates["moment"].offset == 0.0
+    assert scenario.gates["moment"].offset == [0.0]
 
 
 def test_json_schema_describes_the_format() -> None:
