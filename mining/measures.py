@@ -8,13 +8,14 @@ from mining.flow import (
     compute_throughput,
     compute_wip,
 )
-from mining.stage_times import compute_case_times, compute_stage_times, summarize_stages
+from mining.stage_times import compute_case_times, compute_lead_times, compute_stage_times, summarize_stages
 
 __all__ = [
     "compute_arrivals",
     "compute_case_times",
     "compute_flow_summary",
     "compute_handovers",
+    "compute_lead_times",
     "compute_rework",
     "compute_stage_times",
     "compute_throughput",
