@@ -7,9 +7,11 @@ from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from sim.distributions import Exponential, Fixed
 from sim.engine import simulate
+from sim.errors import ScenarioError
 from sim.network import (
     Batching,
     CadenceGate,
@@ -247,6 +249,15 @@ class TestClassWork:
             (frame["complete_h"] - frame["start_h"])[frame["item"] == "b"].mean() for frame in (plain, overridden)
         ]
         assert work_b[1] < work_b[0] / 2
+
+    def test_a_network_overriding_a_stage_off_the_route_is_refused(self) -> None:
+        network = make_network(
+            [Stage("S", "s", "T", Fixed(1.0)), Stage("U", "s", "T", Fixed(1.0))],
+            [ItemClass("x", "s", ("S",), NoArrivals(), work={"U": Fixed(2.0)})],
+        )
+        with pytest.raises(ScenarioError) as caught:
+            simulate(network, seed=1)
+        assert "unit: item class 'x': work overrides stage 'U', which is not on its route ['S']" == str(caught.value)
 
 
 class TestExpedite:
