@@ -107,13 +107,16 @@ def discover_dfg(log: pd.DataFrame) -> nx.DiGraph:
     case, activity_codes, activity_names, ts = _completion_codes(log)
     follows = np.zeros(len(case), dtype=bool)
     follows[1:] = case[1:] == case[:-1]
-    source = activity_codes[np.flatnonzero(follows) - 1]
-    target = activity_codes[follows]
-    gaps_h = (ts[follows] - ts[np.flatnonzero(follows) - 1]) / _NS_PER_HOUR
+    previous = np.flatnonzero(follows) - 1
     n_activities = len(activity_names)
-    edges = (  # one integer key per (source, target): a single-key groupby, no string or tuple hashing
-        pd.Series(gaps_h).groupby(source * n_activities + target, sort=True).agg(["size", "mean", "median"])
-    )
+    # one integer key per (source, target): counts and means by bincount, only the median needs a groupby
+    key = activity_codes[previous] * n_activities + activity_codes[follows]
+    gaps_h = (ts[follows] - ts[previous]) / _NS_PER_HOUR
+    medians = pd.Series(gaps_h).groupby(key, sort=True).median()
+    present = medians.index.to_numpy()
+    sizes = np.bincount(key, minlength=n_activities * n_activities)[present]
+    means = np.bincount(key, weights=gaps_h, minlength=n_activities * n_activities)[present] / sizes
+    edges = pd.DataFrame({"size": sizes, "mean": means, "median": medians.to_numpy()}, index=present)
     graph = nx.DiGraph()
     names = activity_names.to_numpy()
     counts = np.bincount(activity_codes, minlength=len(names))

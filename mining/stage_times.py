@@ -89,7 +89,7 @@ def factorize_column(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
         codes = encoded.indices.to_numpy(zero_copy_only=False)
         codes = np.where(encoded.indices.is_null().to_numpy(zero_copy_only=False), -1, codes) if arrow.null_count \
             else codes
-        return codes.astype(np.int64, copy=False), pd.Index(encoded.dictionary.to_pylist(), dtype="str")
+        return codes.astype(np.int64, copy=False), pd.Index(pd.array(encoded.dictionary, dtype="str"))
     codes, uniques = pd.factorize(values)
     return codes.astype(np.int64, copy=False), pd.Index(uniques).astype(str)
 
@@ -108,9 +108,9 @@ def factorize_cases(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
     heads = np.ones(len(arrow), dtype=bool)
     heads[1:] = pc.not_equal(arrow.slice(1), arrow.slice(0, len(arrow) - 1)).to_numpy(zero_copy_only=False)
     names = arrow.filter(heads)
-    if pc.count_distinct(names).as_py() != len(names):
+    if len(pc.unique(names)) != len(names):
         return factorize_column(values)
-    return np.cumsum(heads, dtype=np.int64) - 1, pd.Index(names.to_pylist(), dtype="str")
+    return np.cumsum(heads, dtype=np.int64) - 1, pd.Index(pd.array(names, dtype="str"))
 
 
 def _arrow_strings(values: pd.Series) -> object | None:
@@ -140,11 +140,26 @@ def _lifecycle_flags(log: pd.DataFrame) -> tuple[np.ndarray, np.ndarray] | None:
     """(is_start, is_complete) per row from `lifecycle:transition`, case- and space-insensitive."""
     if LIFECYCLE not in log.columns:
         return None
+    exact = _exact_lifecycle_flags(log[LIFECYCLE])
+    if exact is not None:
+        return exact
     codes, uniques = factorize_column(log[LIFECYCLE])
     normal = uniques.str.strip().str.lower().to_numpy(dtype=object)
     lookup_start = np.append(normal == "start", False)  # code -1 (missing) maps to the last slot
     lookup_complete = np.append(normal == "complete", False)
     return lookup_start[codes], lookup_complete[codes]
+
+
+def _exact_lifecycle_flags(values: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
+    """The fast path for a normalised log (as `read_log` returns it): every value exactly `start` or `complete`."""
+    arrow = _arrow_strings(values)
+    if arrow is None or arrow.null_count:
+        return None
+    import pyarrow.compute as pc
+
+    is_start = pc.equal(arrow, "start").to_numpy(zero_copy_only=False)
+    is_complete = pc.equal(arrow, "complete").to_numpy(zero_copy_only=False)
+    return (is_start, is_complete) if bool((is_start | is_complete).all()) else None
 
 
 def has_start_events(log: pd.DataFrame) -> bool:
