@@ -42,7 +42,13 @@ def mine_command(
     timestamp_format: Annotated[
         str | None, typer.Option("--timestamp-format", help="strftime format of the timestamps.")
     ] = None,
-    timezone: Annotated[str, typer.Option(help="Timezone of timestamps written without an offset.")] = "UTC",
+    timezone: Annotated[
+        str | None,
+        typer.Option(
+            help="Timezone of timestamps written without an offset (default: UTC; a column mixing naive and "
+            "offset timestamps is refused unless this is given)."
+        ),
+    ] = None,
     separator: Annotated[str | None, typer.Option(help="CSV field separator (default: detected).")] = None,
     out: Annotated[
         Path | None, typer.Option(help="Output folder (default: results/mine-<log name>/).", show_default=False)
