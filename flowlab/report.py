@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import networkx as nx
 import numpy as np
@@ -275,10 +275,10 @@ def _mine_report(folder: Path, scratch: Path) -> _Report:
     top = bottlenecks[0] if bottlenecks and isinstance(bottlenecks[0], dict) else {}
     source = str(document.get("log", folder.name))
     report = _Report(title=f"{Path(source).name} — mined event log", kind="flowlab mine", source=source)
-    efficiency = flow.get("flow_efficiency_total")
+    efficiency = _mean(flow.get("flow_efficiency_total"))
     report.headline = [
         ("Lead time (mean)", format_hours(_mean(flow.get("lead_time_mean_h")) or float("nan"))),
-        ("Flow efficiency", "n/a" if _mean(efficiency) is None else _percent(float(efficiency))
+        ("Flow efficiency", "n/a" if efficiency is None else _percent(efficiency)
          + (" (estimated)" if flow.get("estimated") else "")),
         ("Throughput", "n/a" if _mean(flow.get("throughput_per_day")) is None
          else f"{float(flow['throughput_per_day']):.2f} / day"),
@@ -402,7 +402,9 @@ def _format_cell(value: Any) -> str:
     if isinstance(value, float | np.floating):
         if not np.isfinite(value):
             return ""
-        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:,.3g}" if abs(value) < 0.01 else f"{value:,.2f}"
+        # mypy joins abs() over the union to `object`; abs keeps each member's type
+        magnitude = cast("float | np.floating[Any]", abs(value))
+        return f"{value:,.0f}" if magnitude >= 1000 else f"{value:,.3g}" if magnitude < 0.01 else f"{value:,.2f}"
     if value is None or value is pd.NA:
         return ""
     return str(value)

@@ -31,6 +31,10 @@ MAX_EDGES = 40
 _LABEL_SIZE = 9.0
 _COLOUR_MAP = "YlOrRd"
 _START, _END = "__flowlab_start__", "__flowlab_end__"
+_Box = tuple[float, float, float, float]
+"""A box as (x0, y0, x1, y1)."""
+_WeightedBox = tuple[float, float, float, float, float]
+"""A box as (x0, y0, x1, y1, weight of an overlap with it)."""
 
 
 def _colour(share: float) -> str:
@@ -112,9 +116,9 @@ def _dot_text(graph: nx.DiGraph, shares: Mapping[str, float], wait_share: Mappin
         count = int(data.get("count", 0))
         lines.append(f"  {quote(source)} -> {quote(target)} [label={quote(f'{count:,}')}, "
                      f"penwidth={0.8 + 3.0 * count / top:.2f}];")
-    for key, node_a, node_b in (("start_activities", _START, None), ("end_activities", None, _END)):
+    for key, from_start in (("start_activities", True), ("end_activities", False)):
         for node, count in (graph.graph.get(key) or {}).items():
-            source, target = (node_a, node) if node_b is None else (node, node_b)
+            source, target = (_START, node) if from_start else (node, _END)
             lines.append(f"  {quote(source)} -> {quote(target)} [label={quote(f'{int(count):,}')}, style=dashed];")
     lines.append("}")
     return "\n".join(lines) + "\n"
@@ -199,7 +203,7 @@ def _bezier(start: tuple[float, float], end: tuple[float, float], rad: float, t:
             (1 - t) ** 2 * y1 + 2 * (1 - t) * t * cy + t ** 2 * y2)
 
 
-def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+def _overlap(a: _Box, b: _Box) -> float:
     """Overlapping area of two boxes given as (x0, y0, x1, y1)."""
     width = min(a[2], b[2]) - max(a[0], b[0])
     height = min(a[3], b[3]) - max(a[1], b[1])
@@ -207,7 +211,7 @@ def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float,
 
 
 def _place_label(text: str, candidates: list[tuple[float, float]],
-                 taken: list[tuple[float, ...]]) -> tuple[float, float]:
+                 taken: list[_Box | _WeightedBox]) -> tuple[float, float]:
     """The first candidate centre where a label box of `text` overlaps nothing in `taken` (else the one with the
     least weighted overlap; boxes are (x0, y0, x1, y1[, weight])); the chosen box is added to `taken`."""
     half_w, half_h = (text_width_in(text, _LABEL_SIZE) + 0.12) / 2, 0.11
@@ -247,7 +251,7 @@ def layout_dfg(graph: nx.DiGraph, *, with_teams: bool = False) -> DfgLayout:
         for index, node in enumerate(nodes):
             y_offset = (index - (len(nodes) - 1) / 2) * y_step
             positions[node] = (0.9 + column * x_step + width / 2, -(row * row_height) - y_offset)
-    taken: list[tuple[float, ...]] = [  # nodes weigh 20 times a label: a count may cover a line, not a node
+    taken: list[_Box | _WeightedBox] = [  # nodes weigh 20 times a label: a count may cover a line, not a node
         (x - width / 2 - 0.02, y - height / 2 - 0.02, x + width / 2 + 0.02, y + height / 2 + 0.02, 20.0)
         for x, y in positions.values()]
     layout = DfgLayout(positions=positions, edges=[], node_width=width, node_height=height,

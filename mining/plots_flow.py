@@ -88,7 +88,7 @@ def plot_lead_time_histogram(lead_times_h: np.ndarray, path: str | Path, *, titl
     unit, factor = choose_time_unit(float(np.median(values)))
     figure = Figure(figsize=(8.5, 4.5))
     axes = figure.add_subplot()
-    bins = min(60, max(10, len(values) // 20))
+    bins: int | np.ndarray = min(60, max(10, len(values) // 20))
     scaled = values * factor
     positive = scaled[scaled > 0]
     skewed = len(positive) > 1 and np.quantile(positive, 0.95) > 10 * np.median(positive)
@@ -96,7 +96,8 @@ def plot_lead_time_histogram(lead_times_h: np.ndarray, path: str | Path, *, titl
         scaled = positive
         bins = np.geomspace(positive.min(), positive.max(), bins + 1)
         axes.set_xscale("log")
-    axes.hist(scaled, bins=bins, color="#1f77b4", alpha=0.75, edgecolor="white")
+    # matplotlib's stub types `bins` as int | Sequence[float] | str | None, but hist takes any array-like edges
+    axes.hist(scaled, bins=bins, color="#1f77b4", alpha=0.75, edgecolor="white")  # type: ignore[arg-type]
     for quantile, style in ((0.5, "-"), (0.85, "--"), (0.95, ":")):
         value = float(np.quantile(values, quantile)) * factor
         axes.axvline(value, color="#333333", linestyle=style, linewidth=1.2,

@@ -9,10 +9,10 @@ frame is built once at the end; typed values (int, float, boolean, date) are con
 from __future__ import annotations
 
 import gzip
+import io
 import re
 import zlib
 from pathlib import Path
-from typing import IO
 
 import pandas as pd
 from lxml import etree
@@ -103,7 +103,7 @@ def _read_bytes(path: Path, compressed: bool) -> bytes:
     return data
 
 
-def _open(path: Path, compressed: bool) -> IO[bytes]:
+def _open(path: Path, compressed: bool) -> io.BufferedIOBase:
     return gzip.open(path, "rb") if compressed else path.open("rb")
 
 
@@ -303,7 +303,7 @@ class _Columns:
         return pd.DataFrame(data, index=pd.RangeIndex(self.events))
 
 
-def _parse(stream: IO[bytes], builder: _Columns, last_line: list[int]) -> None:
+def _parse(stream: io.BufferedIOBase, builder: _Columns, last_line: list[int]) -> None:
     parser_events = etree.iterparse(
         stream,
         events=("end",),

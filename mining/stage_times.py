@@ -24,11 +24,16 @@ Everything is column-wise (sorts, group shifts, merges); the input frame is neve
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from mining.columns import ACTIVITY, ARRIVAL, CASE, INSTANCE, LIFECYCLE, RESOURCE, TIMESTAMP
 from mining.errors import EventLogError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 __all__ = [
     "STAGE_TIME_COLUMNS",
@@ -113,7 +118,7 @@ def factorize_cases(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
     return np.cumsum(heads, dtype=np.int64) - 1, pd.Index(pd.array(names, dtype="str"))
 
 
-def _arrow_strings(values: pd.Series) -> object | None:
+def _arrow_strings(values: pd.Series) -> pa.Array | None:
     """The column as one contiguous pyarrow string array when it is Arrow-backed, else None."""
     import pyarrow as pa
 

@@ -26,6 +26,7 @@ import zlib
 from collections import deque
 from collections.abc import Callable, Generator, Iterator
 from heapq import heappop, heappush
+from typing import Any
 
 import numpy as np
 import simpy
@@ -353,7 +354,7 @@ class _Run:
         self.case(row)
         self.env.process(self._item(plan, row))
 
-    def _item(self, plan: _Class, row: list) -> Generator[Event, object, None]:
+    def _item(self, plan: _Class, row: list) -> Generator[Event, Any, None]:
         """One work item walking its route; the short path serves stages that use no optional feature.
 
         The case row holds the visit under way (stage, team, ready, start, batch); a completed visit is written
@@ -439,7 +440,7 @@ class _Run:
 
     # ---------------------------------------------------------------- the general stage visit
 
-    def _general_visit(self, step: Step, row: list, priority: int, plan: _Class) -> Generator[Event, object, int]:
+    def _general_visit(self, step: Step, row: list, priority: int, plan: _Class) -> Generator[Event, Any, int]:
         """Hand-off, gate, batch (neither for an expedited class), queue with escalation and calendar work; returns
         the item's priority afterwards."""
         env = self.env
@@ -450,16 +451,17 @@ class _Run:
             wait = wait_for_gate(stage.gate, env.now)
             if wait > 0:
                 yield Timeout(env, wait)
-        if stage.batch is not None and not plan.expedite:
+        batch = stage.batch
+        if batch is not None and not plan.expedite:
             done = Event(env)
-            self._join_batch(stage, (row, priority, done, plan, after, draw))
+            self._join_batch(stage, batch, (row, priority, done, plan, after, draw))
             yield done
             return priority
         return (yield from self._serve(stage, priority, row[C_READY], (row,), draw))
 
     def _serve(
         self, stage: _Stage, priority: int, ready: float, rows: tuple[list, ...], draw: Callable[[], float]
-    ) -> Generator[Event, object, int]:
+    ) -> Generator[Event, Any, int]:
         """Queue for a server (escalating if the stage says so), work for one `draw()`, release; records the visits
         of `rows`."""
         env = self.env
@@ -492,7 +494,9 @@ class _Run:
                         heappush(team.heap, (priority, next(self.tickets), granted, stage, weight))
                         server = yield granted
                 else:
-                    server = granted.value
+                    # simpy annotates Event.value as Optional[Any] though it is whatever succeed() was given, here
+                    # always a server id (see _release)
+                    server = granted.value  # type: ignore[assignment]
         start = env.now
         work = draw()
         schedule = team.schedule
@@ -545,10 +549,9 @@ class _Run:
 
     # ---------------------------------------------------------------- batching
 
-    def _join_batch(self, stage: _Stage, member: tuple) -> None:
+    def _join_batch(self, stage: _Stage, batch: Batching, member: tuple) -> None:
         forming = stage.forming
         forming.append(member)
-        batch = stage.batch
         if len(forming) == 1 and batch.timeout_h is not None:
             self.env.process(self._batch_timeout(stage, stage.batch_token, batch.timeout_h))
         if len(forming) >= batch.size:
