@@ -96,3 +96,21 @@ def test_case_attributes_survive_the_file(simulated_log_file: Path) -> None:
     assert "UTC" == str(log["time:timestamp"].dt.tz)
     first = log.sort_values("time:timestamp").iloc[0]
     assert pd.Timestamp("2026-03-02T09:00:00Z") == first["time:timestamp"]
+
+
+def test_flowlab_mine_reads_the_simulated_log_unchanged(simulated_log_file: Path, tmp_path: Path) -> None:
+    """`flowlab mine` takes the simulator's file as it is and finds the same stages, waits and no estimate."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from flowlab.cli import app
+
+    out = tmp_path / "mined"
+    result = CliRunner().invoke(app, ["mine", str(simulated_log_file), "--out", str(out), "--no-conformance"])
+    assert 0 == result.exit_code, result.output
+    stages = pd.read_csv(out / "stage_summary.csv").set_index("concept:name")
+    assert {"Analyse": 0.0, "Build": 1.0, "Test": 0.0} == stages["wait_mean_h"].round(9).to_dict()
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["flow"]["estimated"] is False
+    assert "Build" == summary["bottlenecks"][0]["concept:name"]  # the only stage with waiting: the 1h hand-off
