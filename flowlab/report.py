@@ -13,7 +13,6 @@ import json
 import os
 import shutil
 import tempfile
-import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -25,9 +24,10 @@ import numpy as np
 import pandas as pd
 
 from flowlab.folders import replace_folder
+from flowlab.reading import read_log_with_repairs
 from mining.columns import ACTIVITY, CASE
 from mining.compare import END_NODE, START_NODE, count_directly_follows
-from mining.errors import EventLogError, LogRepairWarning
+from mining.errors import EventLogError
 from mining.plots import (
     attach_groups,
     choose_time_unit,
@@ -38,7 +38,6 @@ from mining.plots import (
     plot_value_stream_map,
     summarize_value_stream,
 )
-from mining.read import read_log
 from mining.stage_times import compute_case_times, compute_stage_times
 
 __all__ = ["REPORT_FILE", "write_report"]
@@ -195,9 +194,7 @@ def _graph_from_stage_times(stage_times: pd.DataFrame) -> nx.DiGraph:
 
 def _run_report(folder: Path, scratch: Path) -> _Report:
     document = _read_json(folder / "summary.json") if (folder / "summary.json").is_file() else {}
-    with warnings.catch_warnings(record=True) as repairs:
-        warnings.simplefilter("always", LogRepairWarning)
-        log = read_log(folder / "event_log.parquet")
+    log, repairs = read_log_with_repairs(folder / "event_log.parquet")
     stage_times = attach_groups(compute_stage_times(log), log)  # teams (org:group) when the log names persons
     case_times = compute_case_times(log, stage_times=stage_times)
     if (folder / "cases.csv").is_file():
@@ -250,7 +247,7 @@ def _run_report(folder: Path, scratch: Path) -> _Report:
                               f"{format_hours(float(document.get('warmup_h', float('nan'))))}"),
         ("completed cases / events in the log", f"{len(case_times):,} / {len(log):,}"),
     ]
-    report.facts += [("read as the miner reads it", str(warning.message)) for warning in repairs]
+    report.facts += [("read as the miner reads it", message) for message in repairs]
     scenario_file = document.get("scenario_file")
     if isinstance(scenario_file, str) and (folder / Path(scenario_file).name).is_file():
         report.attachments.append((f"Scenario {Path(scenario_file).name}",

@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from flowlab.folders import replace_folder
+from flowlab.reading import read_log_with_repairs
 from mining.errors import EventLogError
 
 EVENT_LOG_FILE = "event_log.parquet"
@@ -57,10 +58,10 @@ def compare_command(
             warnings.simplefilter("always")
             target, comparison = _compare(log_a, log_b, stage_map, out)
     except EventLogError as error:
-        errors.print(f"[red]error:[/red] {error}")
+        errors.print(f"error: {error}", style="red", markup=False, highlight=False)
         raise typer.Exit(code=2) from error
     for warning in caught:
-        errors.print(f"[yellow]note:[/yellow] {warning.message}")
+        errors.print(f"note: {warning.message}", style="yellow", markup=False, highlight=False)
     _print_summary(console, comparison, target)
 
 
@@ -74,14 +75,15 @@ def _compare(log_a: Path, log_b: Path, stage_map: Path | None, out: Path | None)
         plot_value_stream_map,
         summarize_value_stream,
     )
-    from mining.read import read_log
 
     path_a, path_b = _log_path(log_a), _log_path(log_b)
     label_a, label_b = _label(log_a), _label(log_b)
     if label_a == label_b:
         label_a, label_b = f"A: {label_a}", f"B: {label_b}"
     target = out if out is not None else Path("results") / f"compare-{_label(log_a)}-vs-{_label(log_b)}"
-    log_a_frame, log_b_frame = read_log(path_a), read_log(path_b)
+    console = Console()
+    log_a_frame, repairs_a = read_log_with_repairs(path_a, console)
+    log_b_frame, repairs_b = read_log_with_repairs(path_b, console)
     comparison = compare_logs(log_a_frame, log_b_frame, stage_map=stage_map, labels=(label_a, label_b))
     target.parent.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=f".{target.name}-", suffix=".partial", dir=target.parent))
@@ -89,7 +91,7 @@ def _compare(log_a: Path, log_b: Path, stage_map: Path | None, out: Path | None)
         comparison.stages.to_csv(scratch / "stages.csv", index=False)
         comparison.edges.to_csv(scratch / "edges.csv", index=False)
         document = {**comparison.to_dict(), "sources": [str(path_a), str(path_b)],
-                    "stage_map": str(stage_map) if stage_map else None}
+                    "stage_map": str(stage_map) if stage_map else None, "repairs": [repairs_a, repairs_b]}
         (scratch / "comparison.json").write_text(json.dumps(document, indent=2, allow_nan=False) + "\n",
                                                  encoding="utf-8")
         plots = scratch / PLOTS_DIR

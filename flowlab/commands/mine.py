@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from flowlab.folders import replace_folder
+from flowlab.reading import read_log_with_repairs
 from mining.errors import EventLogError
 from mining.json_safe import to_json_safe
 
@@ -81,7 +82,7 @@ def mine_command(
             },
         )
     except EventLogError as error:
-        errors.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+        errors.print(f"error: {error}", style="bold red", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(code=2) from None
     _print_summary(console, log, target, summary, bottlenecks)
 
@@ -112,7 +113,6 @@ def _mine(
         summarize_stages,
     )
     from mining.plots import plot_dfg
-    from mining.read import read_log
 
     if not path.exists():
         raise EventLogError(f"{path}: no such file")
@@ -120,7 +120,7 @@ def _mine(
     scratch = Path(tempfile.mkdtemp(prefix=f".{target.name}-", suffix=".partial", dir=target.parent))
     try:
         with console.status(f"reading {path.name} …") as status:
-            log = read_log(path, **read_options)
+            log, repairs = read_log_with_repairs(path, console, **read_options)
             if log.empty:
                 raise EventLogError(f"{path}: the log has no events")
             status.update("stage wait and work times …")
@@ -154,6 +154,7 @@ def _mine(
             "flow": flow,
             "bottlenecks": bottlenecks.head(TOP_BOTTLENECKS).to_dict(orient="records"),
             "conformance": replay,
+            "repairs": repairs,
         }
         (scratch / "summary.json").write_text(
             json.dumps(to_json_safe(summary), indent=2, allow_nan=False) + "\n", encoding="utf-8"
@@ -221,4 +222,4 @@ def _print_summary(console: Console, path: Path, target: Path, summary: dict[str
             "[yellow]* estimated:[/] the log has no start events for these visits, so wait and work are split "
             "by the resource rule (see mining.stage_times)."
         )
-    console.print(f"results written to [bold]{target}[/]")
+    console.print(f"results written to {target}", markup=False)

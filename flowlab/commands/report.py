@@ -25,8 +25,8 @@ def report_command(
             warnings.simplefilter("always")
             path = write_report(results_dir)
     except EventLogError as error:
-        console.print(f"[red]error:[/red] {error}")
+        console.print(f"error: {error}", style="red", markup=False, highlight=False)
         raise typer.Exit(code=2) from error
     for warning in caught:
-        console.print(f"[yellow]note:[/yellow] {warning.message}")
+        console.print(f"note: {warning.message}", style="yellow", markup=False, highlight=False)
     typer.echo(str(path))
