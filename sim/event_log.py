@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from sim.replications import Replications
 
@@ -63,14 +65,40 @@ def kept_cases(cases: pd.DataFrame, warmup_h: float) -> pd.DataFrame:
 
 def number_visits(visits: pd.DataFrame) -> pd.Series:
     """Each visit's 0-based number within its case, in the order the case became ready for its stages."""
-    order = visits.sort_values(["case", "ready_h"], kind="stable")
-    return order.groupby("case", sort=False).cumcount().reindex(visits.index)
+    codes, _ = pd.factorize(visits["case"])
+    return pd.Series(_visit_numbers(codes, visits["ready_h"].to_numpy(dtype="float64")), index=visits.index)
+
+
+def _visit_numbers(case_codes: np.ndarray, ready_h: np.ndarray) -> np.ndarray:
+    """`number_visits` on integer case codes: a stable sort by (case, ready time), then a count within each case."""
+    order = np.lexsort((ready_h, case_codes))
+    grouped = case_codes[order]
+    position = np.arange(len(order), dtype=np.int64)
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = grouped[1:] != grouped[:-1]
+    starts = np.maximum.accumulate(np.where(first, position, 0))
+    numbers = np.empty(len(order), dtype=np.int64)
+    numbers[order] = position - starts
+    return numbers
 
 
 def _frames(source: Recording | Replications) -> tuple[pd.DataFrame, pd.DataFrame]:
     if isinstance(source, Replications):
         return source.visits, source.cases
     return source.visits, source.cases.assign(replication=source.replication)
+
+
+def _strings(values: pa.Array | pa.ChunkedArray) -> pd.arrays.ArrowStringArray:
+    """An Arrow string array as the pandas ``str`` dtype."""
+    return pd.array(values, dtype="str")
+
+
+def _joined(text: pa.Array, separator: str, numbers: np.ndarray) -> pa.Array:
+    """``<text><separator><number>`` element-wise, in Arrow (large strings, as pandas keeps them)."""
+    text = text.cast(pa.large_string())
+    return pc.binary_join_element_wise(
+        text, pa.array(numbers).cast(pa.large_string()), pa.scalar(separator, type=pa.large_string())
+    )
 
 
 def build_event_log(
@@ -86,47 +114,54 @@ def build_event_log(
 
     Rows are sorted by timestamp, then case, then visit number, with a visit's `start` before its `complete`.
     `concept:instance` (``<case>#<visit number>``) pairs a start with its complete.
+
+    The row order is computed on numeric keys (case ids replaced by their rank among the kept cases) and every
+    column is built once, by taking from the visit or case columns, to keep the peak memory near the log's own.
     """
     if warmup_h is None:
         warmup_h = source.warmup_h if isinstance(source, Replications) else 0.0
     visits, cases = _frames(source)
     cases = kept_cases(cases, warmup_h)
-    visits = visits.loc[visits["case"].isin(cases["case"])]
-    sequence = number_visits(visits)
-    attributes = cases.set_index("case")[["item", "stream", "priority", "replication", "parent", "arrival_h"]]
-    visits = (
-        visits[["case", "stage", "team", "server", "start_h", "complete_h"]]
-        .assign(sequence=sequence)
-        .join(attributes, on="case")
-    )
-    columns = [
-        "case", "stage", "sequence", "team", "server", "item", "stream", "priority", "replication", "parent",
-        "arrival_h",
-    ]  # fmt: skip
-    parts = []
-    for transition, column, order in (("start", "start_h", 0), ("complete", "complete_h", 1)):
-        happened = visits.loc[visits[column].notna()]
-        parts.append(happened[columns].assign(transition=transition, order=order, time_h=happened[column]))
-    events = pd.concat(parts, ignore_index=True).sort_values(
-        ["time_h", "case", "sequence", "order"], kind="stable", ignore_index=True
-    )
-    case_ids = events["case"].astype("str")
-    teams = events["team"].astype("str")
-    log = pd.DataFrame(
-        {
-            "case:concept:name": case_ids,
-            "concept:name": events["stage"].astype("str"),
-            "concept:instance": case_ids + "#" + events["sequence"].astype("int64").astype("str"),
-            "lifecycle:transition": events["transition"].astype("str"),
-            "time:timestamp": hours_to_timestamps(start, events["time_h"]),
-            "org:resource": teams + "-" + events["server"].astype("int64").astype("str"),
-            "org:group": teams,
-            "case:item": events["item"].astype("str"),
-            "case:stream": events["stream"].astype("str"),
-            "case:priority": events["priority"].astype("int64"),
-            "case:replication": events["replication"].astype("int64"),
-            "case:parent": events["parent"].astype("str"),
-            "case:arrival": hours_to_timestamps(start, events["arrival_h"]),
-        }
-    )
-    return log.astype(EVENT_LOG_DTYPES)
+    case_ids = pa.array(cases["case"].array)
+    # Each visit's kept case (its row in `cases`), -1 for a case left out.
+    case_row = pd.Index(cases["case"]).get_indexer(visits["case"])
+    kept = np.flatnonzero(case_row >= 0)
+    case_row = case_row[kept]
+    case_rank = np.empty(len(cases), dtype=np.int64)  # a case's place in string order, for sorting on integers
+    case_rank[pc.sort_indices(case_ids).to_numpy()] = np.arange(len(cases), dtype=np.int64)
+    sequence = _visit_numbers(case_row, visits["ready_h"].to_numpy(dtype="float64")[kept])
+    start_h = visits["start_h"].to_numpy(dtype="float64")[kept]
+    complete_h = visits["complete_h"].to_numpy(dtype="float64")[kept]
+    started = np.flatnonzero(~np.isnan(start_h))
+    completed = np.flatnonzero(~np.isnan(complete_h))
+    event_visit = np.concatenate((started, completed))  # into the kept visits: starts first, then completes
+    time_h = np.concatenate((start_h[started], complete_h[completed]))
+    order = np.concatenate((np.zeros(len(started), dtype=np.int8), np.ones(len(completed), dtype=np.int8)))
+    del start_h, complete_h, started, completed
+    rows = np.lexsort((order, sequence[event_visit], case_rank[case_row[event_visit]], time_h))
+    event_visit, time_h, order = event_visit[rows], time_h[rows], order[rows]
+    del rows
+    event_case = case_row[event_visit]  # the event's row in `cases`
+    event_sequence = sequence[event_visit]
+    event_source = kept[event_visit]  # the event's row in `visits`
+    del event_visit, sequence, case_row, kept, case_rank
+
+    event_case_ids = case_ids.take(event_case)
+    teams = pa.array(visits["team"].array).take(event_source)
+    columns = {
+        "case:concept:name": _strings(event_case_ids),
+        "concept:name": visits["stage"].array.take(event_source),
+        "concept:instance": _strings(_joined(event_case_ids, "#", event_sequence)),
+        "lifecycle:transition": pd.Categorical.from_codes(order, categories=["start", "complete"]).astype("str"),
+        "time:timestamp": hours_to_timestamps(start, time_h),
+        "org:resource": _strings(_joined(teams, "-", visits["server"].to_numpy(dtype="int64")[event_source])),
+        "org:group": _strings(teams),
+        "case:item": cases["item"].array.take(event_case),
+        "case:stream": cases["stream"].array.take(event_case),
+        "case:priority": cases["priority"].to_numpy(dtype="int64")[event_case],
+        "case:replication": cases["replication"].to_numpy(dtype="int64")[event_case],
+        "case:parent": cases["parent"].array.take(event_case),
+        "case:arrival": hours_to_timestamps(start, cases["arrival_h"].to_numpy(dtype="float64")[event_case]),
+    }
+    del event_case_ids, teams, event_case, event_sequence, event_source, time_h, order
+    return pd.DataFrame(columns).astype(EVENT_LOG_DTYPES)
