@@ -50,12 +50,14 @@ from sim.recording import (
     C_BATCH,
     C_CASE,
     C_COMPLETE,
+    C_INDEX,
     C_ITEM,
     C_READY,
     C_SERVER,
     C_STAGE,
     C_START,
     C_TEAM,
+    COMPACT_VALUES,
     Recorder,
     Recording,
 )
@@ -254,7 +256,7 @@ class _Run:
             team_names=team_names,
         )
         self.visit = self.recorder.visits.extend
-        self.case = self.recorder.cases.append
+        self.new_case = self.recorder.new_case
         self.queue_sample = self.recorder.queues.extend
         self.busy_sample = self.recorder.busy.extend
 
@@ -348,10 +350,11 @@ class _Run:
     def _create(self, plan: _Class, parent: str | None) -> None:
         """A new work item of class `plan` arrives now (from outside, or spawned by `parent`)."""
         plan.seq += 1
-        row = Recorder.new_case(
+        row = self.new_case(
             f"r{self.replication}-{plan.name}-{plan.seq:06d}", plan.index, plan.priority, parent, self.env.now
         )
-        self.case(row)
+        if len(self.recorder.visits) >= COMPACT_VALUES:  # checked once per case, outside the per-visit path
+            self.recorder.compact()
         self.env.process(self._item(plan, row))
 
     def _item(self, plan: _Class, row: list) -> Generator[Event, Any, None]:
@@ -368,7 +371,7 @@ class _Run:
             self.tickets,
             self._release,
         )
-        case, class_index, steps = row[C_CASE], plan.index, plan.steps
+        case, index, class_index, steps = row[C_CASE], row[C_INDEX], plan.index, plan.steps
         priority = plan.priority
         ready = row[C_ARRIVAL]
         loops: dict[int, int] | None = None
@@ -397,7 +400,7 @@ class _Run:
                 row[C_SERVER] = server
                 yield Timeout(env, draw())
                 complete = env.now
-                visit((case, class_index, stage_index, team.index, server, ready, start, complete, -1))
+                visit((index, class_index, stage_index, team.index, server, ready, start, complete, -1))
                 ready = complete
                 release(team, server)
             else:
@@ -512,7 +515,7 @@ class _Run:
         now = env.now
         for row in rows:
             self.visit(
-                (row[C_CASE], row[C_ITEM], stage.index, team.index, server, row[C_READY], start, now, row[C_BATCH])
+                (row[C_INDEX], row[C_ITEM], stage.index, team.index, server, row[C_READY], start, now, row[C_BATCH])
             )
         self._release(team, server)
         return priority

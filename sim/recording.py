@@ -1,8 +1,9 @@
-"""What one replication records: plain lists appended during the run, turned into DataFrames once at the end.
+"""What one replication records: flat lists of numbers appended during the run, turned into DataFrames at the end.
 
-The engine extends flat lists of a `Recorder` (integer indexes stand for names) and keeps one row per case, and
-`Recorder.finish` builds the frozen `Recording` with fixed column order and dtypes. Times are hours after the run
-start (float64); NaN marks what had not happened yet at the horizon.
+The engine extends flat lists of a `Recorder` (integer indexes stand for names and cases) and keeps one row per
+case; `Recorder.compact` moves the lists' contents into float64 arrays now and then, so a long run holds 8 bytes
+per number rather than a Python object, and `Recorder.finish` builds the frozen `Recording` with fixed column order
+and dtypes. Times are hours after the run start (float64); NaN marks what had not happened yet at the horizon.
 """
 
 from __future__ import annotations
@@ -30,17 +31,22 @@ CASE_COLUMNS = ("case", "item", "stream", "scenario", "priority", "parent", "arr
 QUEUE_COLUMNS = ("time_h", "stage", "queue_length")
 BUSY_COLUMNS = ("time_h", "team", "busy")
 
-# The engine extends `Recorder.visits` with 9 values per completed visit, in this order: case, item index, stage
-# index, team index, server id, ready, start, complete, batch. Flat lists of atoms keep the garbage collector out of
-# the hot path and turn into columns by slicing.
+# The engine extends `Recorder.visits` with 9 numbers per completed visit, in this order: case index (the case's row
+# number, `C_INDEX`), item index, stage index, team index, server id, ready, start, complete, batch. Flat lists of
+# atoms keep the garbage collector out of the hot path; `Recorder.compact` turns them into float64 blocks (exact for
+# the integers, all far below 2**53) that reshape into columns.
 VISIT_STRIDE = 9
 SAMPLE_STRIDE = 3  # queues and busy: time, stage or team index, value
 # Positions inside a case row: who the item is, then its current (not yet completed) visit, so that visits still
 # under way at the horizon can be written out at the end.
 # C_SERVER is only meaningful once C_START is set (a visit not yet started may still hold the previous visit's).
-C_CASE, C_ITEM, C_PRIORITY, C_PARENT, C_ARRIVAL, C_COMPLETE, C_STAGE, C_TEAM, C_READY, C_START, C_BATCH, C_SERVER = (
-    range(12)
-)
+# C_INDEX is the case's row number (its position in `Recorder.cases`), which the visits record instead of its id.
+(
+    C_CASE, C_ITEM, C_PRIORITY, C_PARENT, C_ARRIVAL, C_COMPLETE, C_STAGE, C_TEAM, C_READY, C_START, C_BATCH, C_SERVER,
+    C_INDEX,
+) = range(13)  # fmt: skip
+COMPACT_VALUES = 1 << 19
+"""`Recorder.compact` moves a list into an array once it holds this many numbers (4 MB of float64)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,13 +75,31 @@ class Recording:
     network_name: str
 
 
-def _names(values: Sequence[str], indexes: np.ndarray) -> np.ndarray:
-    """Look up names by index in one vectorised step (object array of str)."""
-    return np.asarray(values, dtype=object)[indexes] if len(indexes) else np.empty(0, dtype=object)
+def _names(values: Sequence[str], indexes: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """Look up names by index in one vectorised step (a ``str`` array)."""
+    return pd.array(list(values), dtype="str").take(indexes)
+
+
+def _table(flat: list[float | int], blocks: list[np.ndarray], stride: int) -> np.ndarray:
+    """The compacted blocks and the rest of a flat list as one float64 array of `stride` columns (emptying both)."""
+    blocks.append(np.asarray(flat, dtype=np.float64))
+    flat.clear()
+    table = np.concatenate(blocks).reshape(-1, stride)
+    blocks.clear()
+    return table
+
+
+def _compact(flat: list[float | int], blocks: list[np.ndarray]) -> None:
+    if len(flat) >= COMPACT_VALUES:
+        blocks.append(np.asarray(flat, dtype=np.float64))
+        flat.clear()
 
 
 class Recorder:
-    """The lists one run appends to; names are kept as indexes into the tuples given here until `finish`."""
+    """The lists one run appends to; names are kept as indexes into the tuples given here until `finish`.
+
+    The engine calls `compact` now and then (it checks lengths only) and `finish` once, which empties the recorder.
+    """
 
     def __init__(
         self,
@@ -93,35 +117,51 @@ class Recorder:
         self.item_slas = tuple(item_slas)
         self.stage_names = tuple(stage_names)
         self.team_names = tuple(team_names)
-        self.visits: list[str | int | float] = []
+        self.visits: list[int | float] = []
         self.cases: list[list] = []
         self.queues: list[float | int] = [value for s in range(len(self.stage_names)) for value in (0.0, s, 0)]
         self.busy: list[float | int] = [value for t in range(len(self.team_names)) for value in (0.0, t, 0)]
+        self._visit_blocks: list[np.ndarray] = []
+        self._queue_blocks: list[np.ndarray] = []
+        self._busy_blocks: list[np.ndarray] = []
 
-    @staticmethod
-    def new_case(case: str, item: int, priority: int, parent: str | None, arrival_h: float) -> list:
-        """A case row (positions `C_*`): no visit under way yet (stage -1), not complete (NaN)."""
-        return [case, item, priority, parent, arrival_h, math.nan, -1, -1, math.nan, math.nan, -1, -1]
+    def new_case(self, case: str, item: int, priority: int, parent: str | None, arrival_h: float) -> list:
+        """A case row (positions `C_*`), appended to `cases`: no visit under way yet (stage -1), not complete (NaN)."""
+        row = [case, item, priority, parent, arrival_h, math.nan, -1, -1, math.nan, math.nan, -1, -1, len(self.cases)]
+        self.cases.append(row)
+        return row
+
+    def compact(self) -> None:
+        """Move each flat list holding `COMPACT_VALUES` numbers or more into a float64 block (the lists stay the
+        same objects, so bound `extend` methods remain valid)."""
+        _compact(self.visits, self._visit_blocks)
+        _compact(self.queues, self._queue_blocks)
+        _compact(self.busy, self._busy_blocks)
 
     def finish(self, *, horizon_h: float, replication: int, network_name: str) -> Recording:
-        """Build the `Recording`'s DataFrames once, from the rows appended during the run."""
-        return Recording(
-            visits=self._visit_frame(),
-            cases=self._case_frame(),
-            queues=self._sample_frame(self.queues, QUEUE_COLUMNS, self.stage_names),
-            busy=self._sample_frame(self.busy, BUSY_COLUMNS, self.team_names),
+        """Build the `Recording`'s DataFrames once, from the rows appended during the run, and empty the recorder."""
+        case_ids = pd.array([row[C_CASE] for row in self.cases], dtype="str")
+        recording = Recording(
+            visits=self._visit_frame(case_ids),
+            cases=self._case_frame(case_ids),
+            queues=self._sample_frame(
+                _table(self.queues, self._queue_blocks, SAMPLE_STRIDE), QUEUE_COLUMNS, self.stage_names
+            ),
+            busy=self._sample_frame(_table(self.busy, self._busy_blocks, SAMPLE_STRIDE), BUSY_COLUMNS, self.team_names),
             horizon_h=float(horizon_h),
             replication=int(replication),
             network_name=network_name,
         )
+        self.cases.clear()
+        return recording
 
-    def _visit_frame(self) -> pd.DataFrame:
-        flat = list(self.visits)
+    def _visit_frame(self, case_ids: pd.api.extensions.ExtensionArray) -> pd.DataFrame:
+        flat = self.visits
         for row in self.cases:  # visits under way at the horizon: started (or not) but not complete
             if row[C_STAGE] >= 0 and math.isnan(row[C_COMPLETE]):
                 flat.extend(
                     (
-                        row[C_CASE],
+                        row[C_INDEX],
                         row[C_ITEM],
                         row[C_STAGE],
                         row[C_TEAM],
@@ -132,28 +172,26 @@ class Recorder:
                         row[C_BATCH],
                     )
                 )
-        columns = [flat[k::VISIT_STRIDE] for k in range(VISIT_STRIDE)]
-        case, item, stage, team, server, ready, start, complete, batch = columns
-        item_index = np.asarray(item, dtype=np.intp)
+        table = _table(flat, self._visit_blocks, VISIT_STRIDE)
+        item_index = table[:, 1].astype(np.intp)
         return pd.DataFrame(
             {
-                "case": pd.array(case, dtype="str"),
-                "item": pd.array(_names(self.item_names, item_index), dtype="str"),
-                "stream": pd.array(_names(self.item_streams, item_index), dtype="str"),
-                "stage": pd.array(_names(self.stage_names, np.asarray(stage, dtype=np.intp)), dtype="str"),
-                "team": pd.array(_names(self.team_names, np.asarray(team, dtype=np.intp)), dtype="str"),
-                "server": np.asarray(server, dtype=np.int64),
-                "ready_h": np.asarray(ready, dtype=np.float64),
-                "start_h": np.asarray(start, dtype=np.float64),
-                "complete_h": np.asarray(complete, dtype=np.float64),
-                "batch": np.asarray(batch, dtype=np.int64),
+                "case": case_ids.take(table[:, 0].astype(np.intp)),
+                "item": _names(self.item_names, item_index),
+                "stream": _names(self.item_streams, item_index),
+                "stage": _names(self.stage_names, table[:, 2].astype(np.intp)),
+                "team": _names(self.team_names, table[:, 3].astype(np.intp)),
+                "server": table[:, 4].astype(np.int64),
+                "ready_h": table[:, 5].copy(),
+                "start_h": table[:, 6].copy(),
+                "complete_h": table[:, 7].copy(),
+                "batch": table[:, 8].astype(np.int64),
             },
             columns=list(VISIT_COLUMNS),
         )
 
-    def _case_frame(self) -> pd.DataFrame:
+    def _case_frame(self, case_ids: pd.api.extensions.ExtensionArray) -> pd.DataFrame:
         rows = self.cases
-        case = [row[C_CASE] for row in rows]
         item = [row[C_ITEM] for row in rows]
         priority = [row[C_PRIORITY] for row in rows]
         parent = [row[C_PARENT] for row in rows]
@@ -162,10 +200,10 @@ class Recorder:
         item_index = np.asarray(item, dtype=np.intp)
         return pd.DataFrame(
             {
-                "case": pd.array(case, dtype="str"),
-                "item": pd.array(_names(self.item_names, item_index), dtype="str"),
-                "stream": pd.array(_names(self.item_streams, item_index), dtype="str"),
-                "scenario": pd.array(_names(self.item_scenarios, item_index), dtype="str"),
+                "case": case_ids,
+                "item": _names(self.item_names, item_index),
+                "stream": _names(self.item_streams, item_index),
+                "scenario": _names(self.item_scenarios, item_index),
                 "priority": np.asarray(priority, dtype=np.int64),
                 "parent": pd.array(parent, dtype="str"),
                 "arrival_h": np.asarray(arrival, dtype=np.float64),
@@ -178,13 +216,12 @@ class Recorder:
         )
 
     @staticmethod
-    def _sample_frame(flat: list[float | int], columns: tuple[str, str, str], names: tuple[str, ...]) -> pd.DataFrame:
-        time, index, value = (flat[k::SAMPLE_STRIDE] for k in range(SAMPLE_STRIDE))
+    def _sample_frame(table: np.ndarray, columns: tuple[str, str, str], names: tuple[str, ...]) -> pd.DataFrame:
         return pd.DataFrame(
             {
-                columns[0]: np.asarray(time, dtype=np.float64),
-                columns[1]: pd.array(_names(names, np.asarray(index, dtype=np.intp)), dtype="str"),
-                columns[2]: np.asarray(value, dtype=np.int64),
+                columns[0]: table[:, 0].copy(),
+                columns[1]: _names(names, table[:, 1].astype(np.intp)),
+                columns[2]: table[:, 2].astype(np.int64),
             },
             columns=list(columns),
         )
