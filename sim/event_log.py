@@ -124,7 +124,7 @@ def build_event_log(
     cases = kept_cases(cases, warmup_h)
     case_ids = pa.array(cases["case"].array)
     # Each visit's kept case (its row in `cases`), -1 for a case left out.
-    case_row = pd.Index(cases["case"]).get_indexer(visits["case"])
+    case_row = pc.index_in(pa.array(visits["case"].array), value_set=case_ids).fill_null(-1).to_numpy()
     kept = np.flatnonzero(case_row >= 0)
     case_row = case_row[kept]
     case_rank = np.empty(len(cases), dtype=np.int64)  # a case's place in string order, for sorting on integers
