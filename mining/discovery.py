@@ -87,9 +87,8 @@ def _completion_codes(log: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, pd.Ind
     """Completion events as codes in case order: case code, activity code, activity names, timestamp (ns)."""
     require_columns(log)
     mask = completion_mask(log)
-    case = factorize_cases(log[CASE])[0][mask]
-    activity_codes, activity_names = factorize_column(log[ACTIVITY])
-    activity_codes = activity_codes[mask]
+    case = factorize_cases(log[CASE], mask)[0]
+    activity_codes, activity_names = factorize_column(log[ACTIVITY], mask)
     ts = timestamps_ns(log[TIMESTAMP])[mask]
     if is_lexsorted([ts, case]):  # a log sorted by case then time (as `read_log` returns it) needs no sort
         return case, activity_codes, activity_names, ts

@@ -82,39 +82,44 @@ def _to_utc(ns: np.ndarray) -> pd.DatetimeIndex:
     return pd.DatetimeIndex(ns.view("datetime64[ns]")).tz_localize("UTC")
 
 
-def factorize_column(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+def factorize_column(values: pd.Series, rows: np.ndarray | None = None) -> tuple[np.ndarray, pd.Index]:
     """Integer codes (-1 for missing) in order of first appearance, and the distinct values as strings.
 
     Arrow-backed string columns (pandas' default `str`) are dictionary-encoded by pyarrow directly, which
-    skips pandas' per-call wrapping; anything else goes through `pd.factorize`.
+    skips pandas' per-call wrapping; anything else goes through `pd.factorize`. With `rows` (a boolean mask)
+    only those rows are encoded, which is cheaper than encoding all and masking the codes.
     """
     arrow = _arrow_strings(values)
+    if arrow is not None and rows is not None:
+        arrow = arrow.filter(rows)
     if arrow is not None:
         encoded = arrow.dictionary_encode()
         codes = encoded.indices.to_numpy(zero_copy_only=False)
         codes = np.where(encoded.indices.is_null().to_numpy(zero_copy_only=False), -1, codes) if arrow.null_count \
             else codes
         return codes.astype(np.int64, copy=False), pd.Index(pd.array(encoded.dictionary, dtype="str"))
-    codes, uniques = pd.factorize(values)
+    codes, uniques = pd.factorize(values if rows is None else values.to_numpy()[rows])
     return codes.astype(np.int64, copy=False), pd.Index(uniques).astype(str)
 
 
-def factorize_cases(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+def factorize_cases(values: pd.Series, rows: np.ndarray | None = None) -> tuple[np.ndarray, pd.Index]:
     """Like `factorize_column`, but nearly free when each case's events are contiguous (a log sorted by case).
 
     Runs of equal adjacent values are found with one vectorised comparison; when no case id starts two runs
     the codes are the running count of runs, and only the run heads (one per case) are hashed.
     """
     arrow = _arrow_strings(values)
+    if arrow is not None and rows is not None:
+        arrow = arrow.filter(rows)
     if arrow is None or arrow.null_count or len(arrow) < 2:
-        return factorize_column(values)
+        return factorize_column(values, rows)
     import pyarrow.compute as pc
 
     heads = np.ones(len(arrow), dtype=bool)
     heads[1:] = pc.not_equal(arrow.slice(1), arrow.slice(0, len(arrow) - 1)).to_numpy(zero_copy_only=False)
     names = arrow.filter(heads)
     if len(pc.unique(names)) != len(names):
-        return factorize_column(values)
+        return factorize_column(values, rows)
     return np.cumsum(heads, dtype=np.int64) - 1, pd.Index(pd.array(names, dtype="str"))
 
 
