@@ -160,7 +160,7 @@ def _read_csv(path: Path, separator: str | None) -> pd.DataFrame:
         except csv.Error:
             separator = ","
     try:
-        frame = pd.read_csv(path, sep=separator, dtype="str", keep_default_na=True, encoding="utf-8-sig")
+        frame = _parse_csv(path, separator)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, OSError, EOFError) as exc:
         raise EventLogError(f"{name}: not a readable CSV with separator {separator!r} ({exc})") from exc
     if frame.shape[1] == 1:
@@ -170,6 +170,19 @@ def _read_csv(path: Path, separator: str | None) -> pd.DataFrame:
             f"several (case, activity, timestamp); pass separator=';' (or the delimiter the file uses)"
         )
     return frame
+
+
+def _parse_csv(path: Path, separator: str) -> pd.DataFrame:
+    """Every column as strings; pyarrow's multi-threaded parser first, pandas' C parser for anything it refuses.
+
+    The C parser's messages name the line, so a file pyarrow cannot read is parsed again by it: either it reads
+    the file (a dialect pyarrow does not take) or its error is the one reported.
+    """
+    options = {"sep": separator, "dtype": "str", "keep_default_na": True, "encoding": "utf-8-sig"}
+    try:
+        return pd.read_csv(path, engine="pyarrow", **options)
+    except Exception:  # any refusal by pyarrow is retried (and explained) by the C parser below
+        return pd.read_csv(path, engine="c", **options)
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:

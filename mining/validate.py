@@ -236,7 +236,7 @@ def parse_timestamps(
         values = values.astype("str")
 
     text = values.astype("str").str.strip()
-    if timestamp_format is None and present.any() and text[present].str.fullmatch(_NUMBER.pattern).all():
+    if timestamp_format is None and present.any() and _all_numbers(text[present]):
         _refuse_numbers(values, column, source)
 
     tails = text.str.slice(-9)
@@ -271,6 +271,14 @@ def parse_timestamps(
         result[naive] = _localise(parsed, timezone or "UTC")
     _refuse_unparsed(text, result.isna() & present, column, source, "timestamps")
     return result, repairs
+
+
+def _all_numbers(text: pd.Series) -> bool:
+    """True when every value is a plain number; a timestamp among the first values settles it without a full scan."""
+    head = text.iloc[:1000]
+    if not head.map(lambda value: bool(_NUMBER.match(value))).all():
+        return False
+    return bool(text.str.fullmatch(_NUMBER.pattern).all())
 
 
 def _to_datetime(text: pd.Series, timestamp_format: str | None, *, utc: bool) -> pd.Series:
