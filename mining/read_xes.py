@@ -270,7 +270,8 @@ class _Columns:
         self.events = 0
         self.traces = 0
 
-    def add(self, key: str, kind: str, value: object, row: int) -> None:
+    def _column(self, key: str, kind: str, row: int) -> list[object]:
+        """The list of `key`, padded with None up to `row`, noting that it holds a value of `kind`."""
         column = self.values.get(key)
         if column is None:
             column = self.values[key] = [None] * row
@@ -280,19 +281,13 @@ class _Columns:
         gap = row - len(column)
         if gap:
             column.extend([None] * gap)
-        column.append(value)
+        return column
+
+    def add(self, key: str, kind: str, value: object, row: int) -> None:
+        self._column(key, kind, row).append(value)
 
     def fill(self, key: str, kind: str, value: object, first: int, stop: int) -> None:
-        column = self.values.get(key)
-        if column is None:
-            column = self.values[key] = [None] * first
-            self.types[key] = {kind}
-        elif kind not in self.types[key]:
-            self.types[key].add(kind)
-        gap = first - len(column)
-        if gap:
-            column.extend([None] * gap)
-        column.extend([value] * (stop - first))
+        self._column(key, kind, first).extend([value] * (stop - first))
 
     def frame(self, name: str) -> pd.DataFrame:
         data = {}

@@ -137,6 +137,16 @@ def _locate(data: Any, location: Location) -> tuple[list[str | int], Any, bool]:
     return path, current, found
 
 
+# pydantic's error kinds for numeric bounds and lengths: (wording, key of the bound in the error's context)
+_BOUNDS = {
+    "greater_than_equal": (">=", "ge"),
+    "greater_than": (">", "gt"),
+    "less_than_equal": ("<=", "le"),
+    "less_than": ("<", "lt"),
+}
+_LENGTHS = {"too_short": ("at least", "min_length"), "too_long": ("at most", "max_length")}
+
+
 def _describe(error: ErrorDetails, raw: Any, found: bool) -> str:
     """Turn one pydantic error into ``must be ... (got ...)`` wording."""
     kind, context = error["type"], error.get("ctx", {})
@@ -147,18 +157,12 @@ def _describe(error: ErrorDetails, raw: Any, found: bool) -> str:
         return f"must be one of {context['expected_tags']} (got {_show(context['tag'])})"
     if kind == "union_tag_not_found":
         return f"needs a 'kind' (one of {', '.join(_kinds_for(error['loc']))})"
-    if kind == "greater_than_equal":
-        return f"must be >= {_show(context['ge'])} (got {got})"
-    if kind == "greater_than":
-        return f"must be > {_show(context['gt'])} (got {got})"
-    if kind == "less_than_equal":
-        return f"must be <= {_show(context['le'])} (got {got})"
-    if kind == "less_than":
-        return f"must be < {_show(context['lt'])} (got {got})"
-    if kind == "too_short":
-        return f"must have at least {context['min_length']} item(s) (got {got})"
-    if kind == "too_long":
-        return f"must have at most {context['max_length']} item(s) (got {got})"
+    if kind in _BOUNDS:
+        operator, key = _BOUNDS[kind]
+        return f"must be {operator} {_show(context[key])} (got {got})"
+    if kind in _LENGTHS:
+        bound, key = _LENGTHS[kind]
+        return f"must have {bound} {context[key]} item(s) (got {got})"
     if kind == "literal_error":
         return f"must be {context['expected']} (got {got})"
     if kind == "timezone_aware":

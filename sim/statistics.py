@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -27,6 +27,9 @@ from scipy import stats
 
 from sim.event_log import kept_cases
 from sim.replications import Replications
+
+if TYPE_CHECKING:
+    from pandas.api.typing import DataFrameGroupBy
 
 HOURS_PER_DAY = 24.0
 CONFIDENCE_LEVEL = 0.95
@@ -217,15 +220,7 @@ def compute_stage_table(replications: Replications) -> pd.DataFrame:
     visits = _stage_visits(replications)
     window = _window_measures(replications)
     grouped = visits.groupby(["replication", "stage"])
-    table = pd.DataFrame(
-        {
-            "visits": grouped.size(),
-            "wait_mean_h": grouped["wait_h"].mean(),
-            "wait_p85_h": grouped["wait_h"].quantile(0.85),
-            "work_mean_h": grouped["work_h"].mean(),
-            "wait_total_h": grouped["wait_h"].sum(),
-        }
-    ).reindex(window.index)
+    table = _visit_statistics(grouped).reindex(window.index)
     table["visits"] = table["visits"].fillna(0).astype("int64")
     table["wait_total_h"] = table["wait_total_h"].fillna(0.0)
     table = table.join(window)
@@ -233,6 +228,19 @@ def compute_stage_table(replications: Replications) -> pd.DataFrame:
     table["wait_share"] = table["wait_total_h"] / total_wait.where(total_wait > 0)
     table = _describe_stages(replications.network.stages, table.reset_index())
     return table[["replication", *STAGE_COLUMNS]]
+
+
+def _visit_statistics(grouped: DataFrameGroupBy) -> pd.DataFrame:
+    """Per group of stage visits: count, mean and p85 wait, mean work, total wait (hours)."""
+    return pd.DataFrame(
+        {
+            "visits": grouped.size(),
+            "wait_mean_h": grouped["wait_h"].mean(),
+            "wait_p85_h": grouped["wait_h"].quantile(0.85),
+            "work_mean_h": grouped["work_h"].mean(),
+            "wait_total_h": grouped["wait_h"].sum(),
+        }
+    )
 
 
 def pool_stage_table(replications: Replications) -> pd.DataFrame:
@@ -246,15 +254,7 @@ def pool_stage_table(replications: Replications) -> pd.DataFrame:
     visits = _stage_visits(replications)
     window = _window_measures(replications).groupby(level="stage", sort=False).mean().reindex(list(network.stages))
     grouped = visits.groupby("stage")
-    table = pd.DataFrame(
-        {
-            "visits": grouped.size(),
-            "wait_mean_h": grouped["wait_h"].mean(),
-            "wait_p85_h": grouped["wait_h"].quantile(0.85),
-            "work_mean_h": grouped["work_h"].mean(),
-            "wait_total_h": grouped["wait_h"].sum(),
-        }
-    ).reindex(window.index)
+    table = _visit_statistics(grouped).reindex(window.index)
     table.index.name = "stage"
     table["visits"] = table["visits"].fillna(0).astype("int64")
     table["wait_total_h"] = table["wait_total_h"].fillna(0.0)
