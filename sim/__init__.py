@@ -12,6 +12,7 @@ from sim.replications import Replications, run_replications
 from sim.results import RunResults, collect_results, write_results
 from sim.scenario import Scenario, build_network, load_network, load_scenario, validate_scenario
 from sim.statistics import Estimate, Summary, pool_stage_table, summarise_replications
+from sim.variants import run_variants
 
 __all__: list[str] = [
     "Estimate",
@@ -31,6 +32,7 @@ __all__: list[str] = [
     "load_scenario",
     "pool_stage_table",
     "run_replications",
+    "run_variants",
     "simulate",
     "summarise_replications",
     "validate_scenario",

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from sim.recording import Recording
 
 ProgressCallback = Callable[[int], None]
-"""Called once per finished replication with the number of that replication (0-based)."""
+"""Called once per finished replication (or task) with its number (0-based)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -157,63 +157,80 @@ def run_replications(
     ``SeedSequence(seed).spawn(n)``.
     """
     network = with_run_settings(network, replications=replications, seed=seed, horizon_h=horizon_h, warmup_h=warmup_h)
-    count = network.run.replications
-    seeds = replication_seeds(network.run.seed, count)
-    if workers is not None and workers < 1:
-        raise ValueError(f"workers must be >= 1 (got {workers})")
-    if scheduler is not None:
-        recordings = _run_on_dask(network, seeds, scheduler, progress)
-    elif workers == 1 or count == 1:
-        recordings = _run_in_process(network, seeds, progress)
-    else:
-        recordings = _run_on_processes(network, seeds, min(workers or os.cpu_count() or 1, count), progress)
+    tasks = replication_tasks(network)
+    recordings = run_tasks(tasks, workers=workers, scheduler=scheduler, progress=progress)
     return Replications(network=network, recordings=tuple(recordings))
 
 
-def _run_in_process(
-    network: Network, seeds: list[np.random.SeedSequence], progress: ProgressCallback | None
+Task = tuple[Network, np.random.SeedSequence, int]
+"""One replication to run: the network, its seed sequence and its replication number."""
+
+
+def replication_tasks(network: Network) -> list[Task]:
+    """The tasks of `network.run.replications` replications, replication `i` with child `i` of the run's seed."""
+    seeds = replication_seeds(network.run.seed, network.run.replications)
+    return [(network, seed, replication) for replication, seed in enumerate(seeds)]
+
+
+def run_tasks(
+    tasks: Sequence[Task],
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: ProgressCallback | None = None,
 ) -> list[Recording]:
+    """Run replication tasks in this process, on local processes or on a Dask cluster; results in task order.
+
+    `workers`: local processes (None: every core; 1: sequentially here). `progress` is called once per finished
+    task, in completion order, with the task's index. Each task carries its own seed, so where it runs changes
+    nothing in its result.
+    """
+    if workers is not None and workers < 1:
+        raise ValueError(f"workers must be >= 1 (got {workers})")
+    if scheduler is not None:
+        return _run_on_dask(tasks, scheduler, progress)
+    if workers == 1 or len(tasks) == 1:
+        return _run_in_process(tasks, progress)
+    return _run_on_processes(tasks, min(workers or os.cpu_count() or 1, len(tasks)), progress)
+
+
+def _run_in_process(tasks: Sequence[Task], progress: ProgressCallback | None) -> list[Recording]:
     recordings = []
-    for replication, seed in enumerate(seeds):
-        recordings.append(run_one_replication(network, seed, replication))
+    for index, task in enumerate(tasks):
+        recordings.append(run_one_replication(*task))
         if progress is not None:
-            progress(replication)
+            progress(index)
     return recordings
 
 
-def _run_on_processes(
-    network: Network, seeds: list[np.random.SeedSequence], workers: int, progress: ProgressCallback | None
-) -> list[Recording]:
+def _run_on_processes(tasks: Sequence[Task], workers: int, progress: ProgressCallback | None) -> list[Recording]:
     results: dict[int, Recording] = {}
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = {
-            pool.submit(run_one_replication, network, seed, replication): replication
-            for replication, seed in enumerate(seeds)
-        }
+        futures = {pool.submit(run_one_replication, *task): index for index, task in enumerate(tasks)}
         for future in as_completed(futures):
-            replication = futures[future]
-            results[replication] = future.result()
+            index = futures[future]
+            results[index] = future.result()
             if progress is not None:
-                progress(replication)
-    return [results[replication] for replication in range(len(seeds))]
+                progress(index)
+    return [results[index] for index in range(len(tasks))]
 
 
-def _run_on_dask(
-    network: Network, seeds: list[np.random.SeedSequence], scheduler: str, progress: ProgressCallback | None
-) -> list[Recording]:
+def _run_on_dask(tasks: Sequence[Task], scheduler: str, progress: ProgressCallback | None) -> list[Recording]:
     from distributed import Client
     from distributed import as_completed as dask_as_completed
 
     results: dict[int, Recording] = {}
     with Client(scheduler) as client:
-        scattered = client.scatter(network, broadcast=True)
-        futures = {
-            client.submit(run_one_replication, scattered, seed, replication, pure=False): replication
-            for replication, seed in enumerate(seeds)
-        }
+        scattered: dict[int, Any] = {}  # each distinct network is sent to the workers once
+        futures = {}
+        for index, (network, seed, replication) in enumerate(tasks):
+            if id(network) not in scattered:
+                scattered[id(network)] = client.scatter(network, broadcast=True)
+            future = client.submit(run_one_replication, scattered[id(network)], seed, replication, pure=False)
+            futures[future] = index
         for future in dask_as_completed(list(futures)):
-            replication = futures[future]
-            results[replication] = future.result()
+            index = futures[future]
+            results[index] = future.result()
             if progress is not None:
-                progress(replication)
-    return [results[replication] for replication in range(len(seeds))]
+                progress(index)
+    return [results[index] for index in range(len(tasks))]
