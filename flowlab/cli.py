@@ -7,6 +7,7 @@ from flowlab.commands.mine import mine_command
 from flowlab.commands.report import report_command
 from flowlab.commands.run import run_command
 from flowlab.commands.schema import schema_command
+from flowlab.commands.sweep import sweep_command
 from flowlab.commands.validate import validate_command
 
 app = typer.Typer(
@@ -17,6 +18,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command("run")(run_command)
+app.command("sweep")(sweep_command)
 app.command("validate")(validate_command)
 app.command("schema")(schema_command)
 app.command("mine")(mine_command)

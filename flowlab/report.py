@@ -1,4 +1,4 @@
-"""The self-contained HTML report of a results folder (`flowlab run`, `flowlab mine` or `flowlab compare`).
+"""The self-contained HTML report of a results folder (`flowlab run`, `mine`, `compare` or `sweep`).
 
 `write_report(folder)` draws the plots into `folder/plots/` and writes `folder/report.html` with the images
 embedded as base64 PNG, so the page opens in a browser from a file with no server and no network. Both are
@@ -25,6 +25,7 @@ import pandas as pd
 
 from flowlab.folders import replace_folder
 from flowlab.reading import read_log_with_repairs
+from flowlab.sweep_plot import plot_sweep
 from mining.columns import ACTIVITY, CASE
 from mining.compare import END_NODE, START_NODE, count_directly_follows
 from mining.errors import EventLogError
@@ -65,10 +66,10 @@ class _Report:
 
 
 def write_report(results_dir: str | Path) -> Path:
-    """Build `report.html` (and `plots/`) in a `flowlab run`, `flowlab mine` or `flowlab compare` folder.
+    """Build `report.html` (and `plots/`) in a `flowlab run`, `mine`, `compare` or `sweep` folder.
 
-    The kind of folder is recognised by its files: `comparison.json` (compare), `event_log.parquet` (run) or
-    `stage_times.parquet` (mine). Returns the path of the report.
+    The kind of folder is recognised by its files: `comparison.json` (compare), `sweep.json` (sweep),
+    `event_log.parquet` (run) or `stage_times.parquet` (mine). Returns the path of the report.
     """
     folder = Path(results_dir)
     if not folder.is_dir():
@@ -77,6 +78,8 @@ def write_report(results_dir: str | Path) -> Path:
     try:
         if (folder / "comparison.json").is_file():
             report = _compare_report(folder, scratch)
+        elif (folder / "sweep.json").is_file():
+            report = _sweep_report(folder, scratch)
         elif (folder / "event_log.parquet").is_file():
             report = _run_report(folder, scratch)
         elif (folder / "stage_times.parquet").is_file():
@@ -84,8 +87,8 @@ def write_report(results_dir: str | Path) -> Path:
         else:
             found = sorted(path.name for path in folder.iterdir() if not path.name.startswith("."))
             raise EventLogError(
-                f"{folder}: not a results folder: expected comparison.json (flowlab compare), event_log.parquet "
-                f"(flowlab run) or stage_times.parquet (flowlab mine); files found: {found}"
+                f"{folder}: not a results folder: expected comparison.json (flowlab compare), sweep.json (flowlab "
+                f"sweep), event_log.parquet (flowlab run) or stage_times.parquet (flowlab mine); files found: {found}"
             )
         page = _render(report)
         replace_folder(scratch, folder / PLOTS_DIR)
@@ -252,6 +255,48 @@ def _run_report(folder: Path, scratch: Path) -> _Report:
     if isinstance(scenario_file, str) and (folder / Path(scenario_file).name).is_file():
         report.attachments.append((f"Scenario {Path(scenario_file).name}",
                                    (folder / Path(scenario_file).name).read_text(encoding="utf-8")))
+    return report
+
+
+def _sweep_report(folder: Path, scratch: Path) -> _Report:
+    document = _read_json(folder / "sweep.json")
+    table = pd.read_csv(folder / "variants.csv")
+    name = str(document.get("scenario", folder.name))
+    report = _Report(title=f"{name} — what-if sweep", kind="flowlab sweep", source=str(folder))
+    best = table.loc[table["lead_time_mean_h"].idxmin()] if table["lead_time_mean_h"].notna().any() else None
+    baseline = table.iloc[0]
+    report.headline = [
+        ("Variants", f"{len(table)} (baseline + {len(table) - 1})"),
+        ("Baseline lead time (mean)", format_hours(float(baseline["lead_time_mean_h"]))),
+        ("Shortest lead time", "n/a" if best is None
+         else f"{format_hours(float(best['lead_time_mean_h']))} · {best['variant']}"),
+    ]
+    report.figures.append(("Lead time and flow efficiency per variant", plot_sweep(table, scratch / "sweep")[0]))
+    shown = pd.DataFrame({
+        "variant": table["variant"],
+        "lead time (mean ± 95% CI)": [_hours_with_interval({"mean": m, "half_width": h})
+                                      for m, h in zip(table["lead_time_mean_h"], table["lead_time_mean_h_ci"],
+                                                      strict=True)],
+        "lead time p85 (± 95% CI)": [_hours_with_interval({"mean": m, "half_width": h})
+                                     for m, h in zip(table["lead_time_p85_h"], table["lead_time_p85_h_ci"],
+                                                     strict=True)],
+        "flow efficiency": [_with_interval({"mean": m, "half_width": h}, _percent)
+                            for m, h in zip(table["flow_efficiency"], table["flow_efficiency_ci"], strict=True)],
+        "throughput / day": table["throughput_per_day"],
+        "top bottleneck": table["bottleneck"],
+        "its share of waiting": [_percent(float(v)) if pd.notna(v) else "" for v in table["bottleneck_wait_share"]],
+    })
+    report.tables.append(("Variants (same seed: common random numbers)", shown))
+    folders = {str(entry.get("variant")): str(entry.get("folder")) for entry in document.get("variants", [])}
+    report.facts = [
+        ("scenario", str(document.get("scenario_file", name))),
+        ("seed", str(document.get("seed", "n/a"))),
+        ("replications per variant", str(document.get("replications", "n/a"))),
+        ("horizon / warm-up", f"{format_hours(float(document.get('horizon_h', float('nan'))))} / "
+                              f"{format_hours(float(document.get('warmup_h', float('nan'))))}"),
+        *((f"results of {variant}", f"{path} (flowlab report it for its own page)")
+          for variant, path in folders.items()),
+    ]
     return report
 
 

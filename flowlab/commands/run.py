@@ -29,18 +29,24 @@ TOP_ITEM_CLASSES = 10
 USAGE_ERROR = 2
 
 
+def safe_folder_name(name: str, fallback: str = "scenario") -> str:
+    """`name` with every run of characters other than letters, digits, '.', '_' and '-' made one '-'."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.") or fallback
+
+
 def default_results_dir(network: Network) -> Path:
     """`results/<scenario name>-<seed>` under the current directory (the name made safe for a folder)."""
-    safe_name = re.sub(r"[^A-Za-z0-9._-]+", "-", network.name).strip("-.") or "scenario"
-    return Path("results") / f"{safe_name}-{network.run.seed}"
+    return Path("results") / f"{safe_folder_name(network.name)}-{network.run.seed}"
 
 
-def _fail(console: Console, message: str) -> typer.Exit:
+def fail(console: Console, message: str) -> typer.Exit:
+    """Print `message` in red (brackets in names kept as they are) and return the exit with the usage-error code."""
     console.print(message, style="red", markup=False, highlight=False)
     return typer.Exit(code=USAGE_ERROR)
 
 
-def _hours_option(value: str | None, option: str) -> float | None:
+def hours_option(value: str | None, option: str) -> float | None:
+    """A duration option (``26w``) in hours, None when not given; a bad value is a usage error naming the option."""
     if value is None:
         return None
     try:
@@ -49,7 +55,8 @@ def _hours_option(value: str | None, option: str) -> float | None:
         raise typer.BadParameter(str(error), param_hint=option) from None
 
 
-def _with_interval(estimate: Estimate, show: Callable[[float], str]) -> str:
+def with_interval(estimate: Estimate, show: Callable[[float], str]) -> str:
+    """``mean ± half-width`` in the given format; ``± n/a`` from a single replication, ``n/a`` with none."""
     if estimate.n == 0:
         return "n/a"
     if estimate.n < 2:
@@ -57,7 +64,8 @@ def _with_interval(estimate: Estimate, show: Callable[[float], str]) -> str:
     return f"{show(estimate.mean)} ± {show(estimate.half_width)}"
 
 
-def _percent(value: float) -> str:
+def percent(value: float) -> str:
+    """A share as a percentage with one decimal."""
     return f"{value:.1%}"
 
 
@@ -73,14 +81,14 @@ def summary_tables(summary: Summary) -> tuple[Table, Table]:
     headline.add_column("measure")
     headline.add_column("mean ± 95% CI", justify="right")
     rows = [
-        ("lead time, mean", _with_interval(summary.lead_time_mean_h, format_hours)),
-        ("lead time, p50", _with_interval(summary.lead_time_p50_h, format_hours)),
-        ("lead time, p85", _with_interval(summary.lead_time_p85_h, format_hours)),
-        ("lead time, p95", _with_interval(summary.lead_time_p95_h, format_hours)),
-        ("flow efficiency (work / lead time)", _with_interval(summary.flow_efficiency, _percent)),
-        ("throughput, cases per day", _with_interval(summary.throughput_per_day, _number)),
-        ("WIP, cases in the system", _with_interval(summary.wip, _number)),
-        ("SLA attainment", _with_interval(summary.sla_attainment, _percent)),
+        ("lead time, mean", with_interval(summary.lead_time_mean_h, format_hours)),
+        ("lead time, p50", with_interval(summary.lead_time_p50_h, format_hours)),
+        ("lead time, p85", with_interval(summary.lead_time_p85_h, format_hours)),
+        ("lead time, p95", with_interval(summary.lead_time_p95_h, format_hours)),
+        ("flow efficiency (work / lead time)", with_interval(summary.flow_efficiency, percent)),
+        ("throughput, cases per day", with_interval(summary.throughput_per_day, _number)),
+        ("WIP, cases in the system", with_interval(summary.wip, _number)),
+        ("SLA attainment", with_interval(summary.sla_attainment, percent)),
     ]
     bottleneck = summary.bottleneck
     if bottleneck is None:
@@ -88,9 +96,9 @@ def summary_tables(summary: Summary) -> tuple[Table, Table]:
     else:
         rows += [
             ("top bottleneck (largest share of waiting)", f"{bottleneck.stage} ({bottleneck.team})"),
-            ("  its share of all waiting", _percent(bottleneck.wait_share)),
+            ("  its share of all waiting", percent(bottleneck.wait_share)),
             ("  its mean wait", format_hours(bottleneck.wait_mean_h)),
-            ("  its team's utilisation", _percent(bottleneck.utilisation)),
+            ("  its team's utilisation", percent(bottleneck.utilisation)),
         ]
     for name, value in rows:
         headline.add_row(name, value)
@@ -99,7 +107,7 @@ def summary_tables(summary: Summary) -> tuple[Table, Table]:
     items.add_column("completed", justify="right")
     items.add_column("lead time ± 95% CI", justify="right")
     for entry in summary.item_lead_times[:TOP_ITEM_CLASSES]:
-        items.add_row(entry.item, str(entry.completed), _with_interval(entry.lead_time_h, format_hours))
+        items.add_row(entry.item, str(entry.completed), with_interval(entry.lead_time_h, format_hours))
     return headline, items
 
 
@@ -128,24 +136,24 @@ def run_command(
     """Simulate a scenario: replications in parallel, a results folder, and a summary with 95% confidence intervals."""
     console = Console(highlight=False)
     errors = Console(stderr=True, highlight=False)
-    horizon_h = _hours_option(horizon, "--horizon")
-    warmup_h = _hours_option(warmup, "--warmup")
+    horizon_h = hours_option(horizon, "--horizon")
+    warmup_h = hours_option(warmup, "--warmup")
     if workers is not None and workers < 1:
         raise typer.BadParameter(f"must be >= 1 (got {workers})", param_hint="--workers")
     if scenario is None:
         scenario = DEFAULT_SCENARIO
         if not scenario.is_file():
-            raise _fail(errors, f"the default scenario {scenario} is missing; name a scenario file: flowlab run FILE")
+            raise fail(errors, f"the default scenario {scenario} is missing; name a scenario file: flowlab run FILE")
     try:
         network = load_network(scenario)
     except ScenarioError as error:
-        raise _fail(errors, str(error)) from None
+        raise fail(errors, str(error)) from None
     try:
         network = with_run_settings(
             network, replications=replications, seed=seed, horizon_h=horizon_h, warmup_h=warmup_h
         )
     except ValueError as error:
-        raise _fail(errors, f"{scenario.name}: {error}") from None
+        raise fail(errors, f"{scenario.name}: {error}") from None
     for warning in check_offered_load(network):
         console.print(f"warning: {scenario.name}: {warning.message}", style="yellow", markup=False)
 
@@ -167,7 +175,7 @@ def run_command(
     try:
         write_results(results_dir, results, scenario_path=scenario)
     except FileExistsError as error:
-        raise _fail(errors, str(error)) from None
+        raise fail(errors, str(error)) from None
     with console.status("drawing the plots and the HTML report …"):
         report = write_report(results_dir)
 
