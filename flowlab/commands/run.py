@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -27,6 +28,26 @@ REPOSITORY_ROOT = Path(__file__).resolve().parent.parent.parent
 DEFAULT_SCENARIO = REPOSITORY_ROOT / "scenarios" / "it4it-e2e.yaml"
 TOP_ITEM_CLASSES = 10
 USAGE_ERROR = 2
+
+
+HorizonOption = Annotated[str | None, typer.Option(help="Simulated time, e.g. 26w (default: the scenario's).")]
+WarmupOption = Annotated[
+    str | None, typer.Option(help="Warm-up left out of the statistics, e.g. 4w (default: the scenario's).")
+]
+WorkersOption = Annotated[int | None, typer.Option(help="Local processes (default: every core; 1: in-process).")]
+SchedulerOption = Annotated[
+    str | None, typer.Option(help="Dask scheduler address (tcp://host:port): run the replications there.")
+]
+
+
+@contextmanager
+def replication_progress(console: Console, total: int) -> Iterator[Callable[[int], None]]:
+    """A 'simulating' progress bar of `total` replications; yields the callback that advances it by one."""
+    with Progress(
+        TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
+    ) as progress:
+        task = progress.add_task("replications", total=total)
+        yield lambda _: progress.advance(task)
 
 
 def safe_folder_name(name: str, fallback: str = "scenario") -> str:
@@ -121,17 +142,13 @@ def run_command(
     *,
     replications: Annotated[int | None, typer.Option(help="Number of replications (default: the scenario's).")] = None,
     seed: Annotated[int | None, typer.Option(help="Seed of the replication streams (default: the scenario's).")] = None,
-    horizon: Annotated[str | None, typer.Option(help="Simulated time, e.g. 26w (default: the scenario's).")] = None,
-    warmup: Annotated[
-        str | None, typer.Option(help="Warm-up left out of the statistics, e.g. 4w (default: the scenario's).")
-    ] = None,
+    horizon: HorizonOption = None,
+    warmup: WarmupOption = None,
     out: Annotated[
         Path | None, typer.Option(help="Results folder (default: results/<scenario name>-<seed> here).")
     ] = None,
-    workers: Annotated[int | None, typer.Option(help="Local processes (default: every core; 1: in-process).")] = None,
-    scheduler: Annotated[
-        str | None, typer.Option(help="Dask scheduler address (tcp://host:port): run the replications there.")
-    ] = None,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
 ) -> None:
     """Simulate a scenario: replications in parallel, a results folder, and a summary with 95% confidence intervals."""
     console = Console(highlight=False)
@@ -163,13 +180,8 @@ def run_command(
         f"(warm-up {format_hours(run.warmup_h)}), seed {run.seed}",
         markup=False,
     )
-    with Progress(
-        TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
-    ) as progress:
-        task = progress.add_task("replications", total=run.replications)
-        result = run_replications(
-            network, workers=workers, scheduler=scheduler, progress=lambda _: progress.advance(task)
-        )
+    with replication_progress(console, run.replications) as advance:
+        result = run_replications(network, workers=workers, scheduler=scheduler, progress=advance)
     results = collect_results(result)
     results_dir = out if out is not None else default_results_dir(network)
     try:

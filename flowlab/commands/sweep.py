@@ -21,10 +21,20 @@ import pandas as pd
 import typer
 import yaml
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from flowlab.commands.run import fail, hours_option, percent, safe_folder_name, with_interval
+from flowlab.commands.run import (
+    HorizonOption,
+    SchedulerOption,
+    WarmupOption,
+    WorkersOption,
+    fail,
+    hours_option,
+    percent,
+    replication_progress,
+    safe_folder_name,
+    with_interval,
+)
 from flowlab.folders import replace_folder
 from flowlab.report import write_report
 from sim.durations import format_hours
@@ -133,15 +143,13 @@ def sweep_command(
         int | None, typer.Option(help="Replications per variant (default: the scenario's).")
     ] = None,
     seed: Annotated[int | None, typer.Option(help="Seed shared by all variants (default: the scenario's).")] = None,
-    horizon: Annotated[str | None, typer.Option(help="Simulated time, e.g. 26w (default: the scenario's).")] = None,
-    warmup: Annotated[str | None, typer.Option(help="Warm-up left out, e.g. 4w (default: the scenario's).")] = None,
+    horizon: HorizonOption = None,
+    warmup: WarmupOption = None,
     out: Annotated[
         Path | None, typer.Option(help="Sweep folder (default: results/<scenario name>-sweep-<seed> here).")
     ] = None,
-    workers: Annotated[int | None, typer.Option(help="Local processes (default: every core; 1: in-process).")] = None,
-    scheduler: Annotated[
-        str | None, typer.Option(help="Dask scheduler address (tcp://host:port): run the replications there.")
-    ] = None,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
 ) -> None:
     """Try what-if variants of a scenario side by side: every combination of the --set values and the baseline."""
     console = Console(highlight=False)
@@ -212,11 +220,8 @@ def _run(
         f"(warm-up {format_hours(settings.warmup_h)}), seed {settings.seed}",
         markup=False,
     )
-    with Progress(
-        TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
-    ) as progress:
-        task = progress.add_task("replications", total=sum(network.run.replications for network in networks.values()))
-        return run_variants(networks, workers=workers, scheduler=scheduler, progress=lambda _: progress.advance(task))
+    with replication_progress(console, sum(network.run.replications for network in networks.values())) as advance:
+        return run_variants(networks, workers=workers, scheduler=scheduler, progress=advance)
 
 
 def _write_sweep(
