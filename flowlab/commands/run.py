@@ -76,6 +76,16 @@ def hours_option(value: str | None, option: str) -> float | None:
         raise typer.BadParameter(str(error), param_hint=option) from None
 
 
+def check_run_options(
+    horizon: str | None, warmup: str | None, workers: int | None
+) -> tuple[float | None, float | None]:
+    """The --horizon and --warmup options in hours (None when not given); bad values and --workers < 1 are usage
+    errors naming the option."""
+    if workers is not None and workers < 1:
+        raise typer.BadParameter(f"must be >= 1 (got {workers})", param_hint="--workers")
+    return hours_option(horizon, "--horizon"), hours_option(warmup, "--warmup")
+
+
 def with_interval(estimate: Estimate, show: Callable[[float], str]) -> str:
     """``mean ± half-width`` in the given format; ``± n/a`` from a single replication, ``n/a`` with none."""
     if estimate.n == 0:
@@ -153,10 +163,7 @@ def run_command(
     """Simulate a scenario: replications in parallel, a results folder, and a summary with 95% confidence intervals."""
     console = Console(highlight=False)
     errors = Console(stderr=True, highlight=False)
-    horizon_h = hours_option(horizon, "--horizon")
-    warmup_h = hours_option(warmup, "--warmup")
-    if workers is not None and workers < 1:
-        raise typer.BadParameter(f"must be >= 1 (got {workers})", param_hint="--workers")
+    horizon_h, warmup_h = check_run_options(horizon, warmup, workers)
     if scenario is None:
         scenario = DEFAULT_SCENARIO
         if not scenario.is_file():

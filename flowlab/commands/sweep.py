@@ -28,8 +28,8 @@ from flowlab.commands.run import (
     SchedulerOption,
     WarmupOption,
     WorkersOption,
+    check_run_options,
     fail,
-    hours_option,
     percent,
     replication_progress,
     safe_folder_name,
@@ -154,10 +154,7 @@ def sweep_command(
     """Try what-if variants of a scenario side by side: every combination of the --set values and the baseline."""
     console = Console(highlight=False)
     errors = Console(stderr=True, highlight=False)
-    horizon_h = hours_option(horizon, "--horizon")
-    warmup_h = hours_option(warmup, "--warmup")
-    if workers is not None and workers < 1:
-        raise typer.BadParameter(f"must be >= 1 (got {workers})", param_hint="--workers")
+    horizon_h, warmup_h = check_run_options(horizon, warmup, workers)
     if not set_:
         raise typer.BadParameter("give at least one setting to vary", param_hint="--set")
     settings = variant_settings([parse_setting(text) for text in set_])
