@@ -75,6 +75,11 @@ def variant_settings(settings: list[tuple[str, list[Any]]]) -> dict[str, dict[st
     """
     variants: dict[str, dict[str, Any]] = {BASELINE: {}}
     paths = [path for path, _ in settings]
+    repeated = sorted({path for path in paths if paths.count(path) > 1})
+    if repeated:
+        raise typer.BadParameter(
+            f"{', '.join(repeated)} given more than once; list its values in one --set", param_hint="--set"
+        )
     labels = _short_labels(paths)
     for combination in itertools.product(*(values for _, values in settings)):
         chosen = dict(zip(paths, combination, strict=True))

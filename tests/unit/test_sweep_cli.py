@@ -108,3 +108,7 @@ class TestParsing:
     def test_labels_are_the_shortest_distinct_tails(self) -> None:
         names = list(variant_settings([("teams.a.capacity", [1]), ("teams.b.capacity", [2])]))
         assert ["baseline", "a.capacity=1, b.capacity=2"] == names
+
+    def test_a_setting_given_twice_is_a_usage_error(self) -> None:
+        with pytest.raises(typer.BadParameter, match=r"teams\.a\.capacity given more than once"):
+            variant_settings([("teams.a.capacity", [1]), ("teams.a.capacity", [2])])
