@@ -4,8 +4,8 @@
     flowlab sweep scenarios/it4it-e2e.yaml --set "streams.integrate.stages.Accept & Publish Release.batch.size=4,8"
 
 The baseline (the file as it is) and every combination of the `--set` values are simulated with the same seed, all
-replications in one pool of workers; the folder holds a table of the variants, a chart, and each variant's full
-results folder (so `flowlab compare` and `flowlab report` work on any two of them).
+replications in one pool of workers; the folder holds a table of the variants, a chart, an HTML report and each
+variant's full results folder (so `flowlab compare` takes any two of them, and `flowlab report` any one).
 """
 
 from __future__ import annotations
