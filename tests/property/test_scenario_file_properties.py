@@ -40,13 +40,13 @@ work_times = st.one_of(
     st.builds(
         lambda low, extra: {"kind": "uniform", "low": f"{low}m", "high": f"{low + extra}m"},
         st.integers(0, 120),
-        st.integers(0, 120),
+        st.integers(1, 120),  # low < high
     ),
     st.builds(
         lambda low, a, b: {"kind": "triangular", "low": f"{low}m", "mode": f"{low + a}m", "high": f"{low + a + b}m"},
         st.integers(0, 60),
         st.integers(0, 60),
-        st.integers(0, 60),
+        st.integers(0, 60),  # low == high is a valid (fixed) three-point estimate
     ),
     st.builds(
         lambda samples: {"kind": "empirical", "samples": samples}, st.lists(durations(1, 180), min_size=1, max_size=5)
