@@ -2,8 +2,8 @@
 
 A path names a place in the scenario's YAML: mapping keys joined by dots, list entries by their 0-based index or,
 in lists of named entries (the stages of a stream), by their `name` — `teams.testers.capacity`,
-`streams.integrate.stages.Build & Test.work.mean`, `gates.weekly-change-window.every`. Every key on the way must
-exist (a mistyped team name is an error, not a new team); only the last key may be new, to add an optional
+`streams.integrate.stages.Build, Integrate & Test.work.mean`, `gates.weekly-change-window.every`. Every key on the
+way must exist (a mistyped team name is an error, not a new team); only the last key may be new, to add an optional
 setting such as a stage's `handoff`. The changed data then goes through the same validation as a file, so a wrong
 value is reported with its path like any other scenario error.
 """
@@ -20,7 +20,7 @@ from sim.network import Network
 from sim.scenario import build_network
 from sim.scenario_loader import read_scenario_yaml, validate_scenario
 
-__all__ = ["load_variant", "read_variant", "set_setting", "variant_source"]
+__all__ = ["apply_settings", "load_variant", "read_variant", "set_setting", "variant_source"]
 
 
 def set_setting(data: Any, path: str, value: Any, *, source: str = "<scenario>") -> Any:
@@ -29,12 +29,27 @@ def set_setting(data: Any, path: str, value: Any, *, source: str = "<scenario>")
     Raises:
         ScenarioError: the path is empty, or a key or list entry on the way is not there (naming the keys found).
     """
+    return apply_settings(data, {path: value}, source=source)
+
+
+def apply_settings(data: Any, settings: Mapping[str, Any], *, source: str = "<scenario>") -> Any:
+    """A deep copy of the parsed scenario `data` with every `settings` path replaced by its value, in order.
+
+    Raises:
+        ScenarioError: as `set_setting`, for the first path that is not there.
+    """
+    changed = copy.deepcopy(data)
+    for path, value in settings.items():
+        _set_in_place(changed, path, value, source)
+    return changed
+
+
+def _set_in_place(changed: Any, path: str, value: Any, source: str) -> None:
     steps = [step.strip() for step in path.split(".")]
     if not path.strip() or any(not step for step in steps):
         raise ScenarioError(
             f"{source}: {path!r} is not a setting path (expected keys joined by dots, e.g. teams.testers.capacity)"
         )
-    changed = copy.deepcopy(data)
     node = changed
     for depth, step in enumerate(steps):
         last = depth == len(steps) - 1
@@ -58,7 +73,6 @@ def set_setting(data: Any, path: str, value: Any, *, source: str = "<scenario>")
                 node = node[index]
         else:
             raise ScenarioError(f"{source}: {path}: {where} holds a single value ({node!r}), not keys")
-    return changed
 
 
 def _list_index(entries: list, step: str) -> int | None:
@@ -92,10 +106,7 @@ def read_variant(path: str | Path, settings: Mapping[str, Any], *, label: str | 
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise ScenarioError(f"{path.name}: cannot read the file ({error})") from None
-    data = read_scenario_yaml(text, path.name)
-    for setting, value in settings.items():
-        data = set_setting(data, setting, value, source=variant_source(path, label))
-    return data
+    return apply_settings(read_scenario_yaml(text, path.name), settings, source=variant_source(path, label))
 
 
 def load_variant(path: str | Path, settings: Mapping[str, Any], *, label: str | None = None) -> Network:

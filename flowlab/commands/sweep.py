@@ -41,7 +41,7 @@ from sim.durations import format_hours
 from sim.errors import ScenarioError
 from sim.load_check import check_offered_load
 from sim.network import Network
-from sim.overrides import read_variant, variant_source
+from sim.overrides import apply_settings, read_variant, variant_source
 from sim.replications import Replications, with_run_settings
 from sim.results import collect_results, library_versions, write_results
 from sim.scenario import build_network, validate_scenario
@@ -168,9 +168,10 @@ def sweep_command(
     networks: dict[str, Network] = {}
     documents: dict[str, Any] = {}  # each variant's scenario as data, written beside its results
     try:
+        base = read_variant(scenario, {})  # the file is read and parsed once; each variant changes a copy
         for name, chosen in settings.items():
             label = None if name == BASELINE else name
-            documents[name] = read_variant(scenario, chosen, label=label)
+            documents[name] = apply_settings(base, chosen, source=variant_source(scenario, label))
             network = build_network(validate_scenario(documents[name], variant_source(scenario, label)))
             networks[name] = with_run_settings(
                 network, replications=replications, seed=seed, horizon_h=horizon_h, warmup_h=warmup_h
