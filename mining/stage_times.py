@@ -1,8 +1,11 @@
 """Wait and work time of every stage visit, per case, and per stage.
 
 A *stage visit* is one execution of an activity in a case. Its **ready** moment is when the item became
-available to the stage (the latest earlier completion in the same case, or the case's arrival for the first
-visit); **wait** = start - ready and **work** = complete - start, in hours.
+available to the stage: its `schedule` event where the log has one (the k-th schedule of an activity in a case
+goes with its k-th completion), else the latest earlier completion in the same case (never its own), or the case's
+arrival for the first visit. **wait** = start - ready and **work** = complete - start minus the visit's suspended
+time (each `suspend` up to the next `resume` of the same activity in the case, counted for the visit that had
+started by then), in hours: a 1 h job of a team that stops for the night is 1 h of work, not 16.
 
 When the log has real `start` events, start and complete are paired by `concept:instance` if that column
 is present, else by order of occurrence within (case, activity); the times are observed (`estimated=False`).
@@ -161,7 +164,8 @@ def _lifecycle_flags(log: pd.DataFrame) -> tuple[np.ndarray, np.ndarray] | None:
 
 
 def _exact_lifecycle_flags(values: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
-    """The fast path for a normalised log (as `read_log` returns it): every value exactly `start` or `complete`."""
+    """The fast path for a normalised log (as `read_log` returns it): every value exactly one of the lower-case
+    transitions a visit goes through."""
     arrow = _arrow_strings(values)
     if arrow is None or arrow.null_count:
         return None
@@ -169,7 +173,28 @@ def _exact_lifecycle_flags(values: pd.Series) -> tuple[np.ndarray, np.ndarray] |
 
     is_start = pc.equal(arrow, "start").to_numpy(zero_copy_only=False)
     is_complete = pc.equal(arrow, "complete").to_numpy(zero_copy_only=False)
-    return (is_start, is_complete) if bool((is_start | is_complete).all()) else None
+    if bool((is_start | is_complete).all()):
+        return is_start, is_complete
+    known = pc.is_in(arrow, value_set=pa_strings(("schedule", "suspend", "resume", "start", "complete")))
+    return (is_start, is_complete) if bool(pc.all(known).as_py()) else None
+
+
+def pa_strings(values: tuple[str, ...]) -> pa.Array:
+    """A small pyarrow string array (a value set for `pyarrow.compute.is_in`)."""
+    import pyarrow as pa
+
+    return pa.array(values, type=pa.string())
+
+
+def _transition_mask(log: pd.DataFrame, transition: str) -> np.ndarray | None:
+    """Rows whose `lifecycle:transition` is `transition` (case- and space-insensitive); None when there are none."""
+    if LIFECYCLE not in log.columns:
+        return None
+    codes, uniques = factorize_column(log[LIFECYCLE])
+    lookup = np.append(uniques.str.strip().str.lower().to_numpy(dtype=object) == transition, False)
+    if not lookup.any():
+        return None
+    return lookup[codes]
 
 
 def has_start_events(log: pd.DataFrame) -> bool:
@@ -299,7 +324,13 @@ def compute_stage_times(log: pd.DataFrame) -> pd.DataFrame:
     require_columns(log)
     case_codes, case_names = factorize_cases(log[CASE])
     activity_codes, activity_names = factorize_column(log[ACTIVITY])
-    paired = _pair_visits(log, case_codes, activity_codes, _lifecycle_flags(log), timestamps_ns(log[TIMESTAMP]))
+    ts = timestamps_ns(log[TIMESTAMP])
+    flags = _lifecycle_flags(log)
+    paired = _pair_visits(log, case_codes, activity_codes, flags, ts)
+    group_key = case_codes * (int(activity_codes.max(initial=0)) + 1) + activity_codes
+    is_complete = _completion_from_flags(flags, len(log))
+    scheduled = _scheduled_moments(log, group_key, is_complete, ts, paired["row"])
+    suspended = _suspended_ns(log, group_key, ts, paired)
     has_resource_column = RESOURCE in log.columns
     if has_resource_column:
         resource_codes, resource_names = factorize_column(log[RESOURCE])
@@ -319,6 +350,8 @@ def compute_stage_times(log: pd.DataFrame) -> pd.DataFrame:
     complete = paired["complete"][order]
     act = paired["act"][order]
     res = res[order]
+    scheduled = scheduled[order]
+    suspended = suspended[order]
     observed = start != _NAT
     visits = pd.DataFrame({"case": case, "complete": complete})
     first = np.ones(len(visits), dtype=bool)
@@ -340,6 +373,8 @@ def compute_stage_times(log: pd.DataFrame) -> pd.DataFrame:
         ready[no_ready] = arrivals[case[no_ready]]
         no_ready = ready == _NAT
     ready[no_ready] = begin[no_ready]
+    has_schedule = (scheduled != _NAT) & (scheduled <= begin)
+    ready[has_schedule] = scheduled[has_schedule]
     ready = np.minimum(ready, begin)  # a ready moment after the start (clock skew) would make wait negative
 
     # estimated starts
@@ -366,7 +401,7 @@ def compute_stage_times(log: pd.DataFrame) -> pd.DataFrame:
     wait_h = np.full(len(visits), np.nan)
     work_h = np.full(len(visits), np.nan)
     wait_h[split] = (start[split] - ready[split]) / _NS_PER_HOUR
-    work_h[split] = (complete[split] - start[split]) / _NS_PER_HOUR
+    work_h[split] = (complete[split] - start[split] - np.where(observed, suspended, 0)[split]) / _NS_PER_HOUR
     out = pd.DataFrame(
         {
             CASE: pd.Categorical.from_codes(case, categories=case_names),
@@ -383,6 +418,54 @@ def compute_stage_times(log: pd.DataFrame) -> pd.DataFrame:
     out["work_h"] = work_h
     out["elapsed_h"] = (complete - ready) / _NS_PER_HOUR
     out["estimated"] = estimated
+    return out
+
+
+def _scheduled_moments(
+    log: pd.DataFrame, group_key: np.ndarray, is_complete: np.ndarray, ts: np.ndarray, complete_rows: np.ndarray
+) -> np.ndarray:
+    """Per completion (in `complete_rows` order): the time of its `schedule` event, NaT where it has none.
+
+    Within a (case, activity) the k-th schedule goes with the k-th completion, both in time order."""
+    is_schedule = _transition_mask(log, "schedule")
+    if is_schedule is None:
+        return np.full(len(complete_rows), _NAT, dtype=np.int64)
+    rows = np.flatnonzero(is_schedule | is_complete)
+    side = is_complete[rows]
+    schedule_of = fifo_pairs(rows, side, group_key[rows], ts[rows], False)[side]
+    return np.where(schedule_of >= 0, ts[np.maximum(schedule_of, 0)], _NAT)
+
+
+def _suspended_ns(
+    log: pd.DataFrame, group_key: np.ndarray, ts: np.ndarray, paired: dict[str, np.ndarray]
+) -> np.ndarray:
+    """Per completion (in `paired` order): nanoseconds its work was suspended (0 where the log says nothing).
+
+    Each `suspend` is closed by the next `resume` of the same (case, activity) and belongs to the visit of that
+    activity that had started last before it."""
+    is_suspend = _transition_mask(log, "suspend")
+    out = np.zeros(len(paired["row"]), dtype=np.int64)
+    if is_suspend is None:
+        return out
+    is_resume = _transition_mask(log, "resume")
+    if is_resume is None:
+        return out
+    rows = np.flatnonzero(is_suspend | is_resume)
+    side = is_resume[rows]
+    suspend_of = fifo_pairs(rows, side, group_key[rows], ts[rows], False)[side]
+    closed = suspend_of >= 0
+    suspend_rows = suspend_of[closed]
+    span = ts[rows[side][closed]] - ts[suspend_rows]
+    started = paired["start"] != _NAT
+    visits = pd.DataFrame(
+        {"key": group_key[paired["row"]][started], "time": paired["start"][started], "visit": np.flatnonzero(started)}
+    ).sort_values("time", kind="stable")
+    pauses = pd.DataFrame({"key": group_key[suspend_rows], "time": ts[suspend_rows], "span": span}).sort_values(
+        "time", kind="stable"
+    )
+    owner = pd.merge_asof(pauses, visits, on="time", by="key", direction="backward")
+    owned = owner["visit"].notna().to_numpy()
+    np.add.at(out, owner["visit"].to_numpy()[owned].astype(np.int64), owner["span"].to_numpy()[owned])
     return out
 
 
@@ -430,6 +513,30 @@ def _case_spans(log: pd.DataFrame) -> tuple[np.ndarray, pd.Index, np.ndarray, np
     return case_codes, case_names, arrival, end, events
 
 
+def _unfinished_cases(log: pd.DataFrame, case_codes: np.ndarray, n_cases: int) -> np.ndarray:
+    """Per case code: True when the case has a visit that was scheduled or started but never completed.
+
+    A (case, activity) with more `schedule` (or more `start`) events than `complete` events has an open visit;
+    a complete-only log has none, so there every case counts as finished."""
+    flags = _lifecycle_flags(log)
+    unfinished = np.zeros(n_cases, dtype=bool)
+    if flags is None:
+        return unfinished
+    is_schedule = _transition_mask(log, "schedule")
+    if not flags[0].any() and is_schedule is None:
+        return unfinished
+    activity_codes, _ = factorize_column(log[ACTIVITY])
+    group = case_codes * (int(activity_codes.max(initial=0)) + 1) + activity_codes
+    groups, group_codes = np.unique(group, return_inverse=True)
+    completes = np.bincount(group_codes, weights=flags[1], minlength=len(groups))
+    opened = np.bincount(group_codes, weights=flags[0], minlength=len(groups))
+    if is_schedule is not None:
+        opened = np.maximum(opened, np.bincount(group_codes, weights=is_schedule, minlength=len(groups)))
+    open_groups = groups[opened > completes]
+    unfinished[open_groups // (int(activity_codes.max(initial=0)) + 1)] = True
+    return unfinished
+
+
 def compute_lead_times(log: pd.DataFrame) -> pd.DataFrame:
     """Per case, lead time alone: case id, arrival, end (UTC) and lead_time_h (hours), in order of first event.
 
@@ -450,9 +557,13 @@ def compute_lead_times(log: pd.DataFrame) -> pd.DataFrame:
 
 
 def compute_case_times(log: pd.DataFrame, *, stage_times: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Per case: arrival, end (UTC), lead_time_h, work_h, wait_h (hours), flow_efficiency, events, estimated.
+    """Per case: arrival, end (UTC), lead_time_h, work_h, wait_h (hours), flow_efficiency, events, estimated,
+    finished.
 
     arrival is `case:arrival` when the log has it, else the case's first event; end is its last event.
+    A case is unfinished (`finished` False) when a visit of it was scheduled or started but not completed by the
+    end of the log: its lead time, work, wait and flow efficiency are NaN (its `end` is its last event so far,
+    the moment its age is censored at).
     work_h and wait_h sum the stage visits (NaN when a visit of the case could not be split, see
     `compute_stage_times`); flow_efficiency = work_h / lead_time_h (NaN for a zero lead time).
     `stage_times` may be passed when already computed from the same log, to save the work.
@@ -460,8 +571,9 @@ def compute_case_times(log: pd.DataFrame, *, stage_times: pd.DataFrame | None = 
     require_columns(log)
     if stage_times is None:
         stage_times = compute_stage_times(log)
-    _codes, case_names, arrival, end, events = _case_spans(log)
+    codes, case_names, arrival, end, events = _case_spans(log)
     n_cases = len(case_names)
+    finished = ~_unfinished_cases(log, codes, n_cases)
 
     visit_case = _codes_in(stage_times[CASE], case_names)
     work = stage_times["work_h"].to_numpy(dtype=float)
@@ -472,7 +584,9 @@ def compute_case_times(log: pd.DataFrame, *, stage_times: pd.DataFrame | None = 
     work_h[unsplit > 0] = np.nan
     wait_h[unsplit > 0] = np.nan
     estimated = np.bincount(visit_case, weights=stage_times["estimated"].to_numpy(dtype=bool), minlength=n_cases) > 0
-    lead_time_h = (end - arrival) / _NS_PER_HOUR
+    lead_time_h = np.where(finished, (end - arrival) / _NS_PER_HOUR, np.nan)
+    work_h[~finished] = np.nan
+    wait_h[~finished] = np.nan
     with np.errstate(divide="ignore", invalid="ignore"):
         flow_efficiency = np.where(lead_time_h > 0, work_h / lead_time_h, np.nan)
     return pd.DataFrame(
@@ -486,6 +600,7 @@ def compute_case_times(log: pd.DataFrame, *, stage_times: pd.DataFrame | None = 
             "flow_efficiency": flow_efficiency,
             "events": events,
             "estimated": estimated,
+            "finished": finished,
         }
     )
 

@@ -3,13 +3,21 @@
 Simulated time is in hours after the run start. A calendar repeats every week (168 h), so every computation maps a
 time onto the week (hours after Monday 00:00 in the run start's timezone), walks the working intervals from there,
 and maps back. Daylight-saving shifts are not modelled: the run start's UTC offset holds for the whole run.
+
+Besides the working intervals a schedule knows its *off-duty gaps* (from one closing to the next opening, the
+weekend included), numbered along the whole simulated time line: gap ``j`` is the ``j % n``-th gap of week
+``j // n``. The engine waits for openings with them, and the event log writes a job's `suspend` / `resume` pairs
+and counts its working hours with the vectorised `working_hours_at`.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, field
 from datetime import datetime
+
+import numpy as np
 
 from sim.network import WorkingCalendar
 
@@ -42,6 +50,89 @@ class WeekSchedule:
     intervals: tuple[tuple[float, float], ...]
     origin_h: float
     weekly_h: float
+    gap_starts: tuple[float, ...] = field(init=False)
+    """Week hours at which the team goes off duty (sorted; a closing at 168 is the end of the week)."""
+    gap_ends: tuple[float, ...] = field(init=False)
+    """Week hours at which it is back on duty, one per gap start (above 168 for the gap that spans the week's end)."""
+
+    def __post_init__(self) -> None:
+        starts: list[float] = []
+        ends: list[float] = []
+        for (_, b), (a, _) in zip(self.intervals, self.intervals[1:], strict=False):
+            starts.append(b)
+            ends.append(a)
+        first, last = self.intervals[0][0], self.intervals[-1][1]
+        if last < first + HOURS_PER_WEEK:  # the gap from the week's last closing to the next week's first opening
+            starts.append(last)
+            ends.append(first + HOURS_PER_WEEK)
+        object.__setattr__(self, "gap_starts", tuple(starts))
+        object.__setattr__(self, "gap_ends", tuple(ends))
+
+    # ------------------------------------------------------------ off-duty gaps (scalar, for the engine)
+
+    @property
+    def always_on(self) -> bool:
+        """True when the calendar has no off-duty time at all (24/7)."""
+        return not self.gap_starts
+
+    def gaps_started_by(self, time_h: float, *, strictly_before: bool = False) -> int:
+        """How many off-duty gaps began at or before `time_h` (or strictly before it), counted from the week of the
+        run start: the number of the next gap to begin."""
+        week = math.floor((time_h + self.origin_h) / HOURS_PER_WEEK)
+        week_hour = time_h + self.origin_h - week * HOURS_PER_WEEK
+        find = bisect_left if strictly_before else bisect_right
+        return week * len(self.gap_starts) + find(self.gap_starts, week_hour)
+
+    def gap(self, number: int) -> tuple[float, float]:
+        """Gap `number` as (closing, reopening) in simulated hours."""
+        week, position = divmod(number, len(self.gap_starts))
+        base = week * HOURS_PER_WEEK - self.origin_h
+        return base + self.gap_starts[position], base + self.gap_ends[position]
+
+    # ------------------------------------------------------------ vectorised (for the log and the statistics)
+
+    def working_hours_at(self, times_h: np.ndarray) -> np.ndarray:
+        """Working hours from the run start's week's Monday 00:00 up to each simulated time (a non-decreasing step-free
+        ramp): the working time between a and b is ``working_hours_at(b) - working_hours_at(a)``. NaN stays NaN."""
+        times = np.asarray(times_h, dtype="float64") + self.origin_h
+        week = np.floor(times / HOURS_PER_WEEK)
+        week_hour = times - week * HOURS_PER_WEEK
+        begins = np.array([a for a, _ in self.intervals])
+        lengths = np.array([b - a for a, b in self.intervals])
+        before = np.concatenate(([0.0], np.cumsum(lengths)))
+        index = np.searchsorted(begins, np.nan_to_num(week_hour), side="right") - 1
+        inside = np.where(index >= 0, np.minimum(week_hour - begins[index], lengths[index]), 0.0)
+        return week * self.weekly_h + np.where(index >= 0, before[np.maximum(index, 0)] + inside, 0.0)
+
+    def gaps_between(self, begin_h: np.ndarray, end_h: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The off-duty gaps that begin strictly inside (begin, end) of each interval: (interval index, closing,
+        reopening) arrays, in interval order then time order. A job in service over such a gap is suspended at the
+        closing and resumed at the reopening."""
+        begin_h = np.asarray(begin_h, dtype="float64")
+        end_h = np.asarray(end_h, dtype="float64")
+        n_gaps = len(self.gap_starts)
+        empty = np.empty(0, dtype="float64")
+        if n_gaps == 0 or len(begin_h) == 0:
+            return np.empty(0, dtype=np.int64), empty, empty
+        starts = np.asarray(self.gap_starts)
+        ends = np.asarray(self.gap_ends)
+
+        def counted(times: np.ndarray, side: str) -> np.ndarray:
+            shifted = times + self.origin_h
+            week = np.floor(shifted / HOURS_PER_WEEK)
+            found = np.searchsorted(starts, shifted - week * HOURS_PER_WEEK, side=side)  # type: ignore[call-overload]
+            return (week * n_gaps + found).astype(np.int64)
+
+        first = counted(begin_h, "right")
+        count = np.maximum(counted(end_h, "left") - first, 0)
+        owner = np.repeat(np.arange(len(begin_h)), count)
+        offsets = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
+        number = first[owner] + offsets
+        week, position = np.divmod(number, n_gaps)
+        base = week * HOURS_PER_WEEK - self.origin_h
+        return owner, base + starts[position], base + ends[position]
+
+    # ------------------------------------------------------------ walking the intervals
 
     def _walk(self) -> tuple[tuple[float, float], ...]:
         """The intervals of three consecutive weeks: enough to finish any remainder of at most one week's work."""

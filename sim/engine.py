@@ -1,16 +1,14 @@
 """The SimPy engine: runs one replication of a `Network` and returns its `Recording`.
 
 Each stage is a queue in front of its team's servers; work items are SimPy processes that follow their class's
-route. A team is a lean non-preemptive priority pool built on SimPy events (lower priority value first, FIFO within
-a priority) — the same discipline as `simpy.PriorityResource`, with less bookkeeping per request and the queue and
-busy samples recorded as it changes. Its servers are numbered 1..capacity: a free server is taken from a free-list
-(the one idle longest first), a finishing server is handed straight to the next request (the granted event's
-value is the server id), and every visit records which server served it (a batch job takes one server).
+route. A team is a `sim.servers.ServerPool` (a non-preemptive priority pool aware of the team's calendar); every
+visit records which server served it (a batch job takes one server).
 
-Per stage visit: ready -> hand-off delay -> cadence gate -> batch formation -> queue (escalation) -> work (team
-calendar) -> complete -> rework -> spawns -> next stage. An expedited class skips the gate and the batch. Stages
-that use none of the optional features take a short path with no branches for them; the others go through
-`_Run._general_visit`.
+Per stage visit: ready -> hand-off delay -> cadence gate -> batch formation -> queue (escalation) -> work (on a
+calendared team only inside its hours, suspended over nights and weekends) -> complete -> rework -> spawns -> next
+stage. An expedited class skips the gate and the batch. Each visit records the moment each of these waits ended, so
+waiting can be split by cause. Stages that use none of the optional features (and whose team has no calendar) take
+a short path with no branches for them; the others go through `_Run._general_visit`.
 
 Randomness: every stream of draws (arrival gaps per item class, work and hand-off times per stage, a class's own
 work times per overridden stage, rework/spawn decisions per item class) has its own generator derived from the one
@@ -23,16 +21,14 @@ from __future__ import annotations
 import itertools
 import math
 import zlib
-from collections import deque
 from collections.abc import Callable, Generator, Iterator
-from heapq import heappop, heappush
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import simpy
 from simpy.events import Event, Timeout
 
-from sim.calendar import WeekSchedule, build_week_schedule
+from sim.calendar import build_week_schedule
 from sim.errors import ScenarioError
 from sim.gates import wait_for_gate
 from sim.network import (
@@ -50,8 +46,12 @@ from sim.recording import (
     C_BATCH,
     C_CASE,
     C_COMPLETE,
+    C_ESCALATED,
+    C_GATE_DONE,
+    C_HANDOFF_DONE,
     C_INDEX,
     C_ITEM,
+    C_QUEUED,
     C_READY,
     C_SERVER,
     C_STAGE,
@@ -61,6 +61,7 @@ from sim.recording import (
     Recorder,
     Recording,
 )
+from sim.servers import Request, ServerPool
 
 __all__ = ["simulate"]
 
@@ -89,7 +90,10 @@ def simulate(network: Network, *, seed: int | np.random.SeedSequence, replicatio
         root = np.random.SeedSequence(int(seed), spawn_key=(int(replication),))
     run = _Run(network, root, int(replication))
     run.env.run(until=network.run.horizon_h)
-    return run.recorder.finish(horizon_h=network.run.horizon_h, replication=int(replication), network_name=network.name)
+    schedules = {name: team.schedule for name, team in run.teams.items() if team.schedule is not None}
+    return run.recorder.finish(
+        horizon_h=network.run.horizon_h, replication=int(replication), network_name=network.name, schedules=schedules
+    )
 
 
 def _generator(root: np.random.SeedSequence, purpose: int, *names: str) -> np.random.Generator:
@@ -113,22 +117,6 @@ def _uniforms(rng: np.random.Generator, size: int) -> np.ndarray:
     return rng.random(size)
 
 
-class _Team:
-    """A pool of servers: how many are busy, which are free (ids 1..capacity, idle longest first) and who waits
-    (heap of (priority, ticket, event, stage, weight))."""
-
-    __slots__ = ("busy", "cancelled", "capacity", "free", "heap", "index", "schedule")
-
-    def __init__(self, index: int, capacity: int, schedule: WeekSchedule | None) -> None:
-        self.index = index
-        self.capacity = capacity
-        self.schedule = schedule
-        self.busy = 0
-        self.free: deque[int] = deque(range(1, capacity + 1))
-        self.heap: list[tuple[int, int, Event, _Stage, int]] = []
-        self.cancelled: set[Event] = set()  # requests withdrawn by escalation, skipped when popped
-
-
 class _Stage:
     """A stage resolved for the run: its team object, bound draw functions and the state of its queue and batch."""
 
@@ -146,16 +134,17 @@ class _Stage:
         "team",
     )
 
-    def __init__(self, index: int, team: _Team, draw: Callable[[], float]) -> None:
+    def __init__(self, index: int, team: ServerPool, draw: Callable[[], float]) -> None:
         self.index = index
         self.team = team
         self.draw = draw
         self.handoff: Callable[[], float] | None = None
         self.gate: CadenceGate | None = None
         self.batch: Batching | None = None
-        self.escalation: tuple[float, int | None, _Team] | None = None
+        self.escalation: tuple[float, int | None, ServerPool] | None = None
         self.queue_length = 0
         self.forming: list[tuple] = []
+        """Members of the batch now gathering: (case row, priority, done event, class, after-actions, work draw)."""
         self.batch_token = 0
         self.simple = True
 
@@ -205,10 +194,14 @@ class _Run:
 
         team_names = list(network.teams)
         self.teams = {
-            name: _Team(
+            name: ServerPool(
+                self.env,
                 index,
                 team.capacity,
                 None if team.calendar is None else build_week_schedule(team.calendar, network.run.start),
+                on_dequeue=self._dequeued,
+                on_busy=self._busy_sample,
+                tickets=self.tickets,
             )
             for index, (name, team) in enumerate(network.teams.items())
         }
@@ -265,7 +258,7 @@ class _Run:
 
     # ---------------------------------------------------------------- building
 
-    def _team(self, network: Network, name: str, where: str) -> _Team:
+    def _team(self, network: Network, name: str, where: str) -> ServerPool:
         if name not in self.teams:
             raise ScenarioError(f"{network.name}: {where} uses team {name!r}, not among {sorted(network.teams)}")
         return self.teams[name]
@@ -364,13 +357,7 @@ class _Run:
         to the flat visit list in one step.
         """
         env = self.env
-        visit, queue_sample, busy_sample, tickets, release = (
-            self.visit,
-            self.queue_sample,
-            self.busy_sample,
-            self.tickets,
-            self._release,
-        )
+        visit, queue_sample, busy_sample = self.visit, self.queue_sample, self.busy_sample
         case, index, class_index, steps = row[C_CASE], row[C_INDEX], plan.index, plan.steps
         priority = plan.priority
         ready = row[C_ARRIVAL]
@@ -385,25 +372,30 @@ class _Run:
             row[C_READY] = ready
             row[C_START] = _NAN
             row[C_BATCH] = -1
-            if stage.simple:
-                if team.busy < team.capacity:
+            row[C_ESCALATED] = _NAN
+            if stage.simple:  # no hand-off, gate, batch, escalation or calendar: ready is when it joins the queue
+                row[C_HANDOFF_DONE] = row[C_GATE_DONE] = row[C_QUEUED] = ready
+                if team.busy < team.capacity:  # a team without a calendar is always on duty
                     team.busy += 1
                     server = team.free.popleft()
                     busy_sample((env.now, team.index, team.busy))
                 else:
-                    granted = Event(env)
-                    heappush(team.heap, (priority, next(tickets), granted, stage, 1))
+                    request = team.request(priority, stage)
                     stage.queue_length += 1
                     queue_sample((env.now, stage_index, stage.queue_length))
-                    server = yield granted
+                    server = yield request.granted
                 row[C_START] = start = env.now
                 row[C_SERVER] = server
                 yield Timeout(env, draw())
                 complete = env.now
-                visit((index, class_index, stage_index, team.index, server, ready, start, complete, -1))
+                visit(
+                    (index, class_index, stage_index, team.index, server, ready, ready, ready, ready, _NAN, start,
+                     complete, -1)
+                )  # fmt: skip
                 ready = complete
-                release(team, server)
+                team.release(server)
             else:
+                row[C_HANDOFF_DONE] = row[C_GATE_DONE] = row[C_QUEUED] = _NAN
                 priority = yield from self._general_visit(step, row, priority, plan)
                 ready = env.now
             if after is None:
@@ -450,10 +442,12 @@ class _Run:
         stage, after, draw = step
         if stage.handoff is not None:
             yield Timeout(env, max(stage.handoff(), 0.0))
+        row[C_HANDOFF_DONE] = env.now
         if stage.gate is not None and not plan.expedite:
             wait = wait_for_gate(stage.gate, env.now)
             if wait > 0:
                 yield Timeout(env, wait)
+        row[C_GATE_DONE] = env.now
         batch = stage.batch
         if batch is not None and not plan.expedite:
             done = Event(env)
@@ -465,49 +459,46 @@ class _Run:
     def _serve(
         self, stage: _Stage, priority: int, ready: float, rows: tuple[list, ...], draw: Callable[[], float]
     ) -> Generator[Event, Any, int]:
-        """Queue for a server (escalating if the stage says so), work for one `draw()`, release; records the visits
-        of `rows`."""
+        """Queue for a server (escalating if the stage says so), work for one `draw()` of working time, release;
+        records the visits of `rows`."""
         env = self.env
         team = stage.team
         weight = len(rows)
-        if team.busy < team.capacity:
-            server = self._seize(team)
+        for row in rows:
+            row[C_QUEUED] = env.now
+        if team.can_start_now():
+            server = team.seize()
         else:
-            granted = self._enqueue(team, stage, priority, weight)
+            request = self._enqueue(team, stage, priority, weight)
             escalation = stage.escalation
             if escalation is None:
-                server = yield granted
+                server = yield request.granted
             else:
                 after_h, new_priority, new_team = escalation
                 remaining = ready + after_h - env.now
                 if remaining > 0:
-                    yield granted | Timeout(env, remaining)
-                if not granted.triggered:
-                    team.cancelled.add(granted)
+                    yield request.granted | Timeout(env, remaining)
+                if not request.granted.triggered:
+                    team.withdraw(request)
                     team = new_team
                     priority = priority if new_priority is None else new_priority
                     for row in rows:
                         row[C_TEAM] = team.index
-                    if team.busy < team.capacity:
+                        row[C_ESCALATED] = env.now
+                    if team.can_start_now():
                         stage.queue_length -= weight
                         self.queue_sample((env.now, stage.index, stage.queue_length))
-                        server = self._seize(team)
+                        server = team.seize()
                     else:
-                        granted = Event(env)
-                        heappush(team.heap, (priority, next(self.tickets), granted, stage, weight))
-                        server = yield granted
+                        server = yield team.request(priority, stage, weight).granted
                 else:
                     # simpy annotates Event.value as Optional[Any] though it is whatever succeed() was given, here
-                    # always a server id (see _release)
-                    server = granted.value  # type: ignore[assignment]
+                    # always a server id (see ServerPool.release)
+                    server = request.granted.value  # type: ignore[assignment]
         start = env.now
         work = draw()
         schedule = team.schedule
-        if schedule is None:
-            complete = start + work
-        else:
-            start = schedule.next_working_moment(start)
-            complete = schedule.finish_time(start, work)
+        complete = start + work if schedule is None else schedule.finish_time(start, work)
         for row in rows:
             row[C_START] = start
             row[C_SERVER] = server
@@ -515,40 +506,26 @@ class _Run:
         now = env.now
         for row in rows:
             self.visit(
-                (row[C_INDEX], row[C_ITEM], stage.index, team.index, server, row[C_READY], start, now, row[C_BATCH])
-            )
-        self._release(team, server)
+                (row[C_INDEX], row[C_ITEM], stage.index, team.index, server, row[C_READY], row[C_HANDOFF_DONE],
+                 row[C_GATE_DONE], row[C_QUEUED], row[C_ESCALATED], start, now, row[C_BATCH])
+            )  # fmt: skip
+        team.release(server)
         return priority
 
-    def _seize(self, team: _Team) -> int:
-        """Take a free server of `team` (the one idle longest) and return its id."""
-        team.busy += 1
-        self.busy_sample((self.env.now, team.index, team.busy))
-        return team.free.popleft()
-
-    def _enqueue(self, team: _Team, stage: _Stage, priority: int, weight: int) -> Event:
-        granted = Event(self.env)
-        heappush(team.heap, (priority, next(self.tickets), granted, stage, weight))
+    def _enqueue(self, team: ServerPool, stage: _Stage, priority: int, weight: int) -> Request:
+        request = team.request(priority, stage, weight)
         stage.queue_length += weight
         self.queue_sample((self.env.now, stage.index, stage.queue_length))
-        return granted
+        return request
 
-    def _release(self, team: _Team, server: int) -> None:
-        """Server `server` finished: hand it to the first waiting request (priority, then FIFO), or let it fall idle."""
-        heap = team.heap
-        cancelled = team.cancelled
-        while heap:
-            _, _, granted, stage, weight = heappop(heap)
-            if cancelled and granted in cancelled:
-                cancelled.discard(granted)
-                continue
-            stage.queue_length -= weight
-            self.queue_sample((self.env.now, stage.index, stage.queue_length))
-            granted.succeed(server)
-            return
-        team.busy -= 1
-        team.free.append(server)
-        self.busy_sample((self.env.now, team.index, team.busy))
+    def _dequeued(self, request: Request) -> None:
+        """A request of a stage's queue is being served: the stage's queue is `request.weight` items shorter."""
+        stage = cast(_Stage, request.owner)
+        stage.queue_length -= request.weight
+        self.queue_sample((self.env.now, stage.index, stage.queue_length))
+
+    def _busy_sample(self, sample: tuple[float, int, int]) -> None:
+        self.busy_sample(sample)
 
     # ---------------------------------------------------------------- batching
 

@@ -1,17 +1,23 @@
-"""The simulated event log: one `start` and one `complete` row per stage visit, in the XES columns mining reads.
+"""The simulated event log: the lifecycle of every stage visit, in the XES columns mining reads.
+
+Per visit: `schedule` when the item became ready for the stage (from then on it waits: hand-off, gate, batch,
+queue), `start` when a person took it on, a `suspend` / `resume` pair for every off-duty gap of a calendared team
+the work spans (nights, weekends: work = complete − start minus the suspended time), and `complete`.
 
 The contract (DESIGN.md, "The event log") is the column list below, in this order and with these dtypes. Times are
 timezone-aware UTC: the run's start plus the simulated hours, to the microsecond. Only events that happened before
-the horizon are written (a visit still queued at the horizon has no row; one in service has only its `start`).
+the horizon are written (a visit still queued at the horizon has only its `schedule`; one in service no `complete`).
 Cases that arrived before the warm-up are left out entirely, so a log holds the same cases as the statistics.
 
 `org:resource` is the person who did the work, ``<team>-<k>`` for server k (1..capacity) of the team, and
 `org:group` the team (the XES org extension's key for a group): mining counts distinct resources as people, so a
-log naming only teams would make a five-person team look like one person working five times as hard.
+log naming only teams would make a five-person team look like one person working five times as hard. A `schedule`
+event has no person yet (`org:resource` missing), only the team.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -23,6 +29,7 @@ import pyarrow.compute as pc
 from sim.replications import Replications
 
 if TYPE_CHECKING:
+    from sim.calendar import WeekSchedule
     from sim.recording import Recording
 
 TIMESTAMP_DTYPE = pd.DatetimeTZDtype(unit="us", tz="UTC")
@@ -38,6 +45,7 @@ EVENT_LOG_DTYPES: dict[str, object] = {
     "org:group": "str",
     "case:item": "str",
     "case:stream": "str",
+    "case:scenario": "str",
     "case:priority": "int64",
     "case:replication": "int64",
     "case:parent": "str",
@@ -46,6 +54,8 @@ EVENT_LOG_DTYPES: dict[str, object] = {
 """The columns of a simulated event log, in order, with their pandas dtypes (`case:parent` is NaN when none)."""
 
 _MICROSECONDS_PER_HOUR = 3_600_000_000
+LIFECYCLE_ORDER = ("schedule", "start", "suspend", "resume", "complete")
+"""The transitions a simulated visit goes through, in the order events at the same moment are written."""
 
 
 def hours_to_timestamps(start: datetime, hours: np.ndarray | pd.Series) -> pd.DatetimeIndex:
@@ -88,6 +98,36 @@ def _frames(source: Recording | Replications) -> tuple[pd.DataFrame, pd.DataFram
     return source.visits, source.cases.assign(replication=source.replication)
 
 
+def _schedules(source: Recording | Replications) -> Mapping[str, WeekSchedule]:
+    """The working weeks of the teams with off-duty time (the same in every replication of a network)."""
+    if isinstance(source, Replications):
+        return source.recordings[0].schedules if source.recordings else {}
+    return source.schedules
+
+
+def suspensions(
+    visits: pd.DataFrame, schedules: Mapping[str, WeekSchedule], horizon_h: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The off-duty gaps each started visit of a calendared team spans: (visit row, suspend_h, resume_h) arrays.
+
+    A visit in service at the horizon counts up to the horizon; a resume after the horizon is NaN (not yet)."""
+    rows: list[np.ndarray] = []
+    closes: list[np.ndarray] = []
+    opens: list[np.ndarray] = []
+    start_h = visits["start_h"].to_numpy(dtype="float64")
+    end_h = np.nan_to_num(visits["complete_h"].to_numpy(dtype="float64"), nan=horizon_h)
+    team = visits["team"].to_numpy(dtype=object) if schedules else None
+    for name, schedule in schedules.items():
+        mine = np.flatnonzero((team == name) & ~np.isnan(start_h))
+        owner, close, reopen = schedule.gaps_between(start_h[mine], end_h[mine])
+        rows.append(mine[owner])
+        closes.append(close)
+        opens.append(np.where(reopen < horizon_h, reopen, np.nan))
+    if not rows:
+        return np.empty(0, dtype=np.int64), np.empty(0), np.empty(0)
+    return np.concatenate(rows), np.concatenate(closes), np.concatenate(opens)
+
+
 def _strings(values: pa.Array | pa.ChunkedArray) -> pd.arrays.ArrowStringArray:
     """An Arrow string array as the pandas ``str`` dtype."""
     return pd.array(values, dtype="str")
@@ -112,14 +152,15 @@ def build_event_log(
         warmup_h: cases arriving before this many hours are left out; None takes the warm-up of `Replications`
             (0 for a bare `Recording`).
 
-    Rows are sorted by timestamp, then case, then visit number, with a visit's `start` before its `complete`.
-    `concept:instance` (``<case>#<visit number>``) pairs a start with its complete.
+    Rows are sorted by timestamp, then case, then visit number, then `LIFECYCLE_ORDER`. `concept:instance`
+    (``<case>#<visit number>``) ties a visit's events together.
 
     The row order is computed on numeric keys (case ids replaced by their rank among the kept cases) and every
     column is built once, by taking from the visit or case columns, to keep the peak memory near the log's own.
     """
     if warmup_h is None:
         warmup_h = source.warmup_h if isinstance(source, Replications) else 0.0
+    horizon_h = source.horizon_h
     visits, cases = _frames(source)
     cases = kept_cases(cases, warmup_h)
     case_ids = pa.array(cases["case"].array)
@@ -130,14 +171,23 @@ def build_event_log(
     case_rank = np.empty(len(cases), dtype=np.int64)  # a case's place in string order, for sorting on integers
     case_rank[pc.sort_indices(case_ids).to_numpy()] = np.arange(len(cases), dtype=np.int64)
     sequence = _visit_numbers(case_row, visits["ready_h"].to_numpy(dtype="float64")[kept])
-    start_h = visits["start_h"].to_numpy(dtype="float64")[kept]
+    pieces: list[tuple[np.ndarray, np.ndarray]] = []  # per lifecycle transition: (kept visit, time)
+    for column in ("ready_h", "start_h"):
+        times = visits[column].to_numpy(dtype="float64")[kept]
+        happened = np.flatnonzero(~np.isnan(times))
+        pieces.append((happened, times[happened]))
+    owner, suspend_h, resume_h = suspensions(visits.iloc[kept], _schedules(source), horizon_h)
+    pieces.append((owner, suspend_h))
+    resumed = ~np.isnan(resume_h)
+    pieces.append((owner[resumed], resume_h[resumed]))
     complete_h = visits["complete_h"].to_numpy(dtype="float64")[kept]
-    started = np.flatnonzero(~np.isnan(start_h))
     completed = np.flatnonzero(~np.isnan(complete_h))
-    event_visit = np.concatenate((started, completed))  # into the kept visits: starts first, then completes
-    time_h = np.concatenate((start_h[started], complete_h[completed]))
-    order = np.concatenate((np.zeros(len(started), dtype=np.int8), np.ones(len(completed), dtype=np.int8)))
-    del start_h, complete_h, started, completed
+    pieces.append((completed, complete_h[completed]))
+    del complete_h, completed, owner, suspend_h, resume_h
+    event_visit = np.concatenate([visit for visit, _ in pieces])  # into the kept visits
+    time_h = np.concatenate([times for _, times in pieces])
+    order = np.concatenate([np.full(len(visit), k, dtype=np.int8) for k, (visit, _) in enumerate(pieces)])
+    del pieces
     rows = np.lexsort((order, sequence[event_visit], case_rank[case_row[event_visit]], time_h))
     event_visit, time_h, order = event_visit[rows], time_h[rows], order[rows]
     del rows
@@ -152,12 +202,19 @@ def build_event_log(
         "case:concept:name": _strings(event_case_ids),
         "concept:name": visits["stage"].array.take(event_source),
         "concept:instance": _strings(_joined(event_case_ids, "#", event_sequence)),
-        "lifecycle:transition": pd.Categorical.from_codes(order, categories=["start", "complete"]).astype("str"),
+        "lifecycle:transition": pd.Categorical.from_codes(order, categories=list(LIFECYCLE_ORDER)).astype("str"),
         "time:timestamp": hours_to_timestamps(start, time_h),
-        "org:resource": _strings(_joined(teams, "-", visits["server"].to_numpy(dtype="int64")[event_source])),
+        "org:resource": _strings(
+            pc.if_else(
+                pa.array(order == 0),  # a schedule event: nobody has taken the item on yet
+                pa.scalar(None, type=pa.large_string()),
+                _joined(teams, "-", visits["server"].to_numpy(dtype="int64")[event_source]),
+            )
+        ),
         "org:group": _strings(teams),
         "case:item": cases["item"].array.take(event_case),
         "case:stream": cases["stream"].array.take(event_case),
+        "case:scenario": cases["scenario"].array.take(event_case),
         "case:priority": cases["priority"].to_numpy(dtype="int64")[event_case],
         "case:replication": cases["replication"].to_numpy(dtype="int64")[event_case],
         "case:parent": cases["parent"].array.take(event_case),

@@ -9,11 +9,15 @@ and dtypes. Times are hours after the run start (float64); NaN marks what had no
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from sim.calendar import WeekSchedule
 
 __all__ = [
     "BUSY_COLUMNS",
@@ -26,25 +30,31 @@ __all__ = [
     "Recording",
 ]
 
-VISIT_COLUMNS = ("case", "item", "stream", "stage", "team", "server", "ready_h", "start_h", "complete_h", "batch")
+VISIT_COLUMNS = (
+    "case", "item", "stream", "stage", "team", "server", "ready_h", "handoff_done_h", "gate_done_h", "queued_h",
+    "escalated_h", "start_h", "complete_h", "batch",
+)  # fmt: skip
 CASE_COLUMNS = ("case", "item", "stream", "scenario", "priority", "parent", "arrival_h", "complete_h", "sla_h")
 QUEUE_COLUMNS = ("time_h", "stage", "queue_length")
 BUSY_COLUMNS = ("time_h", "team", "busy")
 
-# The engine extends `Recorder.visits` with 9 numbers per completed visit, in this order: case index (the case's row
-# number, `C_INDEX`), item index, stage index, team index, server id, ready, start, complete, batch. Flat lists of
-# atoms keep the garbage collector out of the hot path; `Recorder.compact` turns them into float64 blocks (exact for
-# the integers, all far below 2**53) that reshape into columns.
-VISIT_STRIDE = 9
+# The engine extends `Recorder.visits` with 13 numbers per completed visit, in this order: case index (the case's row
+# number, `C_INDEX`), item index, stage index, team index, server id, ready, hand-off done, gate done, queued,
+# escalated, start, complete, batch. Flat lists of atoms keep the garbage collector out of the hot path;
+# `Recorder.compact` turns them into float64 blocks (exact for the integers, all far below 2**53) that reshape into
+# columns.
+VISIT_STRIDE = 13
 SAMPLE_STRIDE = 3  # queues and busy: time, stage or team index, value
 # Positions inside a case row: who the item is, then its current (not yet completed) visit, so that visits still
 # under way at the horizon can be written out at the end.
 # C_SERVER is only meaningful once C_START is set (a visit not yet started may still hold the previous visit's).
 # C_INDEX is the case's row number (its position in `Recorder.cases`), which the visits record instead of its id.
+# C_HANDOFF_DONE, C_GATE_DONE, C_QUEUED and C_ESCALATED are the moments the visit's hand-off and gate waits ended,
+# it joined its team's queue, and escalation moved it (NaN: not yet, or never).
 (
     C_CASE, C_ITEM, C_PRIORITY, C_PARENT, C_ARRIVAL, C_COMPLETE, C_STAGE, C_TEAM, C_READY, C_START, C_BATCH, C_SERVER,
-    C_INDEX,
-) = range(13)  # fmt: skip
+    C_INDEX, C_HANDOFF_DONE, C_GATE_DONE, C_QUEUED, C_ESCALATED,
+) = range(17)  # fmt: skip
 COMPACT_VALUES = 1 << 19
 """`Recorder.compact` moves a list into an array once it holds this many numbers (4 MB of float64)."""
 
@@ -56,7 +66,9 @@ class Recording:
     Attributes:
         visits: one row per stage visit (`VISIT_COLUMNS`); `server` is the id (1..capacity) of the team member who
             served it, -1 when not started by the horizon; a batch member has the batch's server, start/complete
-            and id.
+            and id. Between ready and start the visit waited for its hand-off (until `handoff_done_h`), its gate
+            (until `gate_done_h`), its batch (until `queued_h`) and then in the team's queue, after `escalated_h` at
+            the team escalation moved it to (NaN when not escalated); `team` is the team that served it.
         cases: one row per work item (`CASE_COLUMNS`); `complete_h` NaN when still in progress at the horizon.
         queues: step samples of items waiting for a server per stage (`QUEUE_COLUMNS`), one row per change,
             starting with a 0 at time 0 for every stage.
@@ -64,6 +76,8 @@ class Recording:
         horizon_h: simulated hours.
         replication: the replication number (also in the case ids).
         network_name: the network's name.
+        schedules: the working week of each team that has off-duty time, by team name (work of its visits
+            progresses only inside it).
     """
 
     visits: pd.DataFrame
@@ -73,6 +87,7 @@ class Recording:
     horizon_h: float
     replication: int
     network_name: str
+    schedules: Mapping[str, WeekSchedule] = field(default_factory=dict)
 
 
 def _names(values: Sequence[str], indexes: np.ndarray) -> pd.api.extensions.ExtensionArray:
@@ -127,7 +142,8 @@ class Recorder:
 
     def new_case(self, case: str, item: int, priority: int, parent: str | None, arrival_h: float) -> list:
         """A case row (positions `C_*`), appended to `cases`: no visit under way yet (stage -1), not complete (NaN)."""
-        row = [case, item, priority, parent, arrival_h, math.nan, -1, -1, math.nan, math.nan, -1, -1, len(self.cases)]
+        nan = math.nan
+        row = [case, item, priority, parent, arrival_h, nan, -1, -1, nan, nan, -1, -1, len(self.cases)] + [nan] * 4
         self.cases.append(row)
         return row
 
@@ -138,7 +154,14 @@ class Recorder:
         _compact(self.queues, self._queue_blocks)
         _compact(self.busy, self._busy_blocks)
 
-    def finish(self, *, horizon_h: float, replication: int, network_name: str) -> Recording:
+    def finish(
+        self,
+        *,
+        horizon_h: float,
+        replication: int,
+        network_name: str,
+        schedules: Mapping[str, WeekSchedule] | None = None,
+    ) -> Recording:
         """Build the `Recording`'s DataFrames once, from the rows appended during the run, and empty the recorder."""
         case_ids = pd.array([row[C_CASE] for row in self.cases], dtype="str")
         recording = Recording(
@@ -151,6 +174,7 @@ class Recorder:
             horizon_h=float(horizon_h),
             replication=int(replication),
             network_name=network_name,
+            schedules=dict(schedules or {}),
         )
         self.cases.clear()
         return recording
@@ -167,6 +191,10 @@ class Recorder:
                         row[C_TEAM],
                         -1 if math.isnan(row[C_START]) else row[C_SERVER],
                         row[C_READY],
+                        row[C_HANDOFF_DONE],
+                        row[C_GATE_DONE],
+                        row[C_QUEUED],
+                        row[C_ESCALATED],
                         row[C_START],
                         math.nan,
                         row[C_BATCH],
@@ -183,9 +211,13 @@ class Recorder:
                 "team": _names(self.team_names, table[:, 3].astype(np.intp)),
                 "server": table[:, 4].astype(np.int64),
                 "ready_h": table[:, 5].copy(),
-                "start_h": table[:, 6].copy(),
-                "complete_h": table[:, 7].copy(),
-                "batch": table[:, 8].astype(np.int64),
+                "handoff_done_h": table[:, 6].copy(),
+                "gate_done_h": table[:, 7].copy(),
+                "queued_h": table[:, 8].copy(),
+                "escalated_h": table[:, 9].copy(),
+                "start_h": table[:, 10].copy(),
+                "complete_h": table[:, 11].copy(),
+                "batch": table[:, 12].astype(np.int64),
             },
             columns=list(VISIT_COLUMNS),
         )

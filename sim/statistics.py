@@ -8,16 +8,21 @@ Every duration is in hours (columns end in ``_h``). Two kinds of measure, and th
   [warm-up, horizon], whichever case it happens to: a time average has no notion of "which cases", and counting
   only post-warm-up cases would under-count throughput by the work still in progress at the horizon.
 
-Work of a visit = complete − start; the waiting of a case = lead time − work (hand-off, gate, batch and queue all
-count as waiting, as in a value stream map). The summary reports each measure as a mean across replications with the
-half-width of a 95% confidence interval from Student's t distribution (NaN with a single replication: one value
-gives no spread).
+Work of a visit = its working hours between start and complete (complete − start for a team without a calendar;
+for a calendared team the nights and weekends it was suspended over do not count); the waiting of a case = lead
+time − work (hand-off, gate, batch, queue and off-duty time all count as waiting, as in a value stream map), and
+each stage's waiting is split by those causes. Utilisation = busy working hours ÷ the team's available working
+hours (capacity × its hours in the window). Cases still in the system at the horizon are counted (`unfinished`) and
+enter a Kaplan–Meier lead-time estimate as censored at the horizon, beside the completed-only figures.
+
+The summary reports each measure as a mean across replications with the half-width of a 95% confidence interval
+from Student's t distribution (NaN with a single replication: one value gives no spread).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +36,8 @@ from sim.replications import Replications
 if TYPE_CHECKING:
     from pandas.api.typing import DataFrameGroupBy
 
+    from sim.calendar import WeekSchedule
+
 HOURS_PER_DAY = 24.0
 CONFIDENCE_LEVEL = 0.95
 
@@ -40,15 +47,20 @@ CASE_COLUMNS = (
 )  # fmt: skip
 """Columns of `compute_case_table`, in order."""
 
+WAIT_CAUSES = ("handoff", "gate", "batch", "people", "off_duty", "escalated")
+"""What a visit waited for, in order: its hand-off, a cadence gate, its batch to fill, a person of its team while
+the team was on duty, the team to come back on duty, and a person of the team escalation moved it to."""
+
 STAGE_COLUMNS = (
     "stage", "stream", "team", "visits", "wait_mean_h", "wait_p85_h", "work_mean_h", "utilisation",
-    "mean_queue_length", "throughput_per_day", "wait_share",
+    "mean_queue_length", "throughput_per_day", "wait_share", *(f"wait_{cause}_mean_h" for cause in WAIT_CAUSES),
 )  # fmt: skip
 """Columns of `pool_stage_table`, in order (`compute_stage_table` puts `replication` first)."""
 
 MEASURE_COLUMNS = (
     "replication", "completed", "lead_time_mean_h", "lead_time_p50_h", "lead_time_p85_h", "lead_time_p95_h",
-    "flow_efficiency", "throughput_per_day", "wip", "sla_attainment",
+    "flow_efficiency", "throughput_per_day", "wip", "sla_attainment", "unfinished", "unfinished_share",
+    "lead_time_km_p50_h", "lead_time_km_p85_h",
 )  # fmt: skip
 """Columns of `compute_replication_measures`, in order."""
 
@@ -117,6 +129,29 @@ def _overlap_h(begin: pd.Series, end: pd.Series, start_h: float, end_h: float) -
     return (end.clip(lower=start_h, upper=end_h) - begin.clip(lower=start_h, upper=end_h)).clip(lower=0)
 
 
+def _schedules(replications: Replications) -> Mapping[str, WeekSchedule]:
+    return replications.recordings[0].schedules if replications.recordings else {}
+
+
+def working_hours_between(
+    begin_h: pd.Series, end_h: pd.Series, team: pd.Series, schedules: Mapping[str, WeekSchedule]
+) -> pd.Series:
+    """Hours of [begin, end] in which each row's team was on duty (end − begin for a team without a calendar)."""
+    hours = (end_h - begin_h).astype("float64")
+    for name, schedule in schedules.items():
+        mine = (team == name).to_numpy()
+        if mine.any():
+            ramp_end = schedule.working_hours_at(end_h.to_numpy(dtype="float64")[mine])
+            ramp_begin = schedule.working_hours_at(begin_h.to_numpy(dtype="float64")[mine])
+            hours.iloc[np.flatnonzero(mine)] = ramp_end - ramp_begin
+    return hours
+
+
+def visit_work_h(visits: pd.DataFrame, schedules: Mapping[str, WeekSchedule]) -> pd.Series:
+    """Each visit's work: its team's working hours between start and complete (NaN until complete)."""
+    return working_hours_between(visits["start_h"], visits["complete_h"], visits["team"], schedules)
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Per case
 
@@ -130,7 +165,7 @@ def compute_case_table(replications: Replications) -> pd.DataFrame:
     cases = kept_cases(replications.cases, replications.warmup_h)
     visits = replications.visits
     visits = visits.loc[visits["case"].isin(cases["case"])]
-    work = (visits["complete_h"] - visits["start_h"]).groupby(visits["case"]).sum(min_count=1)
+    work = visit_work_h(visits, _schedules(replications)).groupby(visits["case"]).sum(min_count=1)
     table = cases[["case", "item", "stream", "priority", "parent", "replication", "arrival_h", "complete_h"]].copy()
     completed = table["complete_h"].notna()
     table["lead_time_h"] = table["complete_h"] - table["arrival_h"]
@@ -150,16 +185,30 @@ def compute_case_table(replications: Replications) -> pd.DataFrame:
 
 
 def _stage_visits(replications: Replications) -> pd.DataFrame:
-    """Started visits of post-warm-up cases with their `wait_h` (start − ready) and `work_h` (complete − start)."""
+    """Started visits of post-warm-up cases with their `wait_h` (start − ready) split by `WAIT_CAUSES`, and
+    `work_h` (working hours between start and complete)."""
     cases = kept_cases(replications.cases, replications.warmup_h)
     visits = replications.visits
     visits = visits.loc[visits["case"].isin(cases["case"]) & visits["start_h"].notna()]
+    schedules = _schedules(replications)
+    escalated = visits["escalated_h"].notna()
+    queue_end = visits["escalated_h"].where(escalated, visits["start_h"])
+    # the queue before any escalation is at the stage's own team: on-duty hours of it wait for people
+    own_team = visits["stage"].map({name: stage.team for name, stage in replications.network.stages.items()})
+    queue_h = queue_end - visits["queued_h"]
+    on_duty_h = working_hours_between(visits["queued_h"], queue_end, own_team, schedules)
     return pd.DataFrame(
         {
             "replication": visits["replication"],
             "stage": visits["stage"],
             "wait_h": visits["start_h"] - visits["ready_h"],
-            "work_h": visits["complete_h"] - visits["start_h"],
+            "work_h": visit_work_h(visits, schedules),
+            "wait_handoff_h": visits["handoff_done_h"] - visits["ready_h"],
+            "wait_gate_h": visits["gate_done_h"] - visits["handoff_done_h"],
+            "wait_batch_h": visits["queued_h"] - visits["gate_done_h"],
+            "wait_people_h": on_duty_h,
+            "wait_off_duty_h": queue_h - on_duty_h,
+            "wait_escalated_h": (visits["start_h"] - visits["escalated_h"]).fillna(0.0),
         }
     )
 
@@ -172,9 +221,7 @@ def _window_measures(replications: Replications) -> pd.DataFrame:
         names=["replication", "stage"],
     )
     stage_team = {name: stage.team for name, stage in network.stages.items()}
-    capacity = pd.Series({name: float(team.capacity) for name, team in network.teams.items()})
-    busy = time_average(replications.busy, ["replication", "team"], "busy", warmup, horizon)
-    utilisation = busy / capacity.reindex(busy.index.get_level_values("team")).to_numpy()
+    utilisation = _utilisation(replications)
     team_of_row = pd.Series(index.get_level_values("stage")).map(stage_team)
     utilisation_rows = utilisation.reindex(
         pd.MultiIndex.from_arrays([index.get_level_values("replication"), team_of_row], names=["replication", "team"])
@@ -192,6 +239,37 @@ def _window_measures(replications: Replications) -> pd.DataFrame:
         },
         index=index,
     )
+
+
+def _utilisation(replications: Replications) -> pd.Series:
+    """Per (replication, team): busy working hours in [warm-up, horizon] ÷ (capacity × the team's working hours in
+    that window). A batch is one job; a job suspended overnight is not busy at night."""
+    network, warmup, horizon = replications.network, replications.warmup_h, replications.horizon_h
+    schedules = _schedules(replications)
+    visits = replications.visits
+    visits = visits.loc[visits["start_h"].notna()]
+    jobs = pd.concat([visits.loc[visits["batch"] < 0], visits.loc[visits["batch"] >= 0].drop_duplicates(
+        ["replication", "batch"])])  # fmt: skip
+    begin = jobs["start_h"].clip(lower=warmup, upper=horizon)
+    end = jobs["complete_h"].fillna(horizon).clip(lower=warmup, upper=horizon)
+    busy = working_hours_between(begin, end, jobs["team"], schedules).groupby([jobs["replication"], jobs["team"]]).sum()
+    teams = list(network.teams)
+    available = pd.Series(
+        {
+            name: network.teams[name].capacity
+            * (
+                float(np.diff(schedules[name].working_hours_at(np.array([warmup, horizon])))[0])
+                if name in schedules
+                else horizon - warmup
+            )
+            for name in teams
+        }
+    )
+    index = pd.MultiIndex.from_product(
+        [[recording.replication for recording in replications.recordings], teams], names=["replication", "team"]
+    )
+    busy = busy.reindex(index, fill_value=0.0)
+    return busy / available.reindex(index.get_level_values("team")).to_numpy()
 
 
 def _describe_stages(network_stages: dict, frame: pd.DataFrame) -> pd.DataFrame:
@@ -231,7 +309,7 @@ def compute_stage_table(replications: Replications) -> pd.DataFrame:
 
 
 def _visit_statistics(grouped: DataFrameGroupBy) -> pd.DataFrame:
-    """Per group of stage visits: count, mean and p85 wait, mean work, total wait (hours)."""
+    """Per group of stage visits: count, mean and p85 wait, mean work, total wait, mean wait per cause (hours)."""
     return pd.DataFrame(
         {
             "visits": grouped.size(),
@@ -239,6 +317,7 @@ def _visit_statistics(grouped: DataFrameGroupBy) -> pd.DataFrame:
             "wait_p85_h": grouped["wait_h"].quantile(0.85),
             "work_mean_h": grouped["work_h"].mean(),
             "wait_total_h": grouped["wait_h"].sum(),
+            **{f"wait_{cause}_mean_h": grouped[f"wait_{cause}_h"].mean() for cause in WAIT_CAUSES},
         }
     )
 
@@ -310,7 +389,41 @@ def compute_replication_measures(replications: Replications, cases: pd.DataFrame
     measures["sla_attainment"] = (
         with_sla["sla_met"].astype("float64").groupby(with_sla["replication"]).mean().reindex(index)
     )
+    open_cases = cases["complete_h"].isna()
+    arrived = cases.groupby("replication").size().reindex(index, fill_value=0)
+    measures["unfinished"] = open_cases.groupby(cases["replication"]).sum().reindex(index, fill_value=0).astype("int64")
+    measures["unfinished_share"] = measures["unfinished"] / arrived.where(arrived > 0)
+    # Kaplan–Meier: a case still open at the horizon has been in the system at least horizon − arrival
+    observed_h = cases["lead_time_h"].where(~open_cases, horizon - cases["arrival_h"])
+    km = {
+        replication: kaplan_meier_quantiles(observed_h[rows].to_numpy(), open_cases[rows].to_numpy(), (0.50, 0.85))
+        for replication, rows in cases.groupby("replication").groups.items()
+    }
+    measures["lead_time_km_p50_h"] = [km.get(r, (math.nan, math.nan))[0] for r in measures.index]
+    measures["lead_time_km_p85_h"] = [km.get(r, (math.nan, math.nan))[1] for r in measures.index]
     return measures.reset_index()[list(MEASURE_COLUMNS)]
+
+
+def kaplan_meier_quantiles(
+    durations_h: np.ndarray, censored: np.ndarray, probabilities: tuple[float, ...]
+) -> tuple[float, ...]:
+    """Quantiles of a duration distribution from right-censored data (Kaplan–Meier, `scipy.stats.ecdf`).
+
+    `censored` marks durations that are only a lower bound (the case was still open). A quantile the estimate never
+    reaches (too many open cases) is NaN: the data cannot tell it, and the completed-only figure would be too low.
+    """
+    durations_h = np.asarray(durations_h, dtype="float64")
+    censored = np.asarray(censored, dtype=bool)
+    if not (~censored).any():
+        return tuple(math.nan for _ in probabilities)
+    data = stats.CensoredData(uncensored=durations_h[~censored], right=durations_h[censored])
+    cdf = stats.ecdf(data).cdf
+    reached = cdf.probabilities
+    out = []
+    for probability in probabilities:
+        at = np.flatnonzero(reached >= probability - 1e-12)
+        out.append(float(cdf.quantiles[at[0]]) if len(at) else math.nan)
+    return tuple(out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -349,8 +462,18 @@ class Summary:
     throughput_per_day: Estimate
     wip: Estimate
     sla_attainment: Estimate
+    unfinished_cases: int
+    """Cases that arrived after the warm-up and were still in the system at the horizon (all replications)."""
+    unfinished_share: Estimate
+    """Their share of the cases that arrived after the warm-up."""
+    lead_time_km_p50_h: Estimate
+    """Median lead time by Kaplan–Meier, the unfinished cases counted as censored at the horizon."""
+    lead_time_km_p85_h: Estimate
     item_lead_times: tuple[ItemLeadTime, ...]
     bottleneck: Bottleneck | None
+    """The largest wait: the stage with the largest share of all waiting (None when nothing waited)."""
+    constraint: Bottleneck | None = None
+    """The constraint: the busiest team (highest utilisation) and, of its stages, the one with the most waiting."""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-safe dict (NaN becomes None; an estimate is ``{"mean", "half_width", "n"}``)."""
@@ -396,6 +519,18 @@ def build_summary(
             wait_mean_h=float(row["wait_mean_h"]),
             utilisation=float(row["utilisation"]),
         )
+    constraint = None
+    busiest = pooled_stages.loc[pooled_stages["utilisation"].notna()]
+    if len(busiest):
+        top = busiest.loc[busiest["utilisation"] == busiest["utilisation"].max()]
+        row = top.loc[top["wait_share"].fillna(0).idxmax()]
+        constraint = Bottleneck(
+            stage=str(row["stage"]),
+            team=str(row["team"]),
+            wait_share=float(row["wait_share"]),
+            wait_mean_h=float(row["wait_mean_h"]),
+            utilisation=float(row["utilisation"]),
+        )
     return Summary(
         replications=len(measures),
         warmup_h=float(warmup_h),
@@ -409,8 +544,13 @@ def build_summary(
         throughput_per_day=confidence_interval(measures["throughput_per_day"]),
         wip=confidence_interval(measures["wip"]),
         sla_attainment=confidence_interval(measures["sla_attainment"]),
+        unfinished_cases=int(measures["unfinished"].sum()),
+        unfinished_share=confidence_interval(measures["unfinished_share"]),
+        lead_time_km_p50_h=confidence_interval(measures["lead_time_km_p50_h"]),
+        lead_time_km_p85_h=confidence_interval(measures["lead_time_km_p85_h"]),
         item_lead_times=tuple(items),
         bottleneck=bottleneck,
+        constraint=constraint,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -116,17 +117,27 @@ def summary_tables(summary: Summary) -> tuple[Table, Table]:
         ("lead time, p50", with_interval(summary.lead_time_p50_h, format_hours)),
         ("lead time, p85", with_interval(summary.lead_time_p85_h, format_hours)),
         ("lead time, p95", with_interval(summary.lead_time_p95_h, format_hours)),
-        ("flow efficiency (work / lead time)", with_interval(summary.flow_efficiency, percent)),
+        ("lead time, p50 (Kaplan–Meier, open cases censored)", with_interval(summary.lead_time_km_p50_h, format_hours)),
+        ("lead time, p85 (Kaplan–Meier, open cases censored)", with_interval(summary.lead_time_km_p85_h, format_hours)),
+        ("unfinished at the horizon (share of arrivals)", f"{summary.unfinished_cases} "
+         f"({with_interval(summary.unfinished_share, percent)})"),
+        ("flow efficiency (total work / total lead time)", with_interval(summary.flow_efficiency, percent)),
         ("throughput, cases per day", with_interval(summary.throughput_per_day, _number)),
         ("WIP, cases in the system", with_interval(summary.wip, _number)),
         ("SLA attainment", with_interval(summary.sla_attainment, percent)),
     ]
+    constraint = summary.constraint
+    if constraint is not None:
+        rows += [
+            ("constraint (busiest team)", f"{constraint.team}: {percent(constraint.utilisation)} utilised"),
+            ("  its stage with the most waiting", f"{constraint.stage} ({percent(constraint.wait_share)} of waiting)"),
+        ]
     bottleneck = summary.bottleneck
     if bottleneck is None:
-        rows.append(("top bottleneck", "none (nothing waited)"))
+        rows.append(("largest wait", "none (nothing waited)"))
     else:
         rows += [
-            ("top bottleneck (largest share of waiting)", f"{bottleneck.stage} ({bottleneck.team})"),
+            ("largest wait (stage with most waiting)", f"{bottleneck.stage} ({bottleneck.team})"),
             ("  its share of all waiting", percent(bottleneck.wait_share)),
             ("  its mean wait", format_hours(bottleneck.wait_mean_h)),
             ("  its team's utilisation", percent(bottleneck.utilisation)),
@@ -140,6 +151,23 @@ def summary_tables(summary: Summary) -> tuple[Table, Table]:
     for entry in summary.item_lead_times[:TOP_ITEM_CLASSES]:
         items.add_row(entry.item, str(entry.completed), with_interval(entry.lead_time_h, format_hours))
     return headline, items
+
+
+UNFINISHED_WARNING_SHARE = 0.05
+"""Above this share of unfinished cases the completed-only lead time is biased low enough to warn about."""
+
+
+def warn_unfinished(console: Console, summary: Summary) -> None:
+    """Warn when many cases were still open at the horizon: their lead times are missing from the completed-only
+    figures, which are then too low (the Kaplan–Meier rows count them as censored)."""
+    share = summary.unfinished_share.mean
+    if not math.isnan(share) and share > UNFINISHED_WARNING_SHARE:
+        console.print(
+            f"warning: {percent(share)} of the cases ({summary.unfinished_cases}) were unfinished at the horizon; "
+            f"the completed-only lead times are biased low — see the Kaplan–Meier rows, or run longer (--horizon)",
+            style="yellow",
+            markup=False,
+        )
 
 
 def run_command(
@@ -201,5 +229,6 @@ def run_command(
     headline, items = summary_tables(results.summary)
     console.print(headline)
     console.print(items)
+    warn_unfinished(console, results.summary)
     console.print(f"results: {results_dir}", markup=False)
     console.print(f"report:  {report} (open it in a browser)", markup=False)

@@ -6,13 +6,16 @@ where the trace says so) has a routing and times we know exactly; mining must re
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from mining import LogRepairWarning, compute_case_times, compute_stage_times, discover_dfg, read_log, summarize_stages
-from sim import build_event_log, load_network, run_replications
+from sim import Replications, build_event_log, load_network, run_replications, simulate
+from sim.distributions import Fixed
+from sim.network import ItemClass, Network, RunSettings, ScheduledArrivals, Stage, Team, WorkingCalendar
 
 DETERMINISTIC = """\
 version: 1
@@ -78,7 +81,8 @@ def test_stage_times_come_back(simulated_log_file: Path) -> None:
     assert not stages["estimated"].any()
 
     cases = compute_case_times(log)
-    finished = cases[cases["lead_time_h"].notna() & (cases["events"] == 6)]
+    finished = cases[cases["finished"]]
+    assert (cases.loc[~cases["finished"], "lead_time_h"].isna()).all()  # an unfinished case has no lead time yet
     # arrivals at 0, 4, ..., 96h; those arriving by 93.5h finish inside the 100h horizon: 0, 4, ..., 92 -> 24 cases
     assert 24 == len(finished)
     assert [6.5] == sorted(finished["lead_time_h"].round(9).unique())
@@ -88,13 +92,16 @@ def test_stage_times_come_back(simulated_log_file: Path) -> None:
 def test_case_attributes_survive_the_file(simulated_log_file: Path) -> None:
     """The case attributes of DESIGN.md ride along unchanged; timestamps stay UTC."""
     log = _read(simulated_log_file)
-    for column in ("case:item", "case:stream", "case:replication", "case:arrival", "org:resource", "org:group"):
+    for column in (
+        "case:item", "case:stream", "case:scenario", "case:replication", "case:arrival", "org:resource", "org:group"
+    ):
         assert column in log.columns
     assert {"feature"} == set(log["case:item"])
     assert {"analysts", "builders", "testers"} == set(log["org:group"])
     # One tester at a time is busy (30 m every 4 h); the one idle longest takes the next test, so all five appear.
     testers = {f"testers-{k}" for k in range(1, 6)}
-    assert {"analysts-1", "builders-1"} | testers == set(log["org:resource"])
+    assert {"analysts-1", "builders-1"} | testers == set(log["org:resource"].dropna())
+    assert log.loc[log["org:resource"].isna(), "lifecycle:transition"].eq("schedule").all()
     assert "UTC" == str(log["time:timestamp"].dt.tz)
     first = log.sort_values("time:timestamp").iloc[0]
     assert pd.Timestamp("2026-03-02T09:00:00Z") == first["time:timestamp"]
@@ -116,3 +123,27 @@ def test_flowlab_mine_reads_the_simulated_log_unchanged(simulated_log_file: Path
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["flow"]["estimated"] is False
     assert "Build" == summary["bottlenecks"][0]["concept:name"]  # the only stage with waiting: the 1h hand-off
+
+
+def test_calendared_work_comes_back_as_working_hours(tmp_path: Path) -> None:
+    """A 1 h job started Friday 16:30 by a Mon–Fri 09:00–17:00 team: the written log, read back, gives 1 h of work
+    (the weekend between its suspend and resume does not count) and 0 h of wait (it started when it was ready)."""
+    office = WorkingCalendar(weekdays=frozenset(range(5)), day_start_h=9.0, day_end_h=17.0)
+    monday = datetime(2026, 1, 5, tzinfo=UTC)
+    network = Network(
+        name="calendar",
+        run=RunSettings(start=monday, horizon_h=400.0),
+        teams={"T": Team("T", 1, calendar=office)},
+        stages={"S": Stage("S", "s", "T", Fixed(1.0))},
+        item_classes={"x": ItemClass("x", "s", ("S",), ScheduledArrivals((4 * 24 + 16.5,)))},
+    )
+    replications = Replications(network=network, recordings=(simulate(network, seed=1),))
+    path = tmp_path / "calendar.parquet"
+    build_event_log(replications, monday).to_parquet(path)
+    log = read_log(path)
+    assert ["schedule", "start", "suspend", "resume", "complete"] == log["lifecycle:transition"].tolist()
+    stage = compute_stage_times(log).iloc[0]
+    assert (1.0, 0.0) == (stage["work_h"], stage["wait_h"])
+    case = compute_case_times(log).iloc[0]
+    assert 65.0 == case["lead_time_h"]  # Friday 16:30 to Monday 09:30
+    assert case["finished"]

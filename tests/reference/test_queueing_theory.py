@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 import numpy as np
 import pytest
 
+from sim.calendar import WeekSchedule, build_week_schedule
 from sim.distributions import Exponential, Fixed
 from sim.engine import simulate
 from sim.network import (
@@ -27,8 +28,10 @@ from sim.network import (
     PoissonArrivals,
     Rework,
     RunSettings,
+    ScheduledArrivals,
     Stage,
     Team,
+    WorkingCalendar,
 )
 from sim.recording import Recording
 
@@ -275,3 +278,54 @@ def test_non_preemptive_priorities_match_the_mm1_formula(item: str, priority_ind
     )
     values = replicate(network, 8, lambda rec: mean_wait(rec, horizon / 10, item=item), seed=17)
     assert_within_four_standard_errors(expected, values, 0.25)
+
+
+# ---------------------------------------------------------------- M/M/c on a working calendar
+
+
+class TestMMcOnACalendar:
+    """A team that works Mon–Fri 09:00–17:00, with arrivals that also come only in working time, is plain M/M/c in
+    working-time units: work freezes at closing (the job is suspended, its server held) and the queue with it, and
+    exponential work and gaps are memoryless across the night. So the wait counted in working hours, W(start) −
+    W(ready), has the Erlang C mean, and a job's work (its working hours) has the mean service time.
+    """
+
+    OFFICE = WorkingCalendar(weekdays=frozenset(range(5)), day_start_h=9.0, day_end_h=17.0)
+
+    def _run(self, replication: int, arrival_rate: float, working_hours: float) -> tuple[Recording, WeekSchedule]:
+        schedule = build_week_schedule(self.OFFICE, START)
+        rng = np.random.default_rng([20261203, replication])
+        working_arrivals = np.cumsum(rng.exponential(1 / arrival_rate, int(arrival_rate * working_hours * 1.2)))
+        working_arrivals = working_arrivals[working_arrivals < working_hours]
+        first = schedule.next_working_moment(0.0)
+        times = tuple(schedule.finish_time(first, float(w)) for w in working_arrivals)  # working hour -> clock
+        horizon = schedule.finish_time(first, working_hours)
+        network = network_of(
+            [Stage("S", "s", "T", Exponential(1.0))],
+            [ItemClass("x", "s", ("S",), ScheduledArrivals(times))],
+            [Team("T", 3, calendar=self.OFFICE)],
+            horizon,
+        )
+        return simulate(network, seed=7, replication=replication), schedule
+
+    def test_wait_in_working_hours_is_erlang_c(self) -> None:
+        """λ = 2, μ = 1, c = 3 per working hour: Wq = 4/9 working hours."""
+        warmup_working_h, working_hours = 80.0, 2000.0
+        waits, works = [], []
+        for replication in range(8):
+            recording, schedule = self._run(replication, 2.0, working_hours)
+            visits = recording.visits
+            ready_w = schedule.working_hours_at(visits["ready_h"].to_numpy())
+            start_w = schedule.working_hours_at(visits["start_h"].to_numpy())
+            complete_w = schedule.working_hours_at(visits["complete_h"].to_numpy())
+            keep = (ready_w - ready_w.min() >= warmup_working_h) & ~np.isnan(complete_w)
+            waits.append(float((start_w - ready_w)[keep].mean()))
+            works.append(float((complete_w - start_w)[keep].mean()))
+        assert_within_four_standard_errors(mmc_mean_wait(3, 2.0, 1.0), np.array(waits), 0.25)
+        assert_within_four_standard_errors(1.0, np.array(works), 0.05)
+
+    def test_nothing_starts_off_duty(self) -> None:
+        recording, schedule = self._run(0, 2.0, 200.0)
+        starts = recording.visits["start_h"].dropna().to_numpy()
+        on_duty = np.array([schedule.next_working_moment(t) == t for t in starts])
+        assert on_duty.all()

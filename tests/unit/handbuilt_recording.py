@@ -66,6 +66,11 @@ def handbuilt_recording(replication: int = 0, shift_h: float = 0.0) -> Recording
             "team": pd.array(["a", "b"] * 3, dtype="str"),
             "server": np.array([1, 1, 1, 2, 1, 1], dtype="int64"),
             "ready_h": np.array([0, 3, 2, 4, 5, 8], dtype="float64") + s,
+            # no hand-off, gate, batch or escalation: each wait ends at ready, the item joins the queue then
+            "handoff_done_h": np.array([0, 3, 2, 4, 5, 8], dtype="float64") + s,
+            "gate_done_h": np.array([0, 3, 2, 4, 5, 8], dtype="float64") + s,
+            "queued_h": np.array([0, 3, 2, 4, 5, 8], dtype="float64") + s,
+            "escalated_h": np.full(6, NAN),
             "start_h": np.array([1, 3, 3, 6, 5, 9], dtype="float64") + s,
             "complete_h": np.array([3, 5, 4, NAN, 8, 11], dtype="float64") + s,
             "batch": np.full(6, -1, dtype="int64"),

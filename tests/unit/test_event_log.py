@@ -31,8 +31,8 @@ class TestColumnsAndDtypes:
         assert list(EVENT_LOG_DTYPES) == list(log.columns)
         assert [
             "case:concept:name", "concept:name", "concept:instance", "lifecycle:transition", "time:timestamp",
-            "org:resource", "org:group", "case:item", "case:stream", "case:priority", "case:replication", "case:parent",
-            "case:arrival",
+            "org:resource", "org:group", "case:item", "case:stream", "case:scenario", "case:priority",
+            "case:replication", "case:parent", "case:arrival",
         ] == list(log.columns)  # fmt: skip
 
     def test_dtypes(self) -> None:
@@ -47,6 +47,7 @@ class TestColumnsAndDtypes:
             "org:group": "str",
             "case:item": "str",
             "case:stream": "str",
+            "case:scenario": "str",
             "case:priority": "int64",
             "case:replication": "int64",
             "case:parent": "str",
@@ -74,30 +75,38 @@ class TestRows:
                 log["case:concept:name"],
                 log["concept:name"],
                 log["lifecycle:transition"],
-                log["org:resource"],
+                log["org:resource"].fillna("nobody yet"),
                 log["org:group"],
                 strict=True,
             )
         )
         expected = [
+            (_at(0), C1, "S1", "schedule", "nobody yet", "a"),  # ready: joins S1's queue on arrival
             (_at(1), C1, "S1", "start", "a-1", "a"),
+            (_at(2), C2, "S1", "schedule", "nobody yet", "a"),
             (_at(3), C1, "S1", "complete", "a-1", "a"),  # the same case's earlier visit completes first ...
-            (_at(3), C1, "S2", "start", "b-1", "b"),  # ... then its next visit starts at the same moment
+            (_at(3), C1, "S2", "schedule", "nobody yet", "b"),  # ... then its next visit is ready ...
+            (_at(3), C1, "S2", "start", "b-1", "b"),  # ... and starts at the same moment
             (_at(3), C2, "S1", "start", "a-1", "a"),
             (_at(4), C2, "S1", "complete", "a-1", "a"),
+            (_at(4), C2, "S2", "schedule", "nobody yet", "b"),
             (_at(5), C1, "S2", "complete", "b-1", "b"),
+            (_at(5), C3, "S1", "schedule", "nobody yet", "a"),
             (_at(5), C3, "S1", "start", "a-1", "a"),
             (_at(6), C2, "S2", "start", "b-2", "b"),  # in service at the horizon: no complete row
             (_at(8), C3, "S1", "complete", "a-1", "a"),
+            (_at(8), C3, "S2", "schedule", "nobody yet", "b"),
             (_at(9), C3, "S2", "start", "b-1", "b"),
             (_at(11), C3, "S2", "complete", "b-1", "b"),
         ]
         assert expected == actual
 
     def test_timestamps_are_utc_start_plus_hours(self) -> None:
-        """The start is 08:00+01:00, so hour 1 is 08:00 UTC."""
+        """The start is 08:00+01:00, so hour 0 (the first schedule) is 07:00 UTC and hour 1 (the first start) 08:00."""
         log = build_event_log(handbuilt_recording(), START)
-        assert pd.Timestamp("2026-01-05T08:00:00Z") == log["time:timestamp"].iloc[0]
+        assert [pd.Timestamp("2026-01-05T07:00:00Z"), pd.Timestamp("2026-01-05T08:00:00Z")] == list(
+            log["time:timestamp"].iloc[:2]
+        )
 
     def test_instance_pairs_start_and_complete(self) -> None:
         log = build_event_log(handbuilt_recording(), START)
@@ -125,7 +134,7 @@ class TestWarmup:
     def test_case_arriving_before_warmup_is_dropped(self) -> None:
         log = build_event_log(handbuilt_recording(), START, warmup_h=2.0)
         assert {C2, C3} == set(log["case:concept:name"])
-        assert 7 == len(log)
+        assert 11 == len(log)  # C2: 2 schedules, 2 starts, 1 complete; C3: 2 of each
 
     def test_replications_use_their_own_warmup(self) -> None:
         log = build_event_log(handbuilt_replications(warmup_h=2.0, count=2), START)

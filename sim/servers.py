@@ -1,0 +1,178 @@
+"""A team's people as a server pool: a priority queue in front of `capacity` servers, aware of the team's calendar.
+
+The discipline is that of `simpy.PriorityResource` (lower priority value first, FIFO within a priority, no
+preemption), with less bookkeeping per request. Servers are numbered 1..capacity; a free server is taken from a
+free-list (the one idle longest first) and a finishing server is handed straight to the next request, whose
+`granted` event then carries the server id.
+
+A team with a working calendar takes on work only while on duty: outside its hours an idle server starts nothing,
+and at each opening the free servers go to the waiting requests in priority order (so an urgent item that arrived
+at 03:00 is served first at 09:00, however many routine items came before it). A job already under way when the
+team goes off duty keeps its server and is suspended until the next opening (the engine stretches its finish time
+with `WeekSchedule.finish_time`).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections import deque
+from collections.abc import Callable, Generator
+from heapq import heappop, heappush
+
+import simpy
+from simpy.events import Event, Timeout
+
+from sim.calendar import WeekSchedule
+
+__all__ = ["CLOSING_TOLERANCE_H", "Request", "ServerPool"]
+
+CLOSING_TOLERANCE_H = 1e-9
+"""A team counts as closed this close to its closing time, so a job that ends at closing (up to rounding) does not
+hand its server to a waiting item that would then start off duty."""
+
+
+class Request:
+    """A waiting request for one server; `granted` succeeds with the server id when one is handed over.
+
+    Attributes:
+        granted: the SimPy event the requester waits for.
+        owner: what the caller needs back when the request is served (the engine: its stage).
+        weight: how many items the request stands for in the owner's queue (a batch is one request of many items).
+        withdrawn: set by `ServerPool.withdraw`; a withdrawn request is skipped when it comes up.
+    """
+
+    __slots__ = ("granted", "owner", "weight", "withdrawn")
+
+    def __init__(self, granted: Event, owner: object, weight: int = 1) -> None:
+        self.granted = granted
+        self.owner = owner
+        self.weight = weight
+        self.withdrawn = False
+
+
+class ServerPool:
+    """The servers of one team, their queue and, with a calendar, when they may take on work.
+
+    Args:
+        env: the SimPy environment.
+        index: the team's number (recorded with every busy sample).
+        capacity: number of servers (people), >= 1.
+        schedule: the team's working week, or None for a team that is always on duty.
+        on_dequeue: called with a request when it leaves the queue to be served (the engine updates its queue
+            lengths there).
+        on_busy: called with (time, team index, busy servers) whenever the number of busy servers changes.
+    """
+
+    __slots__ = (
+        "busy",
+        "capacity",
+        "closes_at",
+        "env",
+        "free",
+        "index",
+        "on_busy",
+        "on_dequeue",
+        "queue",
+        "schedule",
+        "tickets",
+    )
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        index: int,
+        capacity: int,
+        schedule: WeekSchedule | None,
+        *,
+        on_dequeue: Callable[[Request], None] = lambda request: None,
+        on_busy: Callable[[tuple[float, int, int]], None] = lambda sample: None,
+        tickets: itertools.count | None = None,
+    ) -> None:
+        if capacity < 1:
+            raise ValueError(f'"capacity" must be >= 1 (got {capacity})')
+        self.env = env
+        self.index = index
+        self.capacity = capacity
+        self.schedule = None if schedule is None or schedule.always_on else schedule
+        self.busy = 0
+        self.free: deque[int] = deque(range(1, capacity + 1))
+        self.queue: list[tuple[int, int, Request]] = []
+        """A heap of (priority, ticket, request): lower priority value first, then first come first served."""
+        self.on_dequeue = on_dequeue
+        self.on_busy = on_busy
+        self.tickets = itertools.count() if tickets is None else tickets
+        self.closes_at = math.inf
+        """The team takes on work while ``env.now < closes_at`` (inf without a calendar)."""
+        if self.schedule is not None:
+            env.process(self._openings(self.schedule))
+
+    # ------------------------------------------------------------ the public operations
+
+    def can_start_now(self) -> bool:
+        """True when a server is free and the team is on duty."""
+        return self.busy < self.capacity and self.env.now < self.closes_at
+
+    def seize(self) -> int:
+        """Take a free server (the one idle longest) now; the caller has checked `can_start_now`."""
+        self.busy += 1
+        self.on_busy((self.env.now, self.index, self.busy))
+        return self.free.popleft()
+
+    def request(self, priority: int, owner: object, weight: int = 1) -> Request:
+        """Join the queue; the request's `granted` event succeeds with a server id when one is handed over."""
+        request = Request(Event(self.env), owner, weight)
+        heappush(self.queue, (priority, next(self.tickets), request))
+        return request
+
+    def withdraw(self, request: Request) -> None:
+        """Take a request that has not been granted out of the queue (it is skipped when it comes up)."""
+        request.withdrawn = True
+
+    def release(self, server: int) -> None:
+        """Server `server` finished its job: hand it to the first waiting request if the team is on duty, else it
+        falls idle (until the next request, or the next opening)."""
+        if self.queue and self.env.now < self.closes_at and self._hand_over(server):
+            return
+        self.busy -= 1
+        self.free.append(server)
+        self.on_busy((self.env.now, self.index, self.busy))
+
+    # ------------------------------------------------------------ internals
+
+    def _hand_over(self, server: int) -> bool:
+        """Give `server` to the first request not withdrawn; False when none is left."""
+        queue = self.queue
+        while queue:
+            request = heappop(queue)[2]
+            if request.withdrawn:
+                continue
+            self.on_dequeue(request)
+            request.granted.succeed(server)
+            return True
+        return False
+
+    def _dispatch(self) -> None:
+        """At an opening: free servers go to the waiting requests, highest priority first."""
+        while self.free and self.queue:
+            server = self.free[0]
+            if not self._hand_over(server):
+                return
+            self.free.popleft()
+            self.busy += 1
+            self.on_busy((self.env.now, self.index, self.busy))
+
+    def _openings(self, schedule: WeekSchedule) -> Generator[Event, object, None]:
+        """Keep `closes_at` at the current working interval's end and dispatch at every opening."""
+        env = self.env
+        number = schedule.gaps_started_by(env.now)
+        closing, reopening = schedule.gap(number - 1)
+        if reopening > env.now:  # off duty at the start: closed until the first opening
+            self.closes_at = -math.inf
+            yield Timeout(env, reopening - env.now)
+        while True:
+            closing, reopening = schedule.gap(number)
+            self.closes_at = closing - CLOSING_TOLERANCE_H
+            self._dispatch()
+            yield Timeout(env, max(reopening - env.now, 0.0))
+            number += 1
