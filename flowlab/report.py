@@ -209,13 +209,20 @@ def _run_report(folder: Path, scratch: Path) -> _Report:
     name = str(document.get("scenario", folder.name))
     report = _Report(title=f"{name} — simulation results", kind="flowlab run", source=str(folder))
     bottleneck = summary.get("bottleneck") or {}
+    constraint = summary.get("constraint") or {}
+    unfinished = summary.get("unfinished_cases")
     report.headline = [
-        ("Lead time (mean)", _hours_with_interval(summary.get("lead_time_mean_h"))
+        ("Lead time (mean, completed cases)", _hours_with_interval(summary.get("lead_time_mean_h"))
          if summary else format_hours(float(case_times["lead_time_h"].mean()))),
-        ("Flow efficiency", _with_interval(summary.get("flow_efficiency"), _percent)),
+        ("Lead time p50 (Kaplan–Meier, open cases censored)", _hours_with_interval(summary.get("lead_time_km_p50_h"))),
+        ("Unfinished at the horizon", "n/a" if unfinished is None else
+         f"{unfinished} ({_with_interval(summary.get('unfinished_share'), _percent)})"),
+        ("Flow efficiency (total work ÷ total lead time)", _with_interval(summary.get("flow_efficiency"), _percent)),
         ("Throughput", _with_interval(summary.get("throughput_per_day"), lambda v: f"{v:.2f}") + " / day"),
-        ("Top bottleneck", _bottleneck_text(bottleneck.get("stage"), bottleneck.get("team"),
-                                            bottleneck.get("wait_share"))),
+        ("Constraint (busiest team)", f"{constraint.get('team')}: {_percent(float(constraint['utilisation']))} utilised"
+         if constraint.get("utilisation") is not None else "n/a"),
+        ("Largest wait", _bottleneck_text(bottleneck.get("stage"), bottleneck.get("team"),
+                                          bottleneck.get("wait_share"))),
     ]
     stage_table = pd.read_csv(folder / "stages.csv") if (folder / "stages.csv").is_file() else None
     order = ([str(name) for name in stage_table["stage"]] if stage_table is not None
