@@ -492,6 +492,17 @@ def _json_safe(value: object) -> object:
     return value
 
 
+def _stage_bottleneck(row: pd.Series) -> Bottleneck:
+    """A `Bottleneck` from one row of `pool_stage_table`."""
+    return Bottleneck(
+        stage=str(row["stage"]),
+        team=str(row["team"]),
+        wait_share=float(row["wait_share"]),
+        wait_mean_h=float(row["wait_mean_h"]),
+        utilisation=float(row["utilisation"]),
+    )
+
+
 def build_summary(
     measures: pd.DataFrame, cases: pd.DataFrame, pooled_stages: pd.DataFrame, *, warmup_h: float, horizon_h: float
 ) -> Summary:
@@ -511,26 +522,12 @@ def build_summary(
     shares = pooled_stages["wait_share"]
     bottleneck = None
     if shares.notna().any() and shares.max() > 0:
-        row = pooled_stages.loc[shares.idxmax()]
-        bottleneck = Bottleneck(
-            stage=str(row["stage"]),
-            team=str(row["team"]),
-            wait_share=float(row["wait_share"]),
-            wait_mean_h=float(row["wait_mean_h"]),
-            utilisation=float(row["utilisation"]),
-        )
+        bottleneck = _stage_bottleneck(pooled_stages.loc[shares.idxmax()])
     constraint = None
     busiest = pooled_stages.loc[pooled_stages["utilisation"].notna()]
     if len(busiest):
         top = busiest.loc[busiest["utilisation"] == busiest["utilisation"].max()]
-        row = top.loc[top["wait_share"].fillna(0).idxmax()]
-        constraint = Bottleneck(
-            stage=str(row["stage"]),
-            team=str(row["team"]),
-            wait_share=float(row["wait_share"]),
-            wait_mean_h=float(row["wait_mean_h"]),
-            utilisation=float(row["utilisation"]),
-        )
+        constraint = _stage_bottleneck(top.loc[top["wait_share"].fillna(0).idxmax()])
     return Summary(
         replications=len(measures),
         warmup_h=float(warmup_h),
