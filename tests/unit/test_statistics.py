@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
@@ -15,6 +16,10 @@ import pytest
 from handbuilt_recording import HORIZON_H, handbuilt_replications
 from scipy import stats
 
+from sim.distributions import Fixed
+from sim.engine import simulate
+from sim.network import CadenceGate, ItemClass, Network, RunSettings, ScheduledArrivals, Stage, Team
+from sim.replications import Replications
 from sim.statistics import (
     CASE_COLUMNS,
     STAGE_COLUMNS,
@@ -238,3 +243,27 @@ class TestSummary:
         text = json.dumps(data, allow_nan=False)
         assert {"mean": 5.5, "half_width": None, "n": 1} == json.loads(text)["lead_time_mean_h"]
         assert "S2" == json.loads(text)["bottleneck"]["stage"]
+
+
+class TestWaitByCause:
+    """Each visit's wait split into hand-off, gate, batch, people, off duty and escalation, worked out by hand."""
+
+    def test_handoff_gate_and_people(self) -> None:
+        """Hand-off 1 h, a gate opening every 10 h (at 0, 10, …), one person, 2 h of work; items at 0 and 0.5.
+
+        Item 1: hand-off 0–1, gate 1–10, starts at 10. Item 2: hand-off 0.5–1.5, gate 1.5–10, then waits for the
+        person until 12. Means per visit: hand-off 1, gate (9 + 8.5) / 2, people (0 + 2) / 2, the rest 0.
+        """
+        network = Network(
+            name="causes",
+            run=RunSettings(start=datetime(2026, 1, 5, tzinfo=UTC), horizon_h=50.0),
+            teams={"T": Team("T", 1)},
+            stages={"S": Stage("S", "s", "T", Fixed(2.0), handoff=Fixed(1.0), gate="g")},
+            item_classes={"x": ItemClass("x", "s", ("S",), ScheduledArrivals((0.0, 0.5)))},
+            gates={"g": CadenceGate("g", every_h=10.0)},
+        )
+        row = compute_stage_table(Replications(network, (simulate(network, seed=1),))).iloc[0]
+        causes = {cause: row[f"wait_{cause}_mean_h"] for cause in ("handoff", "gate", "batch", "people", "off_duty",
+                                                                   "escalated")}  # fmt: skip
+        assert {"handoff": 1.0, "gate": 8.75, "batch": 0.0, "people": 1.0, "off_duty": 0.0, "escalated": 0.0} == causes
+        assert row["wait_mean_h"] == sum(causes.values())
