@@ -57,7 +57,7 @@ class TestCompareCommand:
         assert "build" == data["stages"][0]["stage"]
         # build waits 4 h + 0.1 h × case in the base log and 5 × 4 h + the same in the slow one: +16 h
         assert 16.0 == pytest.approx(data["stages"][0]["wait_mean_h_difference"])
-        assert "build" == data["bottlenecks"]["top_simulated"]
+        assert "build" == data["bottlenecks"]["top_a"]
         assert 0.0 == data["control_flow"]["dfg_distance"]
         page = (out / "report.html").read_text(encoding="utf-8")
         assert_self_contained(page)

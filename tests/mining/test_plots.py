@@ -111,9 +111,16 @@ class TestComparisonPlots:
 
     def test_cdf_and_bars(self, tmp_path: Path) -> None:
         comparison = compare_logs(build_log(28, seed=1), build_log(28, seed=2))
-        assert_written(plot_lead_time_cdf(comparison.lead_times_simulated_h, comparison.lead_times_observed_h,
+        assert_written(plot_lead_time_cdf(comparison.lead_times_a_h, comparison.lead_times_b_h,
                                           tmp_path / "cdf", wasserstein_relative=0.1, ks_statistic=0.2))
         assert_written(plot_stage_comparison(comparison.stages, tmp_path / "stages"))
+
+    def test_bars_with_a_stage_absent_on_one_side(self, tmp_path: Path) -> None:
+        log_a = build_log(4, cases=10, seed=1)
+        log_b = build_log(3, cases=10, seed=2)  # the fourth stage is absent in B; every stage has < 30 visits
+        stages = compare_logs(log_a, log_b).stages
+        assert "only in A" == stages["present"].iloc[-1]
+        assert_written(plot_stage_comparison(stages, tmp_path / "stages", labels=("four", "three")))
 
 
 class TestFlowPlots:
