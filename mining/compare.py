@@ -71,7 +71,8 @@ STAGE_RANKING = (
     "Within a group, by the supported difference: for mean wait and for mean work per visit, the bound of the "
     f"{CONFIDENCE:.0%} Welch confidence interval of the difference (A − B) closest to 0, or 0 when the interval "
     "includes 0; the larger of the two in magnitude. Ties (e.g. no interval excludes 0) by the magnitude of the "
-    "difference in mean wait + work, then by name."
+    "difference in mean wait + work, then by visits in both logs (the order of the stages seen in one log only), "
+    "then by name."
 )
 """The rule that orders `Comparison.stages`, in words (for reports)."""
 MIXED_SPLIT = (
