@@ -41,6 +41,9 @@ __all__ = [
     "CONFIDENCE",
     "MIN_VISITS",
     "MIXED_SPLIT",
+    "ONLY_IN_A",
+    "ONLY_IN_B",
+    "PRESENT_BOTH",
     "STAGE_RANKING",
     "BottleneckAgreement",
     "Comparison",
@@ -63,8 +66,11 @@ MIN_VISITS = 30
 CONFIDENCE = 0.95
 """Confidence level of the intervals of the stage differences."""
 PRESENT_BOTH = "both"
+"""`present` of a stage seen in both logs."""
 ONLY_IN_A = "only in A"
+"""`present` of a stage seen in log A only (absent in B)."""
 ONLY_IN_B = "only in B"
+"""`present` of a stage seen in log B only (absent in A)."""
 STAGE_RANKING = (
     "Stages are ranked in three groups: first the stages seen in both logs with at least "
     f"{MIN_VISITS} visits on each side, then those with fewer (small sample), then those seen in one log only. "
