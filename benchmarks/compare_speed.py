@@ -58,12 +58,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cases", type=int, default=10_000)
     args = parser.parse_args()
-    simulated = build_log(args.cases, seed=1)
-    observed = build_log(args.cases, seed=2)
+    log_a = build_log(args.cases, seed=1)
+    log_b = build_log(args.cases, seed=2)
     began = time.perf_counter()
-    comparison = compare_logs(simulated, observed)
+    comparison = compare_logs(log_a, log_b)
     elapsed = time.perf_counter() - began
-    print(f"{args.cases} cases each, {len(simulated)} and {len(observed)} events")
+    print(f"{args.cases} cases each, {len(log_a)} and {len(log_b)} events")
     print(f"compare_logs: {elapsed:.2f} s")
     print(f"wasserstein (relative) {comparison.lead_time.wasserstein_relative:.4f}, "
           f"KS {comparison.lead_time.ks_statistic:.4f}, DFG distance {comparison.control_flow.dfg_distance:.4f}, "

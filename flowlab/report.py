@@ -32,6 +32,7 @@ from mining.errors import EventLogError
 from mining.plots import (
     attach_groups,
     choose_time_unit,
+    format_difference,
     format_hours,
     plot_dfg,
     plot_lead_time_histogram,
@@ -59,8 +60,12 @@ class _Report:
     kind: str
     source: str
     headline: list[tuple[str, str]] = field(default_factory=list)
+    lead_tables: list[tuple[str, pd.DataFrame]] = field(default_factory=list)
+    """Tables shown right after the headline, before the figures (the answer a page is read for)."""
     figures: list[tuple[str, Path]] = field(default_factory=list)
     tables: list[tuple[str, pd.DataFrame]] = field(default_factory=list)
+    table_notes: dict[str, str] = field(default_factory=dict)
+    """Text shown under a table's heading, by table title (how to read it)."""
     facts: list[tuple[str, str]] = field(default_factory=list)
     attachments: list[tuple[str, str]] = field(default_factory=list)
 
@@ -360,46 +365,166 @@ def _fact(value: Any) -> str:
     return "n/a" if value is None else str(value)
 
 
+def _compare_names(data: dict[str, Any]) -> tuple[str, str]:
+    """Display names of A and B in comparison.json (`names`; `labels` in folders of older flowlab versions)."""
+    names = data.get("names")
+    if isinstance(names, dict):
+        return str(names.get("a", "A")), str(names.get("b", "B"))
+    labels = data.get("labels")
+    if isinstance(labels, list) and len(labels) == 2:
+        return str(labels[0]), str(labels[1])
+    return "A", "B"
+
+
+def _side_value(frame: pd.DataFrame, column: str, text: Callable[[float], str]) -> list[str]:
+    """One side's values as text, 'absent' where that side has no visit of the stage."""
+    side = column.rsplit("_", 1)[-1]
+    return ["absent" if visits == 0 else text(float(value))
+            for value, visits in zip(frame[column], frame[f"visits_{side}"], strict=True)]
+
+
+def _compare_stage_table(stages: pd.DataFrame, min_visits: Any, sides: dict[str, Any]) -> pd.DataFrame:
+    """The ranked stage table as a person reads it: one unit per cell, intervals beside differences, flags.
+
+    A side estimated throughout says so in the headline; only a partly estimated side is flagged per stage.
+    """
+    partly = {letter: isinstance(side, dict) and side.get("estimated_visits", 0) < side.get("visits", 0)
+              for letter, side in sides.items()}
+
+    def hours(value: float) -> str:
+        return format_hours(value) if np.isfinite(value) else "n/a"
+
+    def difference(measure: str) -> list[str]:
+        return [format_difference(float(value), float(low), float(high)) if present == "both" else ""
+                for value, low, high, present in zip(stages[f"{measure}_difference"],
+                                                     stages[f"{measure}_difference_ci_low"],
+                                                     stages[f"{measure}_difference_ci_high"], stages["present"],
+                                                     strict=True)]
+
+    def flags(row: pd.Series) -> str:
+        notes = []
+        if row["small_sample"] is True:
+            notes.append(f"small sample (< {min_visits} visits)")
+        notes += [f"{letter}: estimated" for letter in ("A", "B")
+                  if row[f"estimated_{letter.lower()}"] is True and partly.get(letter.lower(), True)]
+        return "; ".join(notes)
+
+    def total(value: float, relative: float, present: str) -> str:
+        if present != "both":
+            return ""
+        text = format_difference(float(value))
+        return text + (f" ({float(relative):+.0%})" if np.isfinite(relative) else "")
+
+    return pd.DataFrame({
+        "stage": stages["stage"],
+        "seen in": stages["present"],
+        "visits A": [f"{int(value):,}" for value in stages["visits_a"]],
+        "visits B": [f"{int(value):,}" for value in stages["visits_b"]],
+        "wait A": _side_value(stages, "wait_mean_h_a", hours),
+        "wait B": _side_value(stages, "wait_mean_h_b", hours),
+        "Δ wait [95% CI]": difference("wait_mean_h"),
+        "work A": _side_value(stages, "work_mean_h_a", hours),
+        "work B": _side_value(stages, "work_mean_h_b", hours),
+        "Δ work [95% CI]": difference("work_mean_h"),
+        "supported Δ": ["" if not np.isfinite(value) else "0 (CIs include 0)" if value == 0
+                        else format_difference(float(value))
+                        for value in stages["supported_difference_h"].astype(float)],
+        "Δ wait + work (relative to B)": [total(value, relative, present) for value, relative, present in
+                                          zip(stages["total_mean_h_difference"].astype(float),
+                                              stages["total_mean_h_relative"].astype(float), stages["present"],
+                                              strict=True)],
+        "flags": [flags(row) for _, row in stages.iterrows()],
+    })
+
+
+def _compare_edge_table(edges: pd.DataFrame) -> pd.DataFrame:
+    def percent(values: pd.Series) -> list[str]:
+        return [f"{float(value):.1%}" for value in values]
+
+    def points(value: float) -> str:
+        rounded = round(100 * float(value), 1)
+        return f"{rounded:+.1f}" if rounded != 0 else "0.0"
+
+    return pd.DataFrame({
+        "edge": [f"{source} → {target}" for source, target in zip(edges["source"], edges["target"], strict=True)],
+        "count A": edges["count_a"], "count B": edges["count_b"],
+        "share A": percent(edges["share_a"]), "share B": percent(edges["share_b"]),
+        "Δ share A − B (points)": [points(value) for value in edges["share_difference"]],
+    })
+
+
 def _compare_report(folder: Path, scratch: Path) -> _Report:
     data = _read_json(folder / "comparison.json")
-    labels = [str(label) for label in data.get("labels", ["A", "B"])]
+    names = _compare_names(data)
+    found_sides = data.get("sides")
+    sides: dict[str, Any] = found_sides if isinstance(found_sides, dict) else {}
+    sources = data.get("sources")
+    source_of = (sources if isinstance(sources, dict)
+                 else dict(zip("ab", sources, strict=False)) if isinstance(sources, list) else {})
     lead = data.get("lead_time", {})
     flow = data.get("control_flow", {})
     bottlenecks = data.get("bottlenecks", {})
-    report = _Report(title=f"{labels[0]} vs {labels[1]} — comparison", kind="flowlab compare",
-                     source=" vs ".join(str(source) for source in data.get("sources", labels)))
+    report = _Report(title=f"A: {names[0]} vs B: {names[1]} — comparison", kind="flowlab compare",
+                     source=" vs ".join(f"{letter.upper()}: {source_of.get(letter, name)}"
+                                        for letter, name in zip("ab", names, strict=True)))
 
     def number(value: Any, digits: int = 3) -> str:
         return "n/a" if value is None else f"{float(value):.{digits}f}"
 
+    def side(letter: str) -> dict[str, Any]:
+        entry = sides.get(letter)
+        return entry if isinstance(entry, dict) else {}
+
     spearman = bottlenecks.get("spearman")
+    top_a = bottlenecks.get("top_a", bottlenecks.get("top_simulated")) or "none"
+    top_b = bottlenecks.get("top_b", bottlenecks.get("top_observed")) or "none"
     report.headline = [
-        (f"Lead time (mean) {labels[0]}", format_hours(_mean(lead.get("mean_simulated_h")) or float("nan"))),
-        (f"Lead time (mean) {labels[1]}", format_hours(_mean(lead.get("mean_observed_h")) or float("nan"))),
-        ("Wasserstein / mean · KS", f"{number(lead.get('wasserstein_relative'))} · {number(lead.get('ks_statistic'))}"),
+        (f"A · {names[0]}: lead time (mean)",
+         format_hours(_mean(lead.get("mean_a_h", lead.get("mean_simulated_h"))) or float("nan"))),
+        (f"B · {names[1]}: lead time (mean)",
+         format_hours(_mean(lead.get("mean_b_h", lead.get("mean_observed_h"))) or float("nan"))),
+        ("A · wait/work", str(side("a").get("wait_work", "n/a"))),
+        ("B · wait/work", str(side("b").get("wait_work", "n/a"))),
+        ("Wasserstein / B's mean · KS",
+         f"{number(lead.get('wasserstein_relative'))} · {number(lead.get('ks_statistic'))}"),
         ("DFG distance · variant overlap",
          f"{number(flow.get('dfg_distance'))} · {number(flow.get('variant_overlap'))}"),
-        ("Top bottleneck", f"{bottlenecks.get('top_simulated') or 'none'} / {bottlenecks.get('top_observed') or 'none'}"
-                           + (f" (Spearman {float(spearman):.2f})" if spearman is not None else "")),
+        ("Top bottleneck A · B", f"{top_a} · {top_b}"
+                                 + (f" (Spearman {float(spearman):.2f})" if spearman is not None else "")),
     ]
     plots = folder / PLOTS_DIR
     for stem, title in (("lead_time_cdf", "Lead time distributions"), ("stage_comparison", "Wait and work per stage"),
-                        ("vsm_a", f"Value stream map — {labels[0]}"), ("vsm_b", f"Value stream map — {labels[1]}"),
-                        ("dfg_a", f"Directly-follows graph — {labels[0]}"),
-                        ("dfg_b", f"Directly-follows graph — {labels[1]}")):
+                        ("vsm_a", f"Value stream map — A: {names[0]}"), ("vsm_b", f"Value stream map — B: {names[1]}"),
+                        ("dfg_a", f"Directly-follows graph — A: {names[0]}"),
+                        ("dfg_b", f"Directly-follows graph — B: {names[1]}")):
         for suffix in (".png", ".svg"):
             if (plots / f"{stem}{suffix}").is_file():
                 shutil.copy2(plots / f"{stem}{suffix}", scratch / f"{stem}{suffix}")
         if (scratch / f"{stem}.png").is_file():
             report.figures.append((title, scratch / f"{stem}.png"))
     stages = pd.DataFrame(data.get("stages", []))
-    if not stages.empty:
-        report.tables.append(("Stages (largest difference in mean wait + work first; differences are "
-                              f"{labels[0]} − {labels[1]})", stages))
+    if not stages.empty and "present" in stages.columns:
+        title = "Stage differences A − B (mean per visit, ranked by the difference the 95% CIs support)"
+        report.lead_tables.append((title, _compare_stage_table(stages, data.get("min_visits", "n/a"), sides)))
+        mixed = f"Note: {data['mixed_split']}. " if data.get("mixed_split") else ""
+        report.table_notes[title] = mixed + (
+            f"{data.get('stage_ranking', '')} Absent: the stage has no visit in that log (no difference is "
+            "computed). Estimated: that side's wait/work split comes from completion times, not start events. "
+            "Every column is in stages.csv beside this report, in hours."
+        )
+    elif not stages.empty:  # a folder of an older flowlab version: its table as written
+        report.tables.append(("Stages", stages))
     edges = pd.DataFrame(data.get("edges", []))
-    if not edges.empty:
-        report.tables.append(("Directly-follows edges (largest share difference first)", edges))
-    report.facts = [(f"lead time: {key}", _fact(value)) for key, value in lead.items()]
+    if not edges.empty and {"count_a", "count_b"} <= set(edges.columns):
+        report.tables.append(("Directly-follows edges (largest share difference first)", _compare_edge_table(edges)))
+    elif not edges.empty:
+        report.tables.append(("Directly-follows edges", edges))
+    report.facts = [(f"{letter.upper()}: {name}", f"{source_of.get(letter, 'n/a')} · "
+                     f"{side(letter).get('cases', 'n/a')} cases · wait/work {side(letter).get('wait_work', 'n/a')}")
+                    for letter, name in zip("ab", names, strict=True)]
+    if data.get("stage_map"):
+        report.facts.append(("stage map (B → A names)", str(data["stage_map"])))
+    report.facts += [(f"lead time: {key}", _fact(value)) for key, value in lead.items()]
     report.facts += [(f"control flow: {key}", _fact(value)) for key, value in flow.items()]
     return report
 
@@ -494,10 +619,16 @@ def _render(report: _Report) -> str:
     parts += [f'<div class="metric"><div class="label">{escape(label)}</div>'
               f'<div class="value">{escape(value)}</div></div>' for label, value in report.headline]
     parts.append("</div>")
+
+    def table_section(title: str, frame: pd.DataFrame) -> str:
+        note = report.table_notes.get(title)
+        note_html = f'<p class="note">{escape(note)}</p>' if note else ""
+        return f"<section><h2>{escape(title)}</h2>{note_html}{_table(frame)}</section>"
+
+    parts += [table_section(title, frame) for title, frame in report.lead_tables]
     for title, path in report.figures:
         parts.append(f"<section><h2>{escape(title)}</h2><figure>{_image(path)}</figure></section>")
-    for title, frame in report.tables:
-        parts.append(f"<section><h2>{escape(title)}</h2>{_table(frame)}</section>")
+    parts += [table_section(title, frame) for title, frame in report.tables]
     facts = [*report.facts, *((f"version of {name}", version) for name, version in _versions())]
     parts.append("<section><h2>Where this comes from</h2><dl class=\"facts\">")
     parts += [f"<dt>{escape(key)}</dt><dd>{escape(value)}</dd>" for key, value in facts]

@@ -4,7 +4,7 @@ Every function takes tables (or a graph) and an output path, writes `<path>.png`
 matplotlib's Agg renderer (or Graphviz for the DFG when `dot` is installed) and returns the written paths.
 """
 
-from mining.plots_common import choose_time_unit, format_hours, save_figure
+from mining.plots_common import choose_time_unit, format_difference, format_hours, save_figure
 from mining.plots_compare import plot_lead_time_cdf, plot_stage_comparison
 from mining.plots_dfg import plot_dfg
 from mining.plots_flow import plot_lead_time_histogram, plot_queue_lengths
@@ -13,6 +13,7 @@ from mining.plots_vsm import attach_groups, plot_value_stream_map, summarize_val
 __all__ = [
     "attach_groups",
     "choose_time_unit",
+    "format_difference",
     "format_hours",
     "plot_dfg",
     "plot_lead_time_cdf",

@@ -20,6 +20,7 @@ __all__ = [
     "WORK_COLOUR",
     "choose_time_unit",
     "fit_label",
+    "format_difference",
     "format_hours",
     "save_figure",
     "text_width_in",
@@ -64,6 +65,25 @@ def format_hours(hours: float) -> str:
     unit, factor = choose_time_unit(abs(hours))
     value = hours * factor
     return f"{value:.0f} {unit}" if abs(value) >= 100 or unit == "min" else f"{value:.1f} {unit}"
+
+
+def format_difference(hours: float, low: float = math.nan, high: float = math.nan) -> str:
+    """A signed difference in hours with its confidence interval, all three in one unit: '+8.8 h [+6.2, +11.4]'.
+
+    NaN `hours` gives 'n/a'; NaN bounds leave the interval out.
+    """
+    if math.isnan(hours):
+        return "n/a"
+    with_interval = not (math.isnan(low) or math.isnan(high))
+    largest = max(abs(hours), abs(low), abs(high)) if with_interval else abs(hours)
+    unit, factor = choose_time_unit(largest) if largest > 0 else ("h", 1.0)
+    digits = 0 if largest * factor >= 100 or unit == "min" else 1
+
+    def signed(value: float) -> str:
+        rounded = round(value * factor, digits)
+        return f"{rounded if rounded != 0 else 0.0:+.{digits}f}"  # no "-0.0" for a tiny negative value
+
+    return f"{signed(hours)} {unit}" + (f" [{signed(low)}, {signed(high)}]" if with_interval else "")
 
 
 def wrap_label(text: str, width: int, max_lines: int = 2) -> str:

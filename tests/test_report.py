@@ -17,15 +17,22 @@ from mining.errors import EventLogError
 ORIGIN = pd.Timestamp("2024-05-06 09:00", tz="UTC")
 
 
-def write_log(path: Path, *, slow_build: float = 1.0) -> Path:
-    """A tiny start/complete log of 6 cases through plan → build → test, with 'build' waits scaled by slow_build."""
+def write_log(path: Path, *, slow_build: float = 1.0, stages: tuple[str, ...] = ("plan", "build", "test"),
+              complete_only: bool = False) -> Path:
+    """A tiny start/complete log of 6 cases through plan → build → test, with 'build' waits scaled by slow_build.
+
+    `stages` keeps only those stages; `complete_only` leaves the start events out.
+    """
     rows = []
     for case in range(6):
         clock = ORIGIN + pd.Timedelta(hours=5 * case)
         arrival = clock
         for stage, wait_h, work_h in (("plan", 1.0, 2.0), ("build", 4.0 * slow_build, 3.0), ("test", 2.0, 1.0)):
+            if stage not in stages:
+                continue
             clock += pd.Timedelta(hours=wait_h + case * 0.1)
-            rows.append((f"c{case}", stage, "start", clock, f"team {stage}", arrival))
+            if not complete_only:
+                rows.append((f"c{case}", stage, "start", clock, f"team {stage}", arrival))
             clock += pd.Timedelta(hours=work_h)
             rows.append((f"c{case}", stage, "complete", clock, f"team {stage}", arrival))
     frame = pd.DataFrame(rows, columns=["case:concept:name", "concept:name", "lifecycle:transition",
@@ -57,11 +64,78 @@ class TestCompareCommand:
         assert "build" == data["stages"][0]["stage"]
         # build waits 4 h + 0.1 h × case in the base log and 5 × 4 h + the same in the slow one: +16 h
         assert 16.0 == pytest.approx(data["stages"][0]["wait_mean_h_difference"])
-        assert "build" == data["bottlenecks"]["top_simulated"]
+        assert "build" == data["bottlenecks"]["top_a"]
         assert 0.0 == data["control_flow"]["dfg_distance"]
+        assert {"a": "slow", "b": "base"} == data["names"]
         page = (out / "report.html").read_text(encoding="utf-8")
         assert_self_contained(page)
         assert page.count('src="data:image/png;base64,') == 4  # CDF, stage bars, two value stream maps
+        assert "A: slow vs B: base" in page
+
+    def test_columns_follow_the_inputs(self, tmp_path: Path) -> None:
+        """Two observed logs: stages.csv and edges.csv say _a / _b, and nothing calls either side simulated."""
+        a = write_log(tmp_path / "slow.parquet", slow_build=5.0)
+        b = write_log(tmp_path / "base.parquet")
+        out = tmp_path / "cmp"
+        result = CliRunner().invoke(app, ["compare", str(a), str(b), "--out", str(out)])
+        assert 0 == result.exit_code, result.output
+        for table in ("stages.csv", "edges.csv"):
+            columns = pd.read_csv(out / table).columns
+            assert not [name for name in columns if name.endswith(("_simulated", "_observed"))], table
+        assert {"wait_mean_h_a", "wait_mean_h_b", "visits_a", "visits_b"} <= set(pd.read_csv(out / "stages.csv"))
+        assert "simulated" not in result.output
+        assert "simulated" not in (out / "comparison.json").read_text(encoding="utf-8")
+        assert "A: slow — 6 cases" in result.output
+
+    def test_absent_stage(self, tmp_path: Path) -> None:
+        """A stage that B lacks is 'only in A' in stages.csv, the console and the report, never −100 %."""
+        a = write_log(tmp_path / "full.parquet")
+        b = write_log(tmp_path / "short.parquet", stages=("plan", "build"))
+        out = tmp_path / "cmp"
+        result = CliRunner().invoke(app, ["compare", str(a), str(b), "--out", str(out)])
+        assert 0 == result.exit_code, result.output
+        stages = pd.read_csv(out / "stages.csv").set_index("stage")
+        assert "only in A" == stages.loc["test", "present"]
+        assert 0 == stages.loc["test", "visits_b"]
+        assert stages.loc["test", ["wait_mean_h_difference", "total_mean_h_relative"]].isna().all()
+        assert "stages only in A (absent in B): test (6 visits)" in " ".join(result.output.split())
+        page = (out / "report.html").read_text(encoding="utf-8")
+        assert "only in A" in page
+        assert "<td>absent</td>" in page
+        for text in (result.output, page):
+            assert "-100%" not in text
+            assert "−100" not in text
+
+    def test_estimated_side_is_named(self, tmp_path: Path) -> None:
+        """A complete-only B next to a start+complete A: B's wait/work is said to be estimated, per side."""
+        a = write_log(tmp_path / "measured.parquet")
+        b = write_log(tmp_path / "completions.parquet", complete_only=True)
+        out = tmp_path / "cmp"
+        result = CliRunner().invoke(app, ["compare", str(a), str(b), "--out", str(out)])
+        assert 0 == result.exit_code, result.output
+        output = " ".join(result.output.split())
+        assert "A: measured — 6 cases, 18 stage visits; wait/work measured (start and complete events)" in output
+        assert "B: completions — 6 cases, 18 stage visits; wait/work estimated from completions" in output
+        assert "note: one log's wait/work is measured (start events) and the other's estimated" in output
+        stages = pd.read_csv(out / "stages.csv")
+        assert [False] * 3 == stages["estimated_a"].tolist()
+        assert [True] * 3 == stages["estimated_b"].tolist()
+        page = (out / "report.html").read_text(encoding="utf-8")
+        assert "estimated from completions" in page
+
+    def test_run_folder_is_labelled_simulated(self, tmp_path: Path) -> None:
+        """A flowlab run folder (event log + summary.json naming its scenario) is shown as 'simulated (name)'."""
+        run = tmp_path / "whatif"
+        run.mkdir()
+        write_log(run / "event_log.parquet", slow_build=2.0)
+        (run / "summary.json").write_text(json.dumps({"scenario": "tiny", "replications": 1}), encoding="utf-8")
+        b = write_log(tmp_path / "base.parquet")
+        out = tmp_path / "cmp"
+        result = CliRunner().invoke(app, ["compare", str(run), str(b), "--out", str(out)])
+        assert 0 == result.exit_code, result.output
+        data = json.loads((out / "comparison.json").read_text(encoding="utf-8"))
+        assert {"a": "simulated (whatif)", "b": "base"} == data["names"]
+        assert "wait_mean_h_a" in pd.read_csv(out / "stages.csv").columns
 
     def test_missing_log_exits_2(self, tmp_path: Path) -> None:
         result = CliRunner().invoke(app, ["compare", str(tmp_path / "nope.parquet"), str(tmp_path)])

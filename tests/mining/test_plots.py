@@ -22,7 +22,7 @@ from mining.plots import (
     plot_value_stream_map,
     summarize_value_stream,
 )
-from mining.plots_common import fit_label, text_width_in
+from mining.plots_common import fit_label, format_difference, text_width_in
 from mining.plots_dfg import _dot_text, assign_layers, layout_dfg, select_edges
 from mining.plots_vsm import attach_groups
 from mining.stage_times import compute_case_times, compute_stage_times, summarize_stages
@@ -111,9 +111,16 @@ class TestComparisonPlots:
 
     def test_cdf_and_bars(self, tmp_path: Path) -> None:
         comparison = compare_logs(build_log(28, seed=1), build_log(28, seed=2))
-        assert_written(plot_lead_time_cdf(comparison.lead_times_simulated_h, comparison.lead_times_observed_h,
+        assert_written(plot_lead_time_cdf(comparison.lead_times_a_h, comparison.lead_times_b_h,
                                           tmp_path / "cdf", wasserstein_relative=0.1, ks_statistic=0.2))
         assert_written(plot_stage_comparison(comparison.stages, tmp_path / "stages"))
+
+    def test_bars_with_a_stage_absent_on_one_side(self, tmp_path: Path) -> None:
+        log_a = build_log(4, cases=10, seed=1)
+        log_b = build_log(3, cases=10, seed=2)  # the fourth stage is absent in B; every stage has < 30 visits
+        stages = compare_logs(log_a, log_b).stages
+        assert "only in A" == stages["present"].iloc[-1]
+        assert_written(plot_stage_comparison(stages, tmp_path / "stages", labels=("four", "three")))
 
 
 class TestFlowPlots:
@@ -197,3 +204,13 @@ def test_fit_label_wraps_then_shrinks_to_the_width() -> None:
     assert ("Wait", 9.5) == fit_label("Wait", 1.34, fontsize=9.5)
     cut, _ = fit_label("x" * 200, 1.0, fontsize=9.5, max_lines=1)
     assert cut.endswith("…")
+
+
+def test_format_difference_puts_the_interval_in_the_difference_unit() -> None:
+    assert "+16.0 h [+15.2, +16.8]" == format_difference(16.0, 15.2, 16.8)
+    assert "-3.6 d [-4.0, -3.2]" == format_difference(-3.6 * 24, -4.0 * 24, -3.2 * 24)
+    assert "+19 min [-20, +59]" == format_difference(19 / 60, -20 / 60, 59 / 60)
+    assert "+0.0 h [+0.0, +0.0]" == format_difference(0.0, 0.0, 0.0)
+    assert "+0.0 h [+0.0, +60.0]" == format_difference(-0.02, 0.0, 60.0)  # rounds to 0: no "-0.0"
+    assert "-3.6 d" == format_difference(-3.6 * 24, float("nan"), float("nan"))
+    assert "n/a" == format_difference(float("nan"))
