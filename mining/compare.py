@@ -104,6 +104,8 @@ class LogSide:
     """Visits whose wait/work split is estimated from completions (no start event), see `mining.stage_times`."""
     unknown_visits: int
     """Visits whose wait is unknown (NaN): estimated visits without a resource to split the gap."""
+    unfinished_cases: int = 0
+    """Cases with a visit still open at the end of the log: left out of the lead-time comparison on both sides."""
 
     @property
     def wait_work(self) -> str:
@@ -487,10 +489,11 @@ def _bottleneck_agreement(summary_a: pd.DataFrame, summary_b: pd.DataFrame) -> B
                                spearman=spearman)
 
 
-def _side(name: str, stage_times: pd.DataFrame) -> LogSide:
+def _side(name: str, stage_times: pd.DataFrame, case_times: pd.DataFrame) -> LogSide:
     return LogSide(name=name, cases=int(stage_times[CASE].nunique()), visits=len(stage_times),
                    estimated_visits=int(stage_times["estimated"].to_numpy(dtype=bool).sum()),
-                   unknown_visits=int(stage_times["wait_h"].isna().sum()))
+                   unknown_visits=int(stage_times["wait_h"].isna().sum()),
+                   unfinished_cases=int((~case_times["finished"]).sum()))
 
 
 def compare_logs(
@@ -542,11 +545,12 @@ def compare_logs(
     cases_b = compute_case_times(log_b, stage_times=stages_b)
     summary_a = summarize_stages(stages_a)
     summary_b = summarize_stages(stages_b)
-    lead_a = cases_a["lead_time_h"].to_numpy(dtype=float)
-    lead_b = cases_b["lead_time_h"].to_numpy(dtype=float)
+    # the same rule on both sides: lead times of finished cases only (an open case has none yet)
+    lead_a = cases_a.loc[cases_a["finished"], "lead_time_h"].to_numpy(dtype=float)
+    lead_b = cases_b.loc[cases_b["finished"], "lead_time_h"].to_numpy(dtype=float)
     edges = _edge_table(count_directly_follows(stages_a), count_directly_follows(stages_b))
     return Comparison(
-        sides=(_side(names[0], stages_a), _side(names[1], stages_b)),
+        sides=(_side(names[0], stages_a, cases_a), _side(names[1], stages_b, cases_b)),
         stages=_stage_table(_stage_measures(stages_a, summary_a), _stage_measures(stages_b, summary_b)),
         lead_time=_lead_time_distance(lead_a, lead_b, names),
         control_flow=_control_flow_distance(edges, count_variants(stages_a), count_variants(stages_b)),

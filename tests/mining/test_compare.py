@@ -334,3 +334,20 @@ class TestEstimatedPerSide:
         assert "estimated from completions" == comparison.to_dict()["sides"]["a"]["wait_work"]
         assert comparison.mixed_split
         assert not compare_logs(visit_log(times), visit_log(times)).mixed_split
+
+
+class TestUnfinishedCases:
+    """A case with a visit still open at the end of the log has no lead time: it is counted, not compared."""
+
+    def test_open_case_is_left_out_of_the_lead_times_and_counted(self) -> None:
+        def event(case: str, transition: str, hour: float) -> dict:
+            return {"case:concept:name": case, "concept:name": "Work", "lifecycle:transition": transition,
+                    "time:timestamp": pd.Timestamp("2026-01-05", tz="UTC") + pd.Timedelta(hours=hour)}  # fmt: skip
+
+        done = [event("c1", "schedule", 0), event("c1", "start", 0), event("c1", "complete", 2)]
+        log_a = pd.DataFrame([*done, event("c2", "schedule", 1), event("c2", "start", 2)])
+        log_b = pd.DataFrame(done)
+        comparison = compare_logs(log_a, log_b)
+        assert [2.0] == comparison.lead_times_a_h.tolist()
+        assert 0.0 == comparison.lead_time.wasserstein_h
+        assert (1, 0) == (comparison.sides[0].unfinished_cases, comparison.sides[1].unfinished_cases)
