@@ -198,8 +198,8 @@ def sweep_command(
         typer.Option(
             "--zip",
             help="Pair the values of the --set options position by position instead of trying every combination: "
-            "--zip --set a.capacity=1,2 --set b.capacity=3,4 runs a=1 with b=3 and a=2 with b=4 (every --set needs "
-            "as many values).",
+            "--zip --set a.capacity=1,2 --set b.capacity=3,4 runs a.capacity=1 with b.capacity=3, then 2 with 4 "
+            "(every --set needs as many values).",
         ),
     ] = False,
     replications: Annotated[
