@@ -26,7 +26,7 @@ import pandas as pd
 from flowlab.folders import replace_folder
 from flowlab.reading import read_log_with_repairs
 from flowlab.sweep_plot import plot_sweep, plot_sweep_groups
-from flowlab.sweep_table import describe_variants, verdict_lines
+from flowlab.sweep_table import GROUP_KEYS, describe_variants, group_file, verdict_lines
 from mining.columns import ACTIVITY, CASE
 from mining.compare import END_NODE, START_NODE, count_directly_follows
 from mining.errors import EventLogError
@@ -262,8 +262,8 @@ def _run_report(folder: Path, scratch: Path) -> _Report:
 def _sweep_report(folder: Path, scratch: Path) -> _Report:
     document = _read_json(folder / "sweep.json")
     table = _read_sweep_table(folder / "variants.csv")
-    groups = {by: _read_sweep_table(folder / file_name) for by, file_name in _SWEEP_GROUP_FILES.items()
-              if (folder / file_name).is_file()}
+    groups = {by: _read_sweep_table(folder / group_file(by)) for by in GROUP_KEYS
+              if (folder / group_file(by)).is_file()}
     name = str(document.get("scenario", folder.name))
     baseline_name = str(document.get("baseline", "baseline"))
     report = _Report(title=f"{name} — what-if sweep", kind="flowlab sweep", source=str(folder))
@@ -277,7 +277,7 @@ def _sweep_report(folder: Path, scratch: Path) -> _Report:
     ]
     report.figures.append(("Paired difference to the baseline per variant (95% CI)",
                            plot_sweep(table, scratch / "sweep", baseline=baseline_name)[0]))
-    if len(groups) == len(_SWEEP_GROUP_FILES):
+    if len(groups) == len(GROUP_KEYS):
         report.figures.append(("Paired difference of the mean lead time per stream and item class (95% CI)",
                                plot_sweep_groups(groups["item"], groups["stream"], scratch / "sweep_groups",
                                                  baseline=baseline_name)[0]))
@@ -300,9 +300,6 @@ def _sweep_report(folder: Path, scratch: Path) -> _Report:
           for variant, path in folders.items()),
     ]
     return report
-
-
-_SWEEP_GROUP_FILES = {"item": "variants_by_class.csv", "stream": "variants_by_stream.csv"}
 
 
 def _read_sweep_table(path: Path) -> pd.DataFrame:

@@ -20,10 +20,12 @@ from sim.variants import WINNER_MEASURE, find_winner
 __all__ = [
     "BOTTLENECK_HEADER",
     "GROUP_HEADERS",
+    "GROUP_KEYS",
     "REAL_MARK",
     "REFERENCE",
     "describe_variants",
     "duration_unit",
+    "group_file",
     "verdict_lines",
 ]
 
@@ -31,6 +33,13 @@ REAL_MARK = "real"
 """Appended to a difference whose paired 95% CI excludes 0."""
 GROUP_HEADERS = {"item": "item class", "stream": "stream"}
 """Header of the group column of a per-class or per-stream table."""
+GROUP_KEYS = {"item": "by_class", "stream": "by_stream"}
+"""Grouping -> its key in sweep.json; its table is ``variants_<key>.csv``."""
+
+
+def group_file(by: str) -> str:
+    """The file name of the sweep's table per work item class (`by="item"`) or per stream (`by="stream"`)."""
+    return f"variants_{GROUP_KEYS[by]}.csv"
 
 
 @dataclass(frozen=True, slots=True)

@@ -56,7 +56,7 @@ from flowlab.commands.run import (
 )
 from flowlab.folders import replace_folder
 from flowlab.report import write_report
-from flowlab.sweep_table import REFERENCE, describe_variants, verdict_lines
+from flowlab.sweep_table import GROUP_KEYS, REFERENCE, describe_variants, group_file, verdict_lines
 from sim.durations import format_hours
 from sim.errors import ScenarioError
 from sim.load_check import check_offered_load
@@ -70,8 +70,6 @@ from sim.variants import COMPARED_MEASURES, WINNER_MEASURE, compare_variants, fi
 BASELINE = "baseline"
 SWEEP_FILE = "sweep.json"
 MAX_VARIANTS = 64
-GROUP_FILES = {"item": "variants_by_class.csv", "stream": "variants_by_stream.csv"}
-"""The long-format tables per work item class and per stream."""
 
 
 def parse_setting(text: str) -> tuple[str, list[Any]]:
@@ -326,9 +324,9 @@ def _write_sweep(
     shutil.rmtree(drafts, ignore_errors=True)
     tables: dict[str | None, pd.DataFrame] = {None: variants_table(results, settings)}
     tables[None].to_csv(folder / "variants.csv", index=False)
-    for by, file_name in GROUP_FILES.items():
+    for by in GROUP_KEYS:
         tables[by] = compare_variants(results, baseline=BASELINE, by=by)
-        tables[by].to_csv(folder / file_name, index=False)
+        tables[by].to_csv(folder / group_file(by), index=False)
     baseline = runs[BASELINE].network
     paths = list(dict.fromkeys(path for chosen in settings.values() for path in chosen))
     labels = _short_labels(paths)
@@ -354,10 +352,7 @@ def _write_sweep(
                 "settings": settings[name],
                 "summary": results[name].summary.to_dict(),
                 "differences": _differences(tables[None].loc[tables[None]["variant"] == name].iloc[0]),
-                **{
-                    f"by_{'class' if by == 'item' else by}": _records(tables[by].loc[tables[by]["variant"] == name])
-                    for by in GROUP_FILES
-                },
+                **{key: _records(tables[by].loc[tables[by]["variant"] == name]) for by, key in GROUP_KEYS.items()},
             }
             for name in results
         ],
