@@ -25,7 +25,8 @@ import pandas as pd
 
 from flowlab.folders import replace_folder
 from flowlab.reading import read_log_with_repairs
-from flowlab.sweep_plot import plot_sweep
+from flowlab.sweep_plot import plot_sweep, plot_sweep_groups
+from flowlab.sweep_table import GROUP_KEYS, describe_variants, group_file, verdict_lines
 from mining.columns import ACTIVITY, CASE
 from mining.compare import END_NODE, START_NODE, count_directly_follows
 from mining.errors import EventLogError
@@ -272,33 +273,33 @@ def _run_report(folder: Path, scratch: Path) -> _Report:
 
 def _sweep_report(folder: Path, scratch: Path) -> _Report:
     document = _read_json(folder / "sweep.json")
-    table = pd.read_csv(folder / "variants.csv")
+    table = _read_sweep_table(folder / "variants.csv")
+    groups = {by: _read_sweep_table(folder / group_file(by)) for by in GROUP_KEYS
+              if (folder / group_file(by)).is_file()}
     name = str(document.get("scenario", folder.name))
+    baseline_name = str(document.get("baseline", "baseline"))
     report = _Report(title=f"{name} — what-if sweep", kind="flowlab sweep", source=str(folder))
-    best = table.loc[table["lead_time_mean_h"].idxmin()] if table["lead_time_mean_h"].notna().any() else None
-    baseline = table.iloc[0]
+    baseline = table.loc[table["variant"] == baseline_name]
+    verdicts = verdict_lines(table, baseline=baseline_name)
     report.headline = [
         ("Variants", f"{len(table)} (baseline + {len(table) - 1})"),
-        ("Baseline lead time (mean)", format_hours(float(baseline["lead_time_mean_h"]))),
-        ("Shortest lead time", "n/a" if best is None
-         else f"{format_hours(float(best['lead_time_mean_h']))} · {best['variant']}"),
+        ("Baseline lead time (mean)",
+         "n/a" if baseline.empty else format_hours(float(baseline["lead_time_mean_h"].iloc[0]))),
+        ("Winner (real reduction of the mean lead time)", verdicts[-1].removeprefix("winner: ")),
     ]
-    report.figures.append(("Lead time and flow efficiency per variant", plot_sweep(table, scratch / "sweep")[0]))
-    shown = pd.DataFrame({
-        "variant": table["variant"],
-        "lead time (mean ± 95% CI)": [_hours_with_interval({"mean": m, "half_width": h})
-                                      for m, h in zip(table["lead_time_mean_h"], table["lead_time_mean_h_ci"],
-                                                      strict=True)],
-        "lead time p85 (± 95% CI)": [_hours_with_interval({"mean": m, "half_width": h})
-                                     for m, h in zip(table["lead_time_p85_h"], table["lead_time_p85_h_ci"],
-                                                     strict=True)],
-        "flow efficiency": [_with_interval({"mean": m, "half_width": h}, _percent)
-                            for m, h in zip(table["flow_efficiency"], table["flow_efficiency_ci"], strict=True)],
-        "throughput / day": table["throughput_per_day"],
-        "top bottleneck": table["bottleneck"],
-        "its share of waiting": [_percent(float(v)) if pd.notna(v) else "" for v in table["bottleneck_wait_share"]],
-    })
-    report.tables.append(("Variants (same seed: common random numbers)", shown))
+    report.figures.append(("Paired difference to the baseline per variant (95% CI)",
+                           plot_sweep(table, scratch / "sweep", baseline=baseline_name)[0]))
+    if len(groups) == len(GROUP_KEYS):
+        report.figures.append(("Paired difference of the mean lead time per stream and item class (95% CI)",
+                               plot_sweep_groups(groups["item"], groups["stream"], scratch / "sweep_groups",
+                                                 baseline=baseline_name)[0]))
+    report.tables.append(("Mean lead time against the baseline (paired 95% CI over replications)",
+                          pd.DataFrame({"verdict": verdicts})))
+    note = "mean ± 95% CI; Δ = paired difference to the baseline ± 95% CI, 'real' when it excludes 0"
+    report.tables.append((f"Variants ({note})", describe_variants(table, baseline=baseline_name)))
+    for by, title in (("stream", "Per stream"), ("item", "Per work item class")):
+        if by in groups:
+            report.tables.append((title, describe_variants(groups[by], by, baseline=baseline_name)))
     folders = {str(entry.get("variant")): str(entry.get("folder")) for entry in document.get("variants", [])}
     report.facts = [
         ("scenario", str(document.get("scenario_file", name))),
@@ -306,10 +307,22 @@ def _sweep_report(folder: Path, scratch: Path) -> _Report:
         ("replications per variant", str(document.get("replications", "n/a"))),
         ("horizon / warm-up", f"{format_hours(float(document.get('horizon_h', float('nan'))))} / "
                               f"{format_hours(float(document.get('warmup_h', float('nan'))))}"),
+        ("variants", str(document.get("combined", "every combination"))),
         *((f"results of {variant}", f"{path} (flowlab report it for its own page)")
           for variant, path in folders.items()),
     ]
     return report
+
+
+def _read_sweep_table(path: Path) -> pd.DataFrame:
+    """A sweep's variants table; names such as "NA" stay names (only an empty cell is missing)."""
+    table = pd.read_csv(path, keep_default_na=False, na_values=[""])
+    if "lead_time_mean_diff_h" not in table.columns:
+        raise EventLogError(
+            f"{path}: no paired differences (column lead_time_mean_diff_h): written by an older flowlab sweep; "
+            "run the sweep again"
+        )
+    return table
 
 
 def _bottleneck_text(stage: Any, team: Any, share: Any) -> str:

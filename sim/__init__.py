@@ -11,8 +11,8 @@ from sim.recording import Recording
 from sim.replications import Replications, run_replications
 from sim.results import RunResults, collect_results, write_results
 from sim.scenario import Scenario, build_network, load_network, load_scenario, validate_scenario
-from sim.statistics import Estimate, Summary, pool_stage_table, summarise_replications
-from sim.variants import run_variants
+from sim.statistics import Estimate, Summary, paired_difference, pool_stage_table, summarise_replications
+from sim.variants import compare_variants, find_winner, run_variants
 
 __all__: list[str] = [
     "Estimate",
@@ -27,9 +27,12 @@ __all__: list[str] = [
     "build_network",
     "check_offered_load",
     "collect_results",
+    "compare_variants",
     "compute_utilisation",
+    "find_winner",
     "load_network",
     "load_scenario",
+    "paired_difference",
     "pool_stage_table",
     "run_replications",
     "run_variants",

@@ -16,7 +16,9 @@ hours (capacity × its hours in the window). Cases still in the system at the ho
 enter a Kaplan–Meier lead-time estimate as censored at the horizon, beside the completed-only figures.
 
 The summary reports each measure as a mean across replications with the half-width of a 95% confidence interval
-from Student's t distribution (NaN with a single replication: one value gives no spread).
+from Student's t distribution (NaN with a single replication: one value gives no spread). Two variants run with the
+same seed share their random numbers replication by replication, so the difference between them is estimated from
+the paired differences (`paired_difference`), not from two intervals.
 """
 
 from __future__ import annotations
@@ -62,7 +64,10 @@ MEASURE_COLUMNS = (
     "flow_efficiency", "throughput_per_day", "wip", "sla_attainment", "unfinished", "unfinished_share",
     "lead_time_km_p50_h", "lead_time_km_p85_h",
 )  # fmt: skip
-"""Columns of `compute_replication_measures`, in order."""
+"""Columns of `compute_replication_measures`, in order (`compute_group_measures` puts the group second)."""
+
+GROUPINGS = ("item", "stream")
+"""What `compute_group_measures` and `compute_group_bottlenecks` can group the cases by: work item class or stream."""
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -87,6 +92,16 @@ class Estimate:
         """Upper end of the interval."""
         return self.mean + self.half_width
 
+    @property
+    def excludes_zero(self) -> bool:
+        """True when the whole interval lies on one side of 0: a difference that is real, not noise.
+
+        False when the interval contains 0 (an exact 0 ± 0 included) or there is none (NaN half-width, n < 2).
+        """
+        if self.n < 2 or math.isnan(self.half_width):
+            return False
+        return self.low > 0 or self.high < 0
+
 
 def confidence_interval(values: Iterable[float], level: float = CONFIDENCE_LEVEL) -> Estimate:
     """Mean of the non-NaN `values` and the half-width t(1 − (1 − level)/2, n − 1) · s / √n of its interval.
@@ -103,6 +118,44 @@ def confidence_interval(values: Iterable[float], level: float = CONFIDENCE_LEVEL
         return Estimate(mean, math.nan, 1)
     quantile = float(stats.t.ppf(1 - (1 - level) / 2, n - 1))
     return Estimate(mean, quantile * float(array.std(ddof=1)) / math.sqrt(n), n)
+
+
+def paired_difference(
+    variant_values: Mapping[int, float] | pd.Series,
+    baseline_values: Mapping[int, float] | pd.Series,
+    level: float = CONFIDENCE_LEVEL,
+) -> Estimate:
+    """Mean of the differences variant − baseline paired by replication number, with its t interval.
+
+    With common random numbers (replication r of every variant draws from the same streams) the paired differences
+    vary far less than either variant's values, so this interval is the one that says whether a change is real
+    (`Estimate.excludes_zero`). A replication where either value is NaN (e.g. no case of a class completed) is left
+    out of the pairs; identical values give 0 ± 0, which is no difference.
+
+    Args:
+        variant_values, baseline_values: one value per replication, keyed by replication number (a mapping or a
+            Series indexed by replication).
+        level: confidence level of the interval.
+
+    Raises:
+        ValueError: the two do not hold the same replication numbers, or one holds a number twice.
+    """
+    variant = _by_replication(variant_values, "variant")
+    baseline = _by_replication(baseline_values, "baseline")
+    if set(variant.index) != set(baseline.index):
+        raise ValueError(
+            "paired_difference pairs values by replication number, but the variant has replications "
+            f"{sorted(variant.index)} and the baseline {sorted(baseline.index)}"
+        )
+    return confidence_interval(variant - baseline.reindex(variant.index), level)
+
+
+def _by_replication(values: Mapping[int, float] | pd.Series, side: str) -> pd.Series:
+    series = values if isinstance(values, pd.Series) else pd.Series(dict(values), dtype="float64")
+    repeated = sorted(set(series.index[series.index.duplicated()]))
+    if repeated:
+        raise ValueError(f"paired_difference: the {side} has replication(s) {repeated} more than once")
+    return series.astype("float64")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -200,6 +253,8 @@ def _stage_visits(replications: Replications) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "replication": visits["replication"],
+            "item": visits["item"],
+            "stream": visits["stream"],
             "stage": visits["stage"],
             "wait_h": visits["start_h"] - visits["ready_h"],
             "work_h": visit_work_h(visits, schedules),
@@ -344,6 +399,51 @@ def pool_stage_table(replications: Replications) -> pd.DataFrame:
     return table[list(STAGE_COLUMNS)]
 
 
+BOTTLENECK_COLUMNS = ("stage", "team", "wait_share", "wait_mean_h", "utilisation")
+"""Columns of `compute_group_bottlenecks` after the group column."""
+
+
+def compute_group_bottlenecks(replications: Replications, by: str, stages: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per work item class (`by="item"`) or stream (`by="stream"`): the stage where its cases waited most.
+
+    One row per group (as in `compute_group_measures`): the stage with the largest share of the group's waiting
+    over all replications (`wait_share`, 0–1; on a tie the first in network order), the mean wait there of the
+    group's visits (hours) and the utilisation of the stage's team (all classes: a team serves them all). Stage and
+    team are None, the numbers NaN, for a group whose cases never waited. `stages` is the `pool_stage_table` result
+    when already at hand (only its utilisation is used).
+
+    Raises:
+        ValueError: `by` is not one of `GROUPINGS`.
+    """
+    if by not in GROUPINGS:
+        raise ValueError(f"cannot group the bottlenecks by {by!r}; choose one of {', '.join(GROUPINGS)}")
+    network = replications.network
+    if stages is None:
+        stages = pool_stage_table(replications)
+    utilisation = stages.set_index("stage")["utilisation"]
+    visits = _stage_visits(replications)
+    grouped = visits.groupby([visits[by].astype(str), "stage"])["wait_h"]
+    totals, means = grouped.sum(), grouped.mean()
+    order = {stage: position for position, stage in enumerate(network.stages)}
+    rows = []
+    for group in _group_names(replications, by):
+        row: dict[str, Any] = {by: group, "stage": None, "team": None}
+        row |= {"wait_share": math.nan, "wait_mean_h": math.nan, "utilisation": math.nan}
+        waited = totals.xs(group, level=0) if group in totals.index.get_level_values(0) else pd.Series(dtype=float)
+        if waited.sum() > 0:
+            waited = waited.sort_index(key=lambda names: names.map(lambda name: order.get(name, len(order))))
+            stage = str(waited.idxmax())
+            row |= {
+                "stage": stage,
+                "team": network.stages[stage].team if stage in network.stages else None,
+                "wait_share": float(waited[stage] / waited.sum()),
+                "wait_mean_h": float(means[(group, stage)]),
+                "utilisation": float(utilisation.get(stage, math.nan)),
+            }
+        rows.append(row)
+    return pd.DataFrame(rows, columns=[by, *BOTTLENECK_COLUMNS])
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Per replication, and the summary
 
@@ -359,49 +459,89 @@ def compute_replication_measures(replications: Replications, cases: pd.DataFrame
     """
     if cases is None:
         cases = compute_case_table(replications)
+    index = pd.Index([recording.replication for recording in replications.recordings], name="replication")
+    return _measures(replications, cases, index)[list(MEASURE_COLUMNS)]
+
+
+def compute_group_measures(replications: Replications, by: str, cases: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The `compute_replication_measures` of each work item class (`by="item"`) or stream (`by="stream"`).
+
+    One row per replication and group (every class or stream of the network, also one without a case in that
+    replication), the group named in the second column: the same definitions applied to the group's cases only.
+    Completed cases, throughput and WIP of the groups add up to the replication's; a mean lead time is the
+    replication's when weighted by the completed cases.
+
+    Raises:
+        ValueError: `by` is not one of `GROUPINGS`.
+    """
+    if by not in GROUPINGS:
+        raise ValueError(f"cannot group the measures by {by!r}; choose one of {', '.join(GROUPINGS)}")
+    if cases is None:
+        cases = compute_case_table(replications)
+    index = pd.MultiIndex.from_product(
+        [[recording.replication for recording in replications.recordings], _group_names(replications, by)],
+        names=["replication", by],
+    )
+    return _measures(replications, cases, index)[["replication", by, *MEASURE_COLUMNS[1:]]]
+
+
+def _group_names(replications: Replications, by: str) -> list[str]:
+    """The classes (streams) of the network in its order, then any other that the cases name."""
+    network = replications.network
+    declared = list(network.item_classes) if by == "item" else list(network.streams)
+    if by == "stream":
+        declared += [item.stream for item in network.item_classes.values()]
+    return list(dict.fromkeys([*declared, *replications.cases[by].astype(str)]))
+
+
+def _measures(replications: Replications, cases: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
+    """The `MEASURE_COLUMNS` per group of `index` (its level names are case columns: `replication`, maybe a group)."""
+    keys = list(index.names)
     warmup, horizon = replications.warmup_h, replications.horizon_h
     days = (horizon - warmup) / HOURS_PER_DAY
     completed = cases.loc[cases["complete_h"].notna()]
-    by_replication = completed.groupby("replication")
-    lead = by_replication["lead_time_h"]
+    grouped = completed.groupby(keys)
+    lead = grouped["lead_time_h"]
     every_case = replications.cases
+    every_key = [every_case[key] for key in keys]
     in_system = _overlap_h(every_case["arrival_h"], every_case["complete_h"].fillna(horizon), warmup, horizon)
     finished = every_case["complete_h"].between(warmup, horizon)
     with_sla = completed.loc[completed["sla_met"].notna()]
-    index = pd.Index([recording.replication for recording in replications.recordings], name="replication")
     measures = pd.DataFrame(
         {
-            "completed": by_replication.size(),
+            "completed": grouped.size(),
             "lead_time_mean_h": lead.mean(),
             "lead_time_p50_h": lead.quantile(0.50),
             "lead_time_p85_h": lead.quantile(0.85),
             "lead_time_p95_h": lead.quantile(0.95),
-            "flow_efficiency": by_replication["work_h"].sum() / by_replication["lead_time_h"].sum(),
+            "flow_efficiency": grouped["work_h"].sum() / grouped["lead_time_h"].sum(),
         }
     ).reindex(index)
     measures["completed"] = measures["completed"].fillna(0).astype("int64")
     measures["throughput_per_day"] = (
-        finished.groupby(every_case["replication"]).sum().reindex(index, fill_value=0).astype("float64") / days
+        finished.groupby(every_key).sum().reindex(index, fill_value=0).astype("float64") / days
     )
-    measures["wip"] = in_system.groupby(every_case["replication"]).sum().reindex(index, fill_value=0.0) / (
-        horizon - warmup
-    )
+    measures["wip"] = in_system.groupby(every_key).sum().reindex(index, fill_value=0.0) / (horizon - warmup)
     measures["sla_attainment"] = (
-        with_sla["sla_met"].astype("float64").groupby(with_sla["replication"]).mean().reindex(index)
+        with_sla["sla_met"].astype("float64").groupby([with_sla[key] for key in keys]).mean().reindex(index)
     )
     open_cases = cases["complete_h"].isna()
-    arrived = cases.groupby("replication").size().reindex(index, fill_value=0)
-    measures["unfinished"] = open_cases.groupby(cases["replication"]).sum().reindex(index, fill_value=0).astype("int64")
+    case_keys = [cases[key] for key in keys]
+    arrived = cases.groupby(case_keys).size().reindex(index, fill_value=0)
+    measures["unfinished"] = open_cases.groupby(case_keys).sum().reindex(index, fill_value=0).astype("int64")
     measures["unfinished_share"] = measures["unfinished"] / arrived.where(arrived > 0)
     # Kaplan–Meier: a case still open at the horizon has been in the system at least horizon − arrival
     observed_h = cases["lead_time_h"].where(~open_cases, horizon - cases["arrival_h"])
+    durations = pd.DataFrame({"observed_h": observed_h, "open": open_cases})
     km = {
-        replication: kaplan_meier_quantiles(observed_h[rows].to_numpy(), open_cases[rows].to_numpy(), (0.50, 0.85))
-        for replication, rows in cases.groupby("replication").groups.items()
+        tuple(group): kaplan_meier_quantiles(part["observed_h"].to_numpy(), part["open"].to_numpy(), (0.50, 0.85))
+        for group, part in durations.groupby(case_keys)
     }
-    measures["lead_time_km_p50_h"] = [km.get(r, (math.nan, math.nan))[0] for r in measures.index]
-    measures["lead_time_km_p85_h"] = [km.get(r, (math.nan, math.nan))[1] for r in measures.index]
-    return measures.reset_index()[list(MEASURE_COLUMNS)]
+    unknown = (math.nan, math.nan)
+    groups = [group if isinstance(group, tuple) else (group,) for group in measures.index]
+    measures["lead_time_km_p50_h"] = [km.get(group, unknown)[0] for group in groups]
+    measures["lead_time_km_p85_h"] = [km.get(group, unknown)[1] for group in groups]
+    return measures.reset_index()
 
 
 def kaplan_meier_quantiles(

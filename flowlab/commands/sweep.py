@@ -1,11 +1,32 @@
-"""`flowlab sweep`: what-if variants of one scenario, run together, compared in one table with 95% CIs.
+"""`flowlab sweep`: what-if variants of one scenario, run together, each compared with the baseline pair by pair.
 
     flowlab sweep scenarios/integrate.yaml --set teams.testers.capacity=2,3,4
     flowlab sweep scenarios/it4it-e2e.yaml --set "streams.integrate.stages.Accept & Publish Release.batch.size=4,8"
+    flowlab sweep scenarios/integrate.yaml --zip --set teams.testers.capacity=2,3 --set teams.developers.capacity=5,6
 
-The baseline (the file as it is) and every combination of the `--set` values are simulated with the same seed, all
-replications in one pool of workers; the folder holds a table of the variants, a chart, an HTML report and each
-variant's full results folder (so `flowlab compare` takes any two of them, and `flowlab report` any one).
+The baseline (the file as it is) and the variants are simulated with the same seed, all replications in one pool of
+workers. Without `--zip` the variants are every combination of the `--set` values; with `--zip` the values of the
+`--set` options are paired position by position (2 and 5, then 3 and 6 above), so every `--set` needs as many values.
+A variant is named by the shortest tail of each setting path that tells it from the other paths, and its value
+(``testers.capacity=3``); sweep.json keeps the full paths.
+
+Replication r of every variant draws from the same random streams (common random numbers), so each variant is judged
+by its paired difference to the baseline: replication r of the variant minus replication r of the baseline, with a
+95% t interval over those differences. A difference is real only when that interval excludes 0, and a variant is
+named the winner only for a real reduction of the mean lead time.
+
+The folder holds (durations in hours, shares as fractions 0–1):
+
+- `variants.csv`: per variant its settings (a column per full path) and, for lead time mean and p85, flow
+  efficiency, throughput per day, WIP and SLA attainment, the mean with its 95% CI half-width (`_ci`), the paired
+  difference to the baseline (`_diff`), that difference's half-width (`_diff_ci`) and whether it is real
+  (`_diff_real`); then the top bottleneck, its share of the waiting and its team's utilisation;
+- `variants_by_class.csv`, `variants_by_stream.csv`: the same per variant and work item class (`item`) or stream;
+- `sweep.json`: the run settings, the settings varied (full paths and labels), the winner, and per variant its
+  folder, settings, summary, paired differences and its per-class and per-stream rows;
+- `plots/`, `report.html`: charts of the paired differences with their CIs, and the HTML report;
+- `variants/NN-<label>/`: each variant's full results folder (`flowlab compare` takes any two of them, `flowlab
+  report` any one).
 """
 
 from __future__ import annotations
@@ -30,23 +51,21 @@ from flowlab.commands.run import (
     WorkersOption,
     check_run_options,
     fail,
-    percent,
     replication_progress,
     safe_folder_name,
-    with_interval,
 )
 from flowlab.folders import replace_folder
 from flowlab.report import write_report
+from flowlab.sweep_table import GROUP_KEYS, REFERENCE, describe_variants, group_file, verdict_lines
 from sim.durations import format_hours
 from sim.errors import ScenarioError
 from sim.load_check import check_offered_load
 from sim.network import Network
 from sim.overrides import apply_settings, read_variant, variant_source
 from sim.replications import Replications, with_run_settings
-from sim.results import collect_results, library_versions, write_results
+from sim.results import RunResults, collect_results, library_versions, write_results
 from sim.scenario import build_network, validate_scenario
-from sim.statistics import Summary
-from sim.variants import run_variants
+from sim.variants import COMPARED_MEASURES, WINNER_MEASURE, compare_variants, find_winner, run_variants
 
 BASELINE = "baseline"
 SWEEP_FILE = "sweep.json"
@@ -64,31 +83,52 @@ def parse_setting(text: str) -> tuple[str, list[Any]]:
         parsed = yaml.safe_load(f"[{values}]")
     except yaml.YAMLError as error:
         raise typer.BadParameter(f"cannot read the values of {text!r} ({error})", param_hint="--set") from None
-    return path.strip(), list(parsed)
+    return ".".join(step.strip() for step in path.split(".")), list(parsed)
 
 
-def variant_settings(settings: list[tuple[str, list[Any]]]) -> dict[str, dict[str, Any]]:
-    """The baseline (no change) and every combination of the values, named ``label=value, …`` in order.
+def variant_settings(settings: list[tuple[str, list[Any]]], *, zipped: bool = False) -> dict[str, dict[str, Any]]:
+    """The baseline (no change) and the variants, each named ``label=value, …`` in order, every name unique.
 
-    A label is the shortest tail of its path (two keys at least) that no other varied path ends with:
-    ``teams.testers.capacity`` shows as ``testers.capacity``.
+    Without `zipped` the variants are every combination of the values; with it, the values are paired by position
+    (the first of each, the second of each, …), which needs as many values in every setting. A label is the
+    shortest tail of its path (two keys at least) that no other varied path ends with: ``teams.testers.capacity``
+    shows as ``testers.capacity``; a value reads as YAML would write it (a text that would read as another value
+    is quoted).
+
+    Raises:
+        typer.BadParameter: a path given twice, zipped settings with different numbers of values, or the same
+            variant twice.
     """
-    variants: dict[str, dict[str, Any]] = {BASELINE: {}}
     paths = [path for path, _ in settings]
     repeated = sorted({path for path in paths if paths.count(path) > 1})
     if repeated:
         raise typer.BadParameter(
             f"{', '.join(repeated)} given more than once; list its values in one --set", param_hint="--set"
         )
+    value_lists = [values for _, values in settings]
+    if zipped and len({len(values) for values in value_lists}) > 1:
+        counts = ", ".join(f"{path} has {len(values)}" for path, values in settings)
+        raise typer.BadParameter(
+            f"pairs the values of the --set options position by position, so each needs as many values ({counts})",
+            param_hint="--zip",
+        )
+    combinations = list(zip(*value_lists, strict=True) if zipped else itertools.product(*value_lists))
     labels = _short_labels(paths)
-    for combination in itertools.product(*(values for _, values in settings)):
+    variants: dict[str, dict[str, Any]] = {BASELINE: {}}
+    seen: set[str] = set()
+    for combination in combinations:
         chosen = dict(zip(paths, combination, strict=True))
         name = ", ".join(f"{labels[path]}={_show(value)}" for path, value in chosen.items())
-        variants[name] = chosen
+        key = json.dumps(combination, default=repr)
+        if key in seen:
+            raise typer.BadParameter(f"the variant {name} would run twice; give each value once", param_hint="--set")
+        seen.add(key)
+        variants[_unused(name, variants)] = chosen
     return variants
 
 
 def _short_labels(paths: list[str]) -> dict[str, str]:
+    """path -> its shortest tail (two keys at least) that no other path ends with; distinct paths, distinct tails."""
     split = {path: path.split(".") for path in paths}
     labels = {}
     for path, steps in split.items():
@@ -101,36 +141,42 @@ def _short_labels(paths: list[str]) -> dict[str, str]:
 
 
 def _show(value: Any) -> str:
-    return json.dumps(value) if isinstance(value, list | dict) else str(value)
+    """A value as a label shows it: lists and mappings as JSON, YAML's words for true/false/null, a text that would
+    read back as something else (``"3"``, ``"yes"``) in quotes."""
+    if isinstance(value, list | dict):
+        return json.dumps(value, default=str)
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
+    if isinstance(value, str):
+        try:
+            same = yaml.safe_load(value) == value
+        except yaml.YAMLError:
+            same = False
+        return value if same and value.strip() == value else json.dumps(value)
+    return str(value)
+
+
+def _unused(name: str, taken: dict[str, Any]) -> str:
+    """`name`, or `name (2)`, `name (3)` … when two different values happen to read alike."""
+    candidate, number = name, 1
+    while candidate in taken:
+        number += 1
+        candidate = f"{name} ({number})"
+    return candidate
 
 
 def _slug(index: int, name: str) -> str:
     return f"{index:02d}-{safe_folder_name(name, 'variant')[:60]}"
 
 
-def variants_table(summaries: dict[str, Summary], settings: dict[str, dict[str, Any]]) -> pd.DataFrame:
-    """One row per variant: its settings and the headline measures (mean and 95% CI half-width)."""
-    rows = []
+def variants_table(results: dict[str, RunResults], settings: dict[str, dict[str, Any]]) -> pd.DataFrame:
+    """One row per variant: its settings (a column per full path) and `compare_variants` against the baseline."""
     paths = list(dict.fromkeys(path for chosen in settings.values() for path in chosen))
-    for name, summary in summaries.items():
-        row: dict[str, Any] = {"variant": name}
-        row |= {path: _show(settings[name][path]) if path in settings[name] else "(as in the file)" for path in paths}
-        for measure in (
-            "lead_time_mean_h",
-            "lead_time_p85_h",
-            "flow_efficiency",
-            "throughput_per_day",
-            "wip",
-            "sla_attainment",
-        ):
-            estimate = getattr(summary, measure)
-            row[measure] = estimate.mean
-            row[f"{measure}_ci"] = estimate.half_width
-        row["completed_cases"] = summary.completed_cases
-        row["bottleneck"] = summary.bottleneck.stage if summary.bottleneck else None
-        row["bottleneck_wait_share"] = summary.bottleneck.wait_share if summary.bottleneck else None
-        rows.append(row)
-    return pd.DataFrame(rows)
+    table = compare_variants(results, baseline=BASELINE)
+    for position, path in enumerate(paths, start=1):
+        shown = [_show(settings[name][path]) if path in settings[name] else "(as in the file)" for name in results]
+        table.insert(position, path, shown)
+    return table
 
 
 def sweep_command(
@@ -141,9 +187,19 @@ def sweep_command(
         typer.Option(
             "--set",
             help="PATH=V1,V2,… a setting and the values to try, e.g. teams.testers.capacity=2,3,4 (repeat for "
-            "several settings: every combination runs). Paths: keys joined by dots; stages by name or index.",
+            "several settings: every combination runs, or with --zip the values paired by position). Paths: keys "
+            "joined by dots; stages by name or index.",
         ),
     ],
+    zip_: Annotated[
+        bool,
+        typer.Option(
+            "--zip",
+            help="Pair the values of the --set options position by position instead of trying every combination: "
+            "--zip --set a.capacity=1,2 --set b.capacity=3,4 runs a.capacity=1 with b.capacity=3, then 2 with 4 "
+            "(every --set needs as many values).",
+        ),
+    ] = False,
     replications: Annotated[
         int | None, typer.Option(help="Replications per variant (default: the scenario's).")
     ] = None,
@@ -156,13 +212,14 @@ def sweep_command(
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
 ) -> None:
-    """Try what-if variants of a scenario side by side: every combination of the --set values and the baseline."""
+    """Try what-if variants of a scenario beside the baseline: every combination of the --set values (or, with
+    --zip, the values paired by position), each judged by its paired difference to the baseline with a 95% CI."""
     console = Console(highlight=False)
     errors = Console(stderr=True, highlight=False)
     horizon_h, warmup_h = check_run_options(horizon, warmup, workers)
     if not set_:
         raise typer.BadParameter("give at least one setting to vary", param_hint="--set")
-    settings = variant_settings([parse_setting(text) for text in set_])
+    settings = variant_settings([parse_setting(text) for text in set_], zipped=zip_)
     if len(settings) > MAX_VARIANTS:
         raise fail(errors, f"{len(settings)} variants is more than {MAX_VARIANTS}; try fewer values per --set")
     networks: dict[str, Network] = {}
@@ -180,6 +237,14 @@ def sweep_command(
         raise fail(errors, str(error)) from None
     except ValueError as error:
         raise fail(errors, f"{scenario.name}: {error}") from None
+    counts = {name: network.run.replications for name, network in networks.items()}
+    if len(set(counts.values())) > 1:
+        shown = ", ".join(f"{name}: {count}" for name, count in counts.items())
+        raise fail(
+            errors,
+            f"the variants would run different numbers of replications ({shown}); they are compared replication by "
+            "replication, so give them one count with --replications",
+        )
     runs = _run(console, networks, workers, scheduler)
 
     baseline = runs[BASELINE].network
@@ -194,14 +259,14 @@ def sweep_command(
     scratch = Path(tempfile.mkdtemp(prefix=f".{target.name}-", suffix=".partial", dir=target.parent))
     try:
         with console.status("writing every variant's results …"):
-            summaries = _write_sweep(scratch, scenario, runs, settings, documents)
+            tables = _write_sweep(scratch, scenario, runs, settings, documents, zipped=zip_)
         replace_folder(scratch, target)
     finally:
         if scratch.exists():
             shutil.rmtree(scratch, ignore_errors=True)
     with console.status("drawing the chart and the HTML report …"):
         report = write_report(target)
-    console.print(_print_table(summaries, baseline))
+    _print_tables(console, tables, baseline)
     console.print(f"sweep:  {target}  (variants/ holds each variant's results folder)", markup=False)
     console.print(f"report: {report} (open it in a browser)", markup=False)
 
@@ -233,18 +298,19 @@ def _write_sweep(
     runs: dict[str, Replications],
     settings: dict[str, dict[str, Any]],
     documents: dict[str, Any],
-) -> dict[str, Summary]:
-    """Each variant's results folder, `variants.csv`, the chart and `sweep.json` into `folder`; the summaries.
+    *,
+    zipped: bool,
+) -> dict[str | None, pd.DataFrame]:
+    """Each variant's results folder, the variants tables and `sweep.json` into `folder`; the tables by grouping.
 
     A variant's folder holds its own scenario (the file with the variant's settings applied), so `flowlab report`
     and a later `flowlab run` of it see what was simulated; the baseline keeps the file as it is, comments and all.
     """
-    summaries: dict[str, Summary] = {}
-    entries = []
+    results: dict[str, RunResults] = {}
+    folders: dict[str, str] = {}
     drafts = folder / ".scenarios"
     for index, (name, run) in enumerate(runs.items()):
-        results = collect_results(run)
-        summaries[name] = results.summary
+        results[name] = collect_results(run)
         slug = _slug(index, name)
         source = scenario
         if settings[name]:
@@ -253,19 +319,17 @@ def _write_sweep(
             header = f"# {scenario.name} with {name} (written by flowlab sweep)\n"
             body = yaml.dump(documents[name], Dumper=_PlainDumper, sort_keys=False, allow_unicode=True)
             source.write_text(header + body, encoding="utf-8")
-        write_results(folder / "variants" / slug, results, scenario_path=source)
-        entries.append(
-            {
-                "variant": name,
-                "folder": f"variants/{slug}",
-                "settings": settings[name],
-                "summary": results.summary.to_dict(),
-            }
-        )
+        write_results(folder / "variants" / slug, results[name], scenario_path=source)
+        folders[name] = f"variants/{slug}"
     shutil.rmtree(drafts, ignore_errors=True)
-    table = variants_table(summaries, settings)
-    table.to_csv(folder / "variants.csv", index=False)
+    tables: dict[str | None, pd.DataFrame] = {None: variants_table(results, settings)}
+    tables[None].to_csv(folder / "variants.csv", index=False)
+    for by in GROUP_KEYS:
+        tables[by] = compare_variants(results, baseline=BASELINE, by=by)
+        tables[by].to_csv(folder / group_file(by), index=False)
     baseline = runs[BASELINE].network
+    paths = list(dict.fromkeys(path for chosen in settings.values() for path in chosen))
+    labels = _short_labels(paths)
     document = {
         "scenario": baseline.name,
         "scenario_file": scenario.name,
@@ -274,12 +338,51 @@ def _write_sweep(
         "horizon_h": baseline.run.horizon_h,
         "warmup_h": baseline.run.warmup_h,
         "versions": library_versions(),
-        "variants": entries,
+        "varied": [{"path": path, "label": labels[path]} for path in paths],
+        "combined": "zipped by position" if zipped else "every combination",
+        "baseline": BASELINE,
+        "winner": find_winner(tables[None]),
+        "winner_rule": (
+            f"the largest reduction of {WINNER_MEASURE.column()} whose paired 95% CI over replications excludes 0"
+        ),
+        "variants": [
+            {
+                "variant": name,
+                "folder": folders[name],
+                "settings": settings[name],
+                "summary": results[name].summary.to_dict(),
+                "differences": _differences(tables[None].loc[tables[None]["variant"] == name].iloc[0]),
+                **{key: _records(tables[by].loc[tables[by]["variant"] == name]) for by, key in GROUP_KEYS.items()},
+            }
+            for name in results
+        ],
     }
     (folder / SWEEP_FILE).write_text(
         json.dumps(document, indent=2, allow_nan=False, default=str) + "\n", encoding="utf-8"
     )
-    return summaries
+    return tables
+
+
+def _differences(row: pd.Series) -> dict[str, Any]:
+    """measure column -> its paired difference to the baseline: mean, CI half-width (null without one), real."""
+    return {
+        measure.column(): {
+            "mean": _number_or_none(row[measure.column("_diff")]),
+            "half_width": _number_or_none(row[measure.column("_diff_ci")]),
+            "real": bool(row[measure.real_column]),
+        }
+        for measure in COMPARED_MEASURES
+    }
+
+
+def _number_or_none(value: Any) -> float | None:
+    return None if pd.isna(value) else float(value)
+
+
+def _records(rows: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as JSON-safe dicts (NaN as None, numpy numbers and booleans as Python's), without the variant column."""
+    records: list[dict[str, Any]] = json.loads(rows.drop(columns="variant").to_json(orient="records"))
+    return records
 
 
 class _PlainDumper(yaml.SafeDumper):
@@ -289,24 +392,48 @@ class _PlainDumper(yaml.SafeDumper):
         return True
 
 
-def _print_table(summaries: dict[str, Summary], baseline: Network) -> Table:
+def _print_tables(console: Console, tables: dict[str | None, pd.DataFrame], baseline: Network) -> None:
+    """The variants overall, per stream and per item class, then the verdict on the mean lead time."""
     settings = baseline.run
-    shown = Table(
-        title=f"{baseline.name}: {len(summaries)} variants, {settings.replications} replications each, "
-        f"seed {settings.seed} "
-        "(mean ± 95% CI)"
+    caption = (
+        "mean ± 95% CI half-width; Δ = paired difference to the baseline ± its 95% CI over the replications "
+        "(same random numbers); 'real' = that CI excludes 0"
     )
-    for column in ("variant", "lead time", "lead time p85", "flow efficiency", "throughput / day", "top bottleneck"):
-        text = column in ("variant", "top bottleneck")
-        shown.add_column(column, justify="left" if text else "right", overflow="fold" if text else "ellipsis")
-    for name, summary in summaries.items():
-        bottleneck = summary.bottleneck
-        shown.add_row(
-            name,
-            with_interval(summary.lead_time_mean_h, format_hours),
-            with_interval(summary.lead_time_p85_h, format_hours),
-            with_interval(summary.flow_efficiency, percent),
-            with_interval(summary.throughput_per_day, lambda value: f"{value:.2f}"),
-            "none" if bottleneck is None else f"{bottleneck.stage} ({percent(bottleneck.wait_share)})",
-        )
-    return shown
+    titles = {
+        None: f"{baseline.name}: {len(tables[None])} variants, {settings.replications} replications each, "
+        f"seed {settings.seed}",
+        "stream": "per stream",
+        "item": "per work item class",
+    }
+    for by in (None, "stream", "item"):
+        console.print(_console_table(titles[by], describe_variants(tables[by], by, baseline=BASELINE), caption))
+    for line in verdict_lines(tables[None], baseline=BASELINE):
+        console.print(line, markup=False)
+
+
+def _console_table(title: str, shown: pd.DataFrame, caption: str) -> Table:
+    """A rich table of `describe_variants` text: each measure's Δ column under the measure, in the same cell."""
+    table = Table(title=title, caption=caption)
+    columns = list(shown.columns)
+    merged: list[list[str]] = []
+    for position, column in enumerate(columns):
+        if column.startswith("Δ "):
+            continue
+        following = columns[position + 1] if position + 1 < len(columns) else ""
+        merged.append([column, following] if following.startswith("Δ ") else [column])
+    for group in merged:
+        if len(group) == 1:
+            table.add_column(group[0], justify="left", overflow="fold")
+        else:
+            table.add_column("\n".join(group), justify="right", overflow="fold")
+    for row in shown.to_dict("records"):
+        cells = []
+        for group in merged:
+            parts = [str(row[column]) for column in group]
+            if group[0] == "variant":  # one setting a line
+                parts = [parts[0].replace(", ", ",\n")]
+            if len(parts) == 2 and parts[1] != REFERENCE:
+                parts[1] = f"Δ {parts[1]}"
+            cells.append("\n".join(parts))
+        table.add_row(*cells)
+    return table

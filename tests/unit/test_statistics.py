@@ -6,6 +6,7 @@ rounding of the additions.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from datetime import UTC, datetime
@@ -22,11 +23,16 @@ from sim.network import CadenceGate, ItemClass, Network, RunSettings, ScheduledA
 from sim.replications import Replications
 from sim.statistics import (
     CASE_COLUMNS,
+    MEASURE_COLUMNS,
     STAGE_COLUMNS,
+    Estimate,
     compute_case_table,
+    compute_group_bottlenecks,
+    compute_group_measures,
     compute_replication_measures,
     compute_stage_table,
     confidence_interval,
+    paired_difference,
     pool_stage_table,
     summarise_replications,
     time_average,
@@ -210,6 +216,136 @@ class TestConfidenceInterval:
         estimate = confidence_interval([])
         assert 0 == estimate.n
         assert math.isnan(estimate.mean)
+
+
+class TestPairedDifference:
+    """Differences variant − baseline of the same replication number, then a t interval over those differences."""
+
+    # Student's t, 97.5% quantile, 2 degrees of freedom, in closed form: with 2 degrees of freedom the quantile of
+    # probability p is (2p − 1) / √(2p(1 − p)) (printed tables: 4.303)
+    T_975_2 = 0.95 / math.sqrt(2 * 0.975 * 0.025)
+
+    def test_against_hand_computation(self) -> None:
+        # differences 11 − 10, 7 − 5, 13 − 10 = 1, 2, 3: mean 2, s = 1, half-width t(0.975, 2) · 1 / √3
+        estimate = paired_difference({0: 11.0, 1: 7.0, 2: 13.0}, {0: 10.0, 1: 5.0, 2: 10.0})
+        assert (2.0, 3) == (estimate.mean, estimate.n)
+        assert pytest.approx(self.T_975_2 / math.sqrt(3), rel=1e-12) == estimate.half_width
+        assert pytest.approx(2.4841, abs=1e-4) == estimate.half_width
+        assert not estimate.excludes_zero  # 2 ± 2.48 reaches below 0
+
+    def test_pairs_by_replication_number_not_by_position(self) -> None:
+        # by position the differences would be 13 − 10, 11 − 5, 7 − 10 = 3, 6, −3 (s = √21), not 1, 2, 3 (s = 1)
+        variant = pd.Series([13.0, 11.0, 7.0], index=[2, 0, 1])
+        estimate = paired_difference(variant, {0: 10.0, 1: 5.0, 2: 10.0})
+        assert pytest.approx(self.T_975_2 / math.sqrt(3), rel=1e-12) == estimate.half_width
+
+    @pytest.mark.parametrize(("shift", "real"), [(2.0, False), (3.0, True), (-3.0, True)])
+    def test_real_only_when_the_interval_excludes_zero(self, shift: float, real: bool) -> None:
+        # differences shift − 1, shift, shift + 1: mean = shift, half-width 2.484 (3 ± 2.48 excludes 0, 2 ± 2.48 not)
+        baseline = {0: 5.0, 1: 5.0, 2: 5.0}
+        variant = {0: 5.0 + shift - 1, 1: 5.0 + shift, 2: 5.0 + shift + 1}
+        estimate = paired_difference(variant, baseline)
+        assert pytest.approx(shift, abs=EXACT) == estimate.mean
+        assert real is estimate.excludes_zero
+
+    def test_identical_values_are_no_difference(self) -> None:
+        """Common random numbers and a change that changes nothing: exactly 0 ± 0, which is not real."""
+        estimate = paired_difference({0: 3.5, 1: 7.25, 2: 1.0}, {0: 3.5, 1: 7.25, 2: 1.0})
+        assert Estimate(0.0, 0.0, 3) == estimate
+        assert not estimate.excludes_zero
+
+    def test_one_pair_has_no_interval_and_is_not_real(self) -> None:
+        estimate = paired_difference({0: 9.0}, {0: 1.0})
+        assert (8.0, 1) == (estimate.mean, estimate.n)
+        assert math.isnan(estimate.half_width)
+        assert not estimate.excludes_zero
+
+    def test_a_pair_with_a_missing_value_is_left_out(self) -> None:
+        estimate = paired_difference({0: np.nan, 1: 2.0, 2: 3.0, 3: 4.0}, {0: 1.0, 1: 1.0, 2: 1.0, 3: np.nan})
+        assert (1.5, 2) == (estimate.mean, estimate.n)
+
+    def test_different_replications_are_an_error(self) -> None:
+        with pytest.raises(ValueError, match=r"the variant has replications \[0, 1, 2\] and the baseline \[0, 1\]"):
+            paired_difference({0: 1.0, 1: 2.0, 2: 3.0}, {0: 1.0, 1: 2.0})
+
+    def test_a_replication_given_twice_is_an_error(self) -> None:
+        with pytest.raises(ValueError, match=r"the baseline has replication\(s\) \[1\] more than once"):
+            paired_difference({0: 1.0, 1: 2.0}, pd.Series([1.0, 2.0, 3.0], index=[0, 1, 1]))
+
+
+class TestGroupMeasures:
+    """`compute_replication_measures` per work item class and per stream, by hand for the hand-built recording."""
+
+    def test_per_item_class_by_hand(self) -> None:
+        table = compute_group_measures(handbuilt_replications(), "item")
+        assert ["replication", "item", *MEASURE_COLUMNS[1:]] == list(table.columns)
+        rows = table.set_index("item")
+        # x: case 1 done (lead 5, work 4, SLA 10 h met), case 2 open at 12; y: case 3 (lead 6, work 5, SLA 4 h missed)
+        expected = {
+            "x": {"completed": 1, "lead_time_mean_h": 5.0, "lead_time_p85_h": 5.0, "flow_efficiency": 0.8,
+                  "throughput_per_day": 1 / 0.5, "wip": (5 + 10) / HORIZON_H, "sla_attainment": 1.0},
+            "y": {"completed": 1, "lead_time_mean_h": 6.0, "lead_time_p85_h": 6.0, "flow_efficiency": 5 / 6,
+                  "throughput_per_day": 1 / 0.5, "wip": 6 / HORIZON_H, "sla_attainment": 0.0},
+        }  # fmt: skip
+        for item, values in expected.items():
+            assert pytest.approx(values, abs=EXACT) == rows.loc[item, list(values)].to_dict()
+
+    def test_one_stream_equals_the_whole(self) -> None:
+        replications = handbuilt_replications(count=2)
+        by_stream = compute_group_measures(replications, "stream").drop(columns="stream")
+        pd.testing.assert_frame_equal(compute_replication_measures(replications), by_stream)
+
+    def test_counts_throughput_and_wip_add_up_over_the_classes(self) -> None:
+        replications = handbuilt_replications(count=2)
+        summed = (
+            compute_group_measures(replications, "item")
+            .groupby("replication")[["completed", "throughput_per_day", "wip"]]
+            .sum()
+        )
+        whole = compute_replication_measures(replications).set_index("replication")
+        pd.testing.assert_frame_equal(whole[["completed", "throughput_per_day", "wip"]], summed)
+
+    def test_a_class_without_cases_has_a_row(self) -> None:
+        replications = handbuilt_replications()
+        network = replications.network
+        quiet = dataclasses.replace(network.item_classes["x"], name="z")
+        replications = dataclasses.replace(
+            replications, network=dataclasses.replace(network, item_classes={**network.item_classes, "z": quiet})
+        )
+        row = compute_group_measures(replications, "item").set_index("item").loc["z"]
+        assert (0, 0.0, 0.0) == (row["completed"], row["throughput_per_day"], row["wip"])
+        assert math.isnan(row["lead_time_mean_h"])
+
+    def test_unknown_grouping(self) -> None:
+        with pytest.raises(ValueError, match="choose one of item, stream"):
+            compute_group_measures(handbuilt_replications(), "team")
+
+
+class TestGroupBottlenecks:
+    """Per class: the stage with the largest share of that class's waiting, by hand."""
+
+    def test_per_item_class_by_hand(self) -> None:
+        table = compute_group_bottlenecks(handbuilt_replications(), "item").set_index("item")
+        # x waits 1 + 1 h at S1 (cases 1, 2) and 0 + 2 h at S2: a tie, the first stage (S1) wins; team a busy 6 of 12 h
+        assert ("S1", "a") == (table.loc["x", "stage"], table.loc["x", "team"])
+        assert (
+            pytest.approx([0.5, 1.0, 0.5], abs=EXACT)
+            == table.loc["x", ["wait_share", "wait_mean_h", "utilisation"]].tolist()
+        )
+        # y waits only at S2 (1 h, case 3); team b: 10 server-hours of 2 × 12
+        assert ("S2", "b") == (table.loc["y", "stage"], table.loc["y", "team"])
+        assert (
+            pytest.approx([1.0, 1.0, 10 / 24], abs=EXACT)
+            == table.loc["y", ["wait_share", "wait_mean_h", "utilisation"]].tolist()
+        )
+
+    def test_one_stream_has_the_overall_bottleneck(self) -> None:
+        replications = handbuilt_replications()
+        overall = summarise_replications(replications).bottleneck
+        assert overall is not None
+        row = compute_group_bottlenecks(replications, "stream").set_index("stream").loc["s"]
+        assert (overall.stage, overall.team) == (row["stage"], row["team"])
+        assert pytest.approx(overall.wait_share, abs=EXACT) == row["wait_share"]  # 3 of 5 waiting hours at S2
 
 
 class TestSummary:
