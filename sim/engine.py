@@ -193,6 +193,21 @@ class _Run:
         self.batch_ids = itertools.count()
 
         team_names = list(network.teams)
+        stage_names = list(network.stages)
+        items = list(network.item_classes.values())
+        self.recorder = Recorder(
+            item_names=[item.name for item in items],
+            item_streams=[item.stream for item in items],
+            item_scenarios=[item.scenario for item in items],
+            item_slas=[_NAN if item.sla_h is None else item.sla_h for item in items],
+            stage_names=stage_names,
+            team_names=team_names,
+        )
+        self.visit = self.recorder.visits.extend
+        self.new_case = self.recorder.new_case
+        self.queue_sample = self.recorder.queues.extend
+        self.busy_sample = self.recorder.busy.extend
+
         self.teams = {
             name: ServerPool(
                 self.env,
@@ -200,12 +215,11 @@ class _Run:
                 team.capacity,
                 None if team.calendar is None else build_week_schedule(team.calendar, network.run.start),
                 on_dequeue=self._dequeued,
-                on_busy=self._busy_sample,
+                on_busy=self.busy_sample,
                 tickets=self.tickets,
             )
             for index, (name, team) in enumerate(network.teams.items())
         }
-        stage_names = list(network.stages)
         self.stages: dict[str, _Stage] = {}
         for index, (name, stage) in enumerate(network.stages.items()):
             team = self._team(network, stage.team, f"stage {name!r}")
@@ -232,26 +246,12 @@ class _Run:
             )
             self.stages[name] = plan
 
-        items = list(network.item_classes.values())
         self.classes = {
             item.name: _Class(index, item, _buffered(_uniforms, _generator(root, _DECISIONS, item.name)).__next__)
             for index, item in enumerate(items)
         }
         for item in items:
             self.classes[item.name].steps = self._steps(network, item, root)
-
-        self.recorder = Recorder(
-            item_names=[item.name for item in items],
-            item_streams=[item.stream for item in items],
-            item_scenarios=[item.scenario for item in items],
-            item_slas=[_NAN if item.sla_h is None else item.sla_h for item in items],
-            stage_names=stage_names,
-            team_names=team_names,
-        )
-        self.visit = self.recorder.visits.extend
-        self.new_case = self.recorder.new_case
-        self.queue_sample = self.recorder.queues.extend
-        self.busy_sample = self.recorder.busy.extend
 
         for item in items:
             self._start_arrivals(item, root)
@@ -523,9 +523,6 @@ class _Run:
         stage = cast(_Stage, request.owner)
         stage.queue_length -= request.weight
         self.queue_sample((self.env.now, stage.index, stage.queue_length))
-
-    def _busy_sample(self, sample: tuple[float, int, int]) -> None:
-        self.busy_sample(sample)
 
     # ---------------------------------------------------------------- batching
 
