@@ -186,15 +186,18 @@ def pa_strings(values: tuple[str, ...]) -> pa.Array:
     return pa.array(values, type=pa.string())
 
 
-def _transition_mask(log: pd.DataFrame, transition: str) -> np.ndarray | None:
-    """Rows whose `lifecycle:transition` is `transition` (case- and space-insensitive); None when there are none."""
+def _transition_masks(log: pd.DataFrame, *transitions: str) -> dict[str, np.ndarray | None]:
+    """Per transition, the rows whose `lifecycle:transition` is it (case- and space-insensitive), None where no row
+    is; the column is encoded once for all of them."""
     if LIFECYCLE not in log.columns:
-        return None
+        return dict.fromkeys(transitions)
     codes, uniques = factorize_column(log[LIFECYCLE])
-    lookup = np.append(uniques.str.strip().str.lower().to_numpy(dtype=object) == transition, False)
-    if not lookup.any():
-        return None
-    return lookup[codes]
+    normal = uniques.str.strip().str.lower().to_numpy(dtype=object)
+    masks: dict[str, np.ndarray | None] = {}
+    for transition in transitions:
+        lookup = np.append(normal == transition, False)  # code -1 (missing) maps to the last slot
+        masks[transition] = lookup[codes] if lookup.any() else None
+    return masks
 
 
 def has_start_events(log: pd.DataFrame) -> bool:
@@ -329,8 +332,9 @@ def compute_stage_times(log: pd.DataFrame) -> pd.DataFrame:
     paired = _pair_visits(log, case_codes, activity_codes, flags, ts)
     group_key = case_codes * (int(activity_codes.max(initial=0)) + 1) + activity_codes
     is_complete = _completion_from_flags(flags, len(log))
-    scheduled = _scheduled_moments(log, group_key, is_complete, ts, paired["row"])
-    suspended = _suspended_ns(log, group_key, ts, paired)
+    masks = _transition_masks(log, "schedule", "suspend", "resume")
+    scheduled = _scheduled_moments(masks["schedule"], group_key, is_complete, ts, paired["row"])
+    suspended = _suspended_ns(masks["suspend"], masks["resume"], group_key, ts, paired)
     has_resource_column = RESOURCE in log.columns
     if has_resource_column:
         resource_codes, resource_names = factorize_column(log[RESOURCE])
@@ -422,12 +426,15 @@ def compute_stage_times(log: pd.DataFrame) -> pd.DataFrame:
 
 
 def _scheduled_moments(
-    log: pd.DataFrame, group_key: np.ndarray, is_complete: np.ndarray, ts: np.ndarray, complete_rows: np.ndarray
+    is_schedule: np.ndarray | None,
+    group_key: np.ndarray,
+    is_complete: np.ndarray,
+    ts: np.ndarray,
+    complete_rows: np.ndarray,
 ) -> np.ndarray:
     """Per completion (in `complete_rows` order): the time of its `schedule` event, NaT where it has none.
 
     Within a (case, activity) the k-th schedule goes with the k-th completion, both in time order."""
-    is_schedule = _transition_mask(log, "schedule")
     if is_schedule is None:
         return np.full(len(complete_rows), _NAT, dtype=np.int64)
     rows = np.flatnonzero(is_schedule | is_complete)
@@ -437,18 +444,18 @@ def _scheduled_moments(
 
 
 def _suspended_ns(
-    log: pd.DataFrame, group_key: np.ndarray, ts: np.ndarray, paired: dict[str, np.ndarray]
+    is_suspend: np.ndarray | None,
+    is_resume: np.ndarray | None,
+    group_key: np.ndarray,
+    ts: np.ndarray,
+    paired: dict[str, np.ndarray],
 ) -> np.ndarray:
     """Per completion (in `paired` order): nanoseconds its work was suspended (0 where the log says nothing).
 
     Each `suspend` is closed by the next `resume` of the same (case, activity) and belongs to the visit of that
     activity that had started last before it."""
-    is_suspend = _transition_mask(log, "suspend")
     out = np.zeros(len(paired["row"]), dtype=np.int64)
-    if is_suspend is None:
-        return out
-    is_resume = _transition_mask(log, "resume")
-    if is_resume is None:
+    if is_suspend is None or is_resume is None:
         return out
     rows = np.flatnonzero(is_suspend | is_resume)
     side = is_resume[rows]
@@ -522,7 +529,7 @@ def _unfinished_cases(log: pd.DataFrame, case_codes: np.ndarray, n_cases: int) -
     unfinished = np.zeros(n_cases, dtype=bool)
     if flags is None:
         return unfinished
-    is_schedule = _transition_mask(log, "schedule")
+    is_schedule = _transition_masks(log, "schedule")["schedule"]
     if not flags[0].any() and is_schedule is None:
         return unfinished
     activity_codes, _ = factorize_column(log[ACTIVITY])
