@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from flowlab.folders import replace_folder
+from flowlab.headline import constraint_rows, headline_rows
 from flowlab.reading import read_log_with_repairs
 from flowlab.sweep_plot import plot_sweep, plot_sweep_groups
 from flowlab.sweep_table import GROUP_KEYS, describe_variants, group_file, verdict_lines
@@ -207,29 +208,16 @@ def _run_report(folder: Path, scratch: Path) -> _Report:
     stage_times = attach_groups(compute_stage_times(log), log)  # teams (org:group) when the log names persons
     case_times = compute_case_times(log, stage_times=stage_times)
     if (folder / "cases.csv").is_file():
-        # the simulator's completed post-warm-up cases: the ones its summary measures (the log also has open ones)
-        completed = pd.read_csv(folder / "cases.csv")
-        if {"lead_time_h", "work_h"} <= set(completed.columns) and not completed.empty:
-            case_times = completed
+        # the post-warm-up cases the summary measures; the plots show the completed ones
+        cases = pd.read_csv(folder / "cases.csv")
+        if "finished" in cases.columns:
+            cases = cases.loc[cases["finished"].astype(bool)]
+        if {"lead_time_h", "work_h"} <= set(cases.columns) and not cases.empty:
+            case_times = cases
     summary = document.get("summary", {}) if isinstance(document.get("summary"), dict) else {}
     name = str(document.get("scenario", folder.name))
     report = _Report(title=f"{name} — simulation results", kind="flowlab run", source=str(folder))
-    bottleneck = summary.get("bottleneck") or {}
-    constraint = summary.get("constraint") or {}
-    unfinished = summary.get("unfinished_cases")
-    report.headline = [
-        ("Lead time (mean, completed cases)", _hours_with_interval(summary.get("lead_time_mean_h"))
-         if summary else format_hours(float(case_times["lead_time_h"].mean()))),
-        ("Lead time p50 (Kaplan–Meier, open cases censored)", _hours_with_interval(summary.get("lead_time_km_p50_h"))),
-        ("Unfinished at the horizon", "n/a" if unfinished is None else
-         f"{unfinished} ({_with_interval(summary.get('unfinished_share'), _percent)})"),
-        ("Flow efficiency (total work ÷ total lead time)", _with_interval(summary.get("flow_efficiency"), _percent)),
-        ("Throughput", _with_interval(summary.get("throughput_per_day"), lambda v: f"{v:.2f}") + " / day"),
-        ("Constraint (busiest team)", f"{constraint.get('team')}: {_percent(float(constraint['utilisation']))} utilised"
-         if constraint.get("utilisation") is not None else "n/a"),
-        ("Largest wait", _bottleneck_text(bottleneck.get("stage"), bottleneck.get("team"),
-                                          bottleneck.get("wait_share"))),
-    ]
+    report.headline = [*headline_rows(summary, end="the horizon"), *constraint_rows(summary)]
     stage_table = pd.read_csv(folder / "stages.csv") if (folder / "stages.csv").is_file() else None
     order = ([str(name) for name in stage_table["stage"]] if stage_table is not None
              and "stage" in stage_table.columns else None)
@@ -261,7 +249,7 @@ def _run_report(folder: Path, scratch: Path) -> _Report:
         ("start", str(document.get("start", "n/a"))),
         ("horizon / warm-up", f"{format_hours(float(document.get('horizon_h', float('nan'))))} / "
                               f"{format_hours(float(document.get('warmup_h', float('nan'))))}"),
-        ("completed cases / events in the log", f"{len(case_times):,} / {len(log):,}"),
+        ("events in the log", f"{len(log):,}"),
     ]
     report.facts += [("read as the miner reads it", message) for message in repairs]
     scenario_file = document.get("scenario_file")
@@ -342,15 +330,13 @@ def _mine_report(folder: Path, scratch: Path) -> _Report:
     top = bottlenecks[0] if bottlenecks and isinstance(bottlenecks[0], dict) else {}
     source = str(document.get("log", folder.name))
     report = _Report(title=f"{Path(source).name} — mined event log", kind="flowlab mine", source=source)
-    efficiency = _mean(flow.get("flow_efficiency_total"))
-    report.headline = [
-        ("Lead time (mean)", format_hours(_mean(flow.get("lead_time_mean_h")) or float("nan"))),
-        ("Flow efficiency", "n/a" if efficiency is None else _percent(efficiency)
-         + (" (estimated)" if flow.get("estimated") else "")),
-        ("Throughput", "n/a" if _mean(flow.get("throughput_per_day")) is None
-         else f"{float(flow['throughput_per_day']):.2f} / day"),
-        ("Top bottleneck", _bottleneck_text(top.get(ACTIVITY) or top.get("stage"), None, top.get("wait_share"))),
-    ]
+    report.headline = headline_rows(flow, end="the end of the log")
+    if flow.get("estimated"):
+        report.headline.append(("wait / work split", "estimated (the log lacks start events for some visits)"))
+    report.headline.append(
+        ("top bottleneck (stage with most waiting)",
+         _bottleneck_text(top.get(ACTIVITY) or top.get("stage"), None, top.get("wait_share")))
+    )  # fmt: skip
     _stage_plots(report, stage_times, case_times, scratch)
     if (folder / "wip.csv").is_file():
         wip = pd.read_csv(folder / "wip.csv")

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from flowlab.variant_comparison import WINNER_MEASURE, find_winner
 from mining.plots_common import choose_time_unit
-from sim.variants import WINNER_MEASURE, find_winner
 
 __all__ = [
     "BOTTLENECK_HEADER",
@@ -53,7 +53,7 @@ class _Shown:
 _SHOWN = (
     _Shown("lead_time_mean", "lead time mean", "duration", "_h"),
     _Shown("lead_time_p85", "lead time p85", "duration", "_h"),
-    _Shown("flow_efficiency", "flow efficiency", "share"),
+    _Shown("flow_efficiency_total", "flow efficiency (total work / total lead time)", "share"),
     _Shown("throughput", "throughput", "rate", "_per_day"),
     _Shown("sla_attainment", "SLA attainment", "share"),
 )

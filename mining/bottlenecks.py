@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 
 from mining.columns import ACTIVITY, RESOURCE
-from mining.stage_times import require_columns, summarize_stages, timestamps_ns
+from mining.stage_measures import summarize_stages
+from mining.stage_times import require_columns, timestamps_ns
 
 __all__ = ["BOTTLENECK_COLUMNS", "compute_peak_queues", "estimate_utilisation", "rank_bottlenecks"]
 

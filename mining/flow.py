@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from mining.columns import ACTIVITY, CASE, RESOURCE
+from mining.flow_measures import MEASURE_COLUMNS, compute_flow_measures, observation_window
 from mining.stage_times import (
     compute_case_times,
     compute_stage_times,
@@ -80,15 +81,6 @@ def compute_wip(log: pd.DataFrame, *, case_times: pd.DataFrame | None = None) ->
     changed[1:] = level[1:] != level[:-1]
     moments = pd.DatetimeIndex(times[changed].view("datetime64[ns]")).tz_localize("UTC").as_unit(unit)
     return pd.DataFrame({"time": moments, "wip": level[changed]})
-
-
-def mean_wip(wip: pd.DataFrame) -> float:
-    """Time-weighted mean of a `compute_wip` step function over its span (cases)."""
-    if len(wip) < 2:
-        return 0.0
-    ns = wip["time"].dt.as_unit("ns").to_numpy(dtype="datetime64[ns]").view(np.int64)
-    durations = np.diff(ns).astype(float)
-    return float((wip["wip"].to_numpy()[:-1] * durations).sum() / durations.sum())
 
 
 def compute_arrivals(log: pd.DataFrame, *, case_times: pd.DataFrame | None = None) -> dict[str, float]:
@@ -184,58 +176,47 @@ def compute_flow_summary(
     stage_times: pd.DataFrame | None = None,
     case_times: pd.DataFrame | None = None,
 ) -> dict[str, float | int | bool | str | None]:
-    """The log's flow in one JSON-safe dict: cases, events, lead time mean/p50/p85/p95 (hours), flow efficiency,
-    throughput per day, mean WIP (cases), arrival rate per day, observed period, and whether anything is estimated.
-
-    flow_efficiency_mean is the mean of per-case work / lead time over the cases whose work is known;
-    flow_efficiency_total is all work / all lead time over the same cases.
+    """The log's flow in one JSON-safe dict: cases, events, visits, the observed period, every measure of
+    `mining.flow_measures.compute_flow_measures` over the whole log (lead time, both flow efficiencies, throughput,
+    WIP, unfinished cases, Kaplan–Meier lead time), and cases_with_known_work, arrival_rate_per_day, wip_max and
+    estimated (whether any visit's wait/work split is an estimate).
     """
     require_columns(log)
     if stage_times is None:
         stage_times = compute_stage_times(log)
     if case_times is None:
         case_times = compute_case_times(log, stage_times=stage_times)
-    lead = case_times["lead_time_h"].to_numpy(dtype=float)
-    known = ~np.isnan(case_times["work_h"].to_numpy(dtype=float))
-    if len(case_times):
-        start = case_times["arrival"].min()
-        end = case_times["end"].max()
-        span_days = (end - start) / pd.Timedelta(days=1)
-    else:
-        start = end = None
-        span_days = 0.0
-    wip = compute_wip(log, case_times=case_times)
-    arrivals = compute_arrivals(log, case_times=case_times) if len(case_times) else {}
 
-    def number(value: float) -> float | None:
-        return None if value is None or not np.isfinite(value) else float(value)
+    def number(value: object) -> float | int | None:
+        if isinstance(value, np.integer | int):
+            return int(value)
+        return None if value is None or not np.isfinite(value) else float(value)  # type: ignore[call-overload]
 
-    total_lead = lead[known].sum()
-    efficiency = case_times["flow_efficiency"].to_numpy(dtype=float)
-    efficiency = efficiency[known & np.isfinite(efficiency)]
     summary: dict[str, float | int | bool | str | None] = {
         "cases": len(case_times),
         "events": len(log),
         "visits": len(stage_times),
-        "period_start": start.isoformat() if start is not None else None,
-        "period_end": end.isoformat() if end is not None else None,
-        "period_days": number(span_days),
-        "lead_time_mean_h": number(lead.mean()) if len(lead) else None,
     }
-    for q in _QUANTILES:
-        summary[f"lead_time_p{round(q * 100)}_h"] = number(np.quantile(lead, q)) if len(lead) else None
-    summary.update(
-        {
-            "flow_efficiency_mean": number(efficiency.mean()) if len(efficiency) else None,
-            "flow_efficiency_total": number(case_times["work_h"].to_numpy(dtype=float)[known].sum() / total_lead)
-            if known.any() and total_lead > 0
-            else None,
-            "cases_with_known_work": int(known.sum()),
-            "throughput_per_day": number(len(case_times) / span_days) if span_days > 0 else None,
-            "arrival_rate_per_day": number(arrivals.get("rate_per_day", float("nan"))),
-            "wip_mean": number(mean_wip(wip)),
-            "wip_max": int(wip["wip"].max()) if len(wip) else 0,
-            "estimated": bool(stage_times["estimated"].any()),
+    if len(case_times):
+        window = observation_window(case_times)
+        summary |= {
+            "period_start": window.start.isoformat(),
+            "period_end": window.end.isoformat(),
+            "period_days": number(window.days),
         }
-    )
+        measures = compute_flow_measures(case_times, window=window).iloc[0]
+        summary |= {column: number(measures[column]) for column in MEASURE_COLUMNS}
+        arrivals = compute_arrivals(log, case_times=case_times)
+    else:
+        summary |= {"period_start": None, "period_end": None, "period_days": 0.0}
+        summary |= {column: None for column in MEASURE_COLUMNS}
+        arrivals = {}
+    known = case_times["finished"].to_numpy(dtype=bool) & case_times["work_h"].notna().to_numpy()
+    wip = compute_wip(log, case_times=case_times)
+    summary |= {
+        "cases_with_known_work": int(known.sum()),
+        "arrival_rate_per_day": number(arrivals.get("rate_per_day", float("nan"))),
+        "wip_max": int(wip["wip"].max()) if len(wip) else 0,
+        "estimated": bool(stage_times["estimated"].any()),
+    }
     return summary

@@ -8,7 +8,8 @@ from mining.flow import (
     compute_throughput,
     compute_wip,
 )
-from mining.stage_times import compute_case_times, compute_lead_times, compute_stage_times, summarize_stages
+from mining.stage_measures import summarize_stages
+from mining.stage_times import compute_case_times, compute_lead_times, compute_stage_times
 
 __all__ = [
     "compute_arrivals",

@@ -43,7 +43,6 @@ __all__ = [
     "compute_case_times",
     "compute_lead_times",
     "compute_stage_times",
-    "summarize_stages",
 ]
 
 STAGE_TIME_COLUMNS = [
@@ -98,8 +97,9 @@ def factorize_column(values: pd.Series, rows: np.ndarray | None = None) -> tuple
     if arrow is not None:
         encoded = arrow.dictionary_encode()
         codes = encoded.indices.to_numpy(zero_copy_only=False)
-        codes = np.where(encoded.indices.is_null().to_numpy(zero_copy_only=False), -1, codes) if arrow.null_count \
-            else codes
+        codes = (
+            np.where(encoded.indices.is_null().to_numpy(zero_copy_only=False), -1, codes) if arrow.null_count else codes
+        )
         return codes.astype(np.int64, copy=False), pd.Index(pd.array(encoded.dictionary, dtype="str"))
     codes, uniques = pd.factorize(values if rows is None else values.to_numpy()[rows])
     return codes.astype(np.int64, copy=False), pd.Index(uniques).astype(str)
@@ -620,51 +620,3 @@ def _codes_in(values: pd.Series, names: pd.Index) -> np.ndarray:
         lookup = np.append(names.get_indexer(values.cat.categories.astype(str)), -1)
         return lookup[values.cat.codes.to_numpy()]
     return names.get_indexer(values.astype(str))
-
-
-def summarize_stages(stage_times: pd.DataFrame) -> pd.DataFrame:
-    """Per activity: visits, cases, wait/work mean and quantiles (hours), wait_share, rework_rate, estimated.
-
-    wait_share is the stage's share of all waiting in the log (from the visits whose wait is known);
-    rework_rate is the share of visits that repeat the stage within the same case. Sorted by wait_share,
-    largest first.
-    """
-    require_columns(stage_times, (CASE, ACTIVITY, "wait_h", "work_h", "estimated"))
-    frame = stage_times[[CASE, ACTIVITY, "wait_h", "work_h", "estimated"]]
-    repeat = frame.groupby([CASE, ACTIVITY], sort=False).cumcount().to_numpy() > 0
-    grouped = frame.assign(repeat=repeat).groupby(ACTIVITY, sort=True)
-    wait = grouped["wait_h"]
-    work = grouped["work_h"]
-    summary = pd.DataFrame(
-        {
-            "visits": grouped.size(),
-            "cases": grouped[CASE].nunique(),
-            "wait_mean_h": wait.mean(),
-            "wait_p50_h": wait.quantile(0.5),
-            "wait_p85_h": wait.quantile(0.85),
-            "work_mean_h": work.mean(),
-            "work_p85_h": work.quantile(0.85),
-            "wait_total_h": wait.sum(),
-            "rework_rate": grouped["repeat"].mean(),
-            "estimated": grouped["estimated"].any(),
-        }
-    )
-    total_wait = summary["wait_total_h"].sum()
-    summary["wait_share"] = summary["wait_total_h"] / total_wait if total_wait > 0 else 0.0
-    summary = summary.drop(columns="wait_total_h")
-    summary = summary.sort_values(["wait_share", "visits"], ascending=False, kind="stable").reset_index()
-    return summary[
-        [
-            ACTIVITY,
-            "visits",
-            "cases",
-            "wait_mean_h",
-            "wait_p50_h",
-            "wait_p85_h",
-            "work_mean_h",
-            "work_p85_h",
-            "wait_share",
-            "rework_rate",
-            "estimated",
-        ]
-    ]

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from flowlab.folders import replace_folder
+from flowlab.headline import headline_rows
 from flowlab.reading import read_log_with_repairs
 from mining.errors import EventLogError
 from mining.json_safe import to_json_safe
@@ -185,18 +186,9 @@ def _print_summary(console: Console, path: Path, target: Path, summary: dict[str
     table.add_column("value")
     table.add_row("cases / events", f"{flow['cases']:,} / {flow['events']:,}")
     table.add_row("period", f"{flow['period_start']} → {flow['period_end']}")
-    for key, label in (("mean", "mean"), ("p50", "p50"), ("p85", "p85"), ("p95", "p95")):
-        table.add_row(f"lead time {label}", _hours(flow[f"lead_time_{key}_h"]))
-    efficiency = flow["flow_efficiency_mean"]
-    table.add_row(
-        "flow efficiency" + mark,
-        "–"
-        if efficiency is None
-        else f"{efficiency:.1%} (mean over {flow['cases_with_known_work']:,} cases with known work)",
-    )
-    throughput = flow["throughput_per_day"]
-    table.add_row("throughput", "–" if throughput is None else f"{throughput:,.2f} cases/day")
-    table.add_row("WIP mean / max", f"{flow['wip_mean'] or 0:,.1f} / {flow['wip_max']:,}")
+    for name, value in headline_rows(flow, end="the end of the log"):
+        table.add_row(name + (mark if name.startswith("flow efficiency") else ""), value)
+    table.add_row("WIP, most cases at once", f"{flow['wip_max']:,}")
     replay = summary["conformance"]
     if replay is not None:
         table.add_row("fitness / precision", f"{replay['fitness']:.3f} / {replay['precision']:.3f}")

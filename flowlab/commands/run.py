@@ -14,15 +14,16 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from flowlab.headline import constraint_rows, headline_rows, render_estimate
 from flowlab.report import write_report
+from flowlab.run_results import collect_results, write_results
+from mining.replication_summary import Summary
 from sim.durations import format_hours, parse_duration
 from sim.errors import ScenarioError
 from sim.load_check import check_offered_load
 from sim.network import Network
 from sim.replications import run_replications, with_run_settings
-from sim.results import collect_results, write_results
 from sim.scenario import load_network
-from sim.statistics import Estimate, Summary
 
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent.parent
 """The checkout holding the `flowlab` package (its `scenarios/` folder has the default scenario)."""
@@ -87,69 +88,28 @@ def check_run_options(
     return hours_option(horizon, "--horizon"), hours_option(warmup, "--warmup")
 
 
-def with_interval(estimate: Estimate, show: Callable[[float], str]) -> str:
-    """``mean ± half-width`` in the given format; ``± n/a`` from a single replication, ``n/a`` with none."""
-    if estimate.n == 0:
-        return "n/a"
-    if estimate.n < 2:
-        return f"{show(estimate.mean)} ± n/a"
-    return f"{show(estimate.mean)} ± {show(estimate.half_width)}"
-
-
 def percent(value: float) -> str:
     """A share as a percentage with one decimal."""
     return f"{value:.1%}"
 
 
-def _number(value: float) -> str:
-    return f"{value:.2f}"
-
-
 def summary_tables(summary: Summary) -> tuple[Table, Table]:
-    """The headline table (mean ± 95% CI half-width across replications) and the per item class lead times."""
+    """The headline table (mean ± 95% CI half-width across replications; the rows `report.html` shows too) and the
+    per item class lead times."""
     headline = Table(title=f"Summary: {summary.replications} replications, {summary.completed_cases} completed cases")
     if summary.replications < 2:
-        headline.caption = "one replication: no confidence interval (n/a); run two or more for one"
+        headline.caption = "one replication: no confidence interval; run two or more for one"
     headline.add_column("measure")
     headline.add_column("mean ± 95% CI", justify="right")
-    rows = [
-        ("lead time, mean", with_interval(summary.lead_time_mean_h, format_hours)),
-        ("lead time, p50", with_interval(summary.lead_time_p50_h, format_hours)),
-        ("lead time, p85", with_interval(summary.lead_time_p85_h, format_hours)),
-        ("lead time, p95", with_interval(summary.lead_time_p95_h, format_hours)),
-        ("lead time, p50 (Kaplan–Meier, open cases censored)", with_interval(summary.lead_time_km_p50_h, format_hours)),
-        ("lead time, p85 (Kaplan–Meier, open cases censored)", with_interval(summary.lead_time_km_p85_h, format_hours)),
-        ("unfinished at the horizon (share of arrivals)", f"{summary.unfinished_cases} "
-         f"({with_interval(summary.unfinished_share, percent)})"),
-        ("flow efficiency (total work / total lead time)", with_interval(summary.flow_efficiency, percent)),
-        ("throughput, cases per day", with_interval(summary.throughput_per_day, _number)),
-        ("WIP, cases in the system", with_interval(summary.wip, _number)),
-        ("SLA attainment", with_interval(summary.sla_attainment, percent)),
-    ]
-    constraint = summary.constraint
-    if constraint is not None:
-        rows += [
-            ("constraint (busiest team)", f"{constraint.team}: {percent(constraint.utilisation)} utilised"),
-            ("  its stage with the most waiting", f"{constraint.stage} ({percent(constraint.wait_share)} of waiting)"),
-        ]
-    bottleneck = summary.bottleneck
-    if bottleneck is None:
-        rows.append(("largest wait", "none (nothing waited)"))
-    else:
-        rows += [
-            ("largest wait (stage with most waiting)", f"{bottleneck.stage} ({bottleneck.team})"),
-            ("  its share of all waiting", percent(bottleneck.wait_share)),
-            ("  its mean wait", format_hours(bottleneck.wait_mean_h)),
-            ("  its team's utilisation", percent(bottleneck.utilisation)),
-        ]
-    for name, value in rows:
+    values = summary.to_dict()
+    for name, value in [*headline_rows(values, end="the horizon"), *constraint_rows(values)]:
         headline.add_row(name, value)
     items = Table(title=f"Lead time per item class (longest {TOP_ITEM_CLASSES})")
     items.add_column("item class")
     items.add_column("completed", justify="right")
     items.add_column("lead time ± 95% CI", justify="right")
-    for entry in summary.item_lead_times[:TOP_ITEM_CLASSES]:
-        items.add_row(entry.item, str(entry.completed), with_interval(entry.lead_time_h, format_hours))
+    for entry, shown in zip(summary.item_lead_times[:TOP_ITEM_CLASSES], values["item_lead_times"], strict=False):
+        items.add_row(entry.item, str(entry.completed), render_estimate(shown["lead_time_h"], "duration"))
     return headline, items
 
 

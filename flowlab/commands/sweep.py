@@ -56,16 +56,17 @@ from flowlab.commands.run import (
 )
 from flowlab.folders import replace_folder
 from flowlab.report import write_report
+from flowlab.run_results import RunResults, collect_results, library_versions, write_results
 from flowlab.sweep_table import GROUP_KEYS, REFERENCE, describe_variants, group_file, verdict_lines
+from flowlab.variant_comparison import COMPARED_MEASURES, WINNER_MEASURE, compare_variants, find_winner
 from sim.durations import format_hours
 from sim.errors import ScenarioError
 from sim.load_check import check_offered_load
 from sim.network import Network
 from sim.overrides import apply_settings, read_variant, variant_source
 from sim.replications import Replications, with_run_settings
-from sim.results import RunResults, collect_results, library_versions, write_results
 from sim.scenario import build_network, validate_scenario
-from sim.variants import COMPARED_MEASURES, WINNER_MEASURE, compare_variants, find_winner, run_variants
+from sim.variants import run_variants
 
 BASELINE = "baseline"
 SWEEP_FILE = "sweep.json"

@@ -187,7 +187,10 @@ class TestSummaries:
         assert summary["events"] == 8
         assert summary["lead_time_mean_h"] == 3.5
         assert summary["flow_efficiency_mean"] == pytest.approx((0.75 + 2 / 3) / 2)
-        assert summary["wip_mean"] == pytest.approx(7 / 4.5)
+        assert summary["flow_efficiency_total"] == pytest.approx((3 + 2) / (4 + 3))
+        assert summary["wip"] == pytest.approx(7 / 4.5)
+        assert summary["throughput_per_day"] == pytest.approx(2 / (4.5 / 24))
+        assert (summary["completed"], summary["unfinished"]) == (2, 0)
         assert summary["estimated"] is False
         assert all(v is None or not isinstance(v, float) or math.isfinite(v) for v in summary.values())
 

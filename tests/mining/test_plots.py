@@ -25,7 +25,8 @@ from mining.plots import (
 from mining.plots_common import fit_label, format_difference, text_width_in
 from mining.plots_dfg import _dot_text, assign_layers, layout_dfg, select_edges
 from mining.plots_vsm import attach_groups
-from mining.stage_times import compute_case_times, compute_stage_times, summarize_stages
+from mining.stage_measures import summarize_stages
+from mining.stage_times import compute_case_times, compute_stage_times
 
 PNG_HEADER = b"\x89PNG\r\n\x1a\n"
 ORIGIN = pd.Timestamp("2024-03-04 08:00", tz="UTC")

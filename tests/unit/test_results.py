@@ -9,17 +9,17 @@ import pandas as pd
 import pytest
 from handbuilt_recording import handbuilt_replications
 
-import sim.results
+import flowlab.run_results
+from flowlab.run_results import collect_results, write_results
 from sim.event_log import EVENT_LOG_DTYPES
-from sim.results import collect_results, write_results
 
 
 @pytest.fixture
-def results() -> sim.results.RunResults:
+def results() -> flowlab.run_results.RunResults:
     return collect_results(handbuilt_replications(count=2))
 
 
-def _fail_midway(folder: Path, results: sim.results.RunResults, scenario_path: Path | None) -> None:
+def _fail_midway(folder: Path, results: flowlab.run_results.RunResults, scenario_path: Path | None) -> None:
     (folder / "event_log.parquet").write_text("half", encoding="utf-8")
     raise OSError("disk full")
 
@@ -28,7 +28,7 @@ class TestAtomicWrite:
     """A failure while writing leaves neither a half-written folder nor a temporary sibling."""
 
     def test_failure_leaves_nothing(self, results, tmp_path: Path, monkeypatch) -> None:
-        monkeypatch.setattr(sim.results, "_write_files", _fail_midway)
+        monkeypatch.setattr(flowlab.run_results, "_write_files", _fail_midway)
         with pytest.raises(OSError, match="disk full"):
             write_results(tmp_path / "out", results)
         assert [] == list(tmp_path.iterdir())
@@ -36,7 +36,7 @@ class TestAtomicWrite:
     def test_failure_keeps_the_previous_result(self, results, tmp_path: Path, monkeypatch) -> None:
         out = write_results(tmp_path / "out", results)
         before = (out / "summary.json").read_text(encoding="utf-8")
-        monkeypatch.setattr(sim.results, "_write_files", _fail_midway)
+        monkeypatch.setattr(flowlab.run_results, "_write_files", _fail_midway)
         with pytest.raises(OSError, match="disk full"):
             write_results(out, results)
         assert (out / "summary.json").read_text(encoding="utf-8") == before

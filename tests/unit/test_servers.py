@@ -12,13 +12,13 @@ import numpy as np
 import pandas as pd
 import simpy
 
+from flowlab.run_results import collect_results
 from sim.distributions import Fixed
 from sim.engine import simulate
 from sim.event_log import build_event_log
 from sim.network import ItemClass, Network, RunSettings, ScheduledArrivals, Stage, Team, WorkingCalendar
 from sim.replications import Replications
 from sim.servers import ServerPool
-from sim.statistics import compute_stage_table
 
 MONDAY = datetime(2026, 1, 5, tzinfo=UTC)
 OFFICE = WorkingCalendar(weekdays=frozenset(range(5)), day_start_h=9.0, day_end_h=17.0)
@@ -89,7 +89,7 @@ class TestSuspendedWork:
 
     def test_work_is_one_hour_and_utilisation_counts_working_time(self) -> None:
         """Busy 1 h of the 400 h window; utilisation is over the team's working hours in it, not 400 h."""
-        table = compute_stage_table(self.replications())
+        table = collect_results(self.replications()).stages_by_replication
         assert 1.0 == table.loc[0, "work_mean_h"]
         # working hours in [0, 400): weeks 1 and 2 = 2 × 40 h; week 3 begins at hour 336, so hour 400 is Wednesday
         # 16:00 of it: Monday 8 h + Tuesday 8 h + Wednesday 09:00–16:00 7 h = 23 h; 103 h in all

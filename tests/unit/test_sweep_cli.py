@@ -15,9 +15,9 @@ from typer.testing import CliRunner
 
 from flowlab.cli import app
 from flowlab.commands.sweep import parse_setting, variant_settings
+from flowlab.run_results import collect_results
 from sim.overrides import load_variant
 from sim.replications import run_replications
-from sim.results import collect_results
 from sim.scenario import load_network
 from tests.unit.test_run_cli import SCENARIO
 
@@ -172,8 +172,8 @@ items:
     arrival: {kind: poisson, rate: 3/d}
     route: [Build]
 """
-MEASURE_STEMS = ("lead_time_mean", "lead_time_p85", "flow_efficiency", "throughput", "wip", "sla_attainment")
-DIFFERENCES = ("lead_time_mean_diff_h", "lead_time_p85_diff_h", "flow_efficiency_diff", "throughput_diff_per_day",
+MEASURE_STEMS = ("lead_time_mean", "lead_time_p85", "flow_efficiency_total", "throughput", "wip", "sla_attainment")
+DIFFERENCES = ("lead_time_mean_diff_h", "lead_time_p85_diff_h", "flow_efficiency_total_diff", "throughput_diff_per_day",
                "wip_diff", "sla_attainment_diff")  # fmt: skip
 
 
@@ -289,13 +289,13 @@ class TestTablesPerClassAndStream:
         table = _read(out / "variants.csv")
         durations = [column for column in table.columns if column.startswith("lead_time") and "real" not in column]
         assert durations and all(column.endswith("_h") for column in durations)
-        for column in ("flow_efficiency", "sla_attainment", "bottleneck_wait_share", "bottleneck_utilisation"):
+        for column in ("flow_efficiency_total", "sla_attainment", "bottleneck_wait_share", "bottleneck_utilisation"):
             assert table[column].between(0.0, 1.0).all(), column
         rates = [column for column in table.columns if column.startswith("throughput") and "real" not in column]
         assert 4 == len(rates) and all(column.endswith("_per_day") for column in rates)
         document = json.loads((out / "sweep.json").read_text(encoding="utf-8"))
         by_class = document["variants"][1]["by_class"][0]
-        assert "call" == by_class["item"] and 0.0 <= by_class["flow_efficiency"] <= 1.0
+        assert "call" == by_class["item"] and 0.0 <= by_class["flow_efficiency_total"] <= 1.0
 
 
 class TestZip:

@@ -6,9 +6,9 @@ import dataclasses
 
 import pandas as pd
 
+from flowlab.run_results import collect_results
 from flowlab.sweep_table import BOTTLENECK_HEADER, describe_variants, verdict_lines
-from sim.results import collect_results
-from sim.variants import compare_variants
+from flowlab.variant_comparison import compare_variants
 from tests.unit.handbuilt_recording import handbuilt_replications
 
 
@@ -28,8 +28,8 @@ class TestDescribeVariants:
             "Δ lead time mean (h)",
             "lead time p85 (h)",
             "Δ lead time p85 (h)",
-            "flow efficiency (%)",
-            "Δ flow efficiency (pp)",
+            "flow efficiency (total work / total lead time) (%)",
+            "Δ flow efficiency (total work / total lead time) (pp)",
             "throughput (cases/day)",
             "Δ throughput (cases/day)",
             "SLA attainment (%)",
@@ -44,8 +44,8 @@ class TestDescribeVariants:
         assert "-3.0 ± 2.5 real" == shown.loc["faster", "Δ lead time mean (h)"]
         assert "—" == shown.loc["baseline", "Δ lead time mean (h)"]
         # flow efficiency 9/11 in every replication, shown in %; unchanged: +0 ± 0 percentage points, not real
-        assert "81.8 ± 0.0" == shown.loc["baseline", "flow efficiency (%)"]
-        assert "+0.00 ± 0.00" == shown.loc["faster", "Δ flow efficiency (pp)"]
+        assert "81.8 ± 0.0" == shown.loc["baseline", "flow efficiency (total work / total lead time) (%)"]
+        assert "+0.00 ± 0.00" == shown.loc["faster", "Δ flow efficiency (total work / total lead time) (pp)"]
         # S2 has 3 of the 5 waiting hours; team b is busy 10 of 24 server-hours
         assert "S2 (60% of waiting; b 42% busy)" == shown.loc["baseline", BOTTLENECK_HEADER]
 

@@ -8,9 +8,10 @@ import math
 import pandas as pd
 import pytest
 
+from flowlab.run_results import RunResults, collect_results
+from flowlab.variant_comparison import COMPARED_MEASURES, compare_variants, find_winner
 from sim.replications import run_replications
-from sim.results import RunResults, collect_results
-from sim.variants import COMPARED_MEASURES, compare_variants, find_winner, run_variants
+from sim.variants import run_variants
 from tests.unit.handbuilt_recording import handbuilt_replications
 from tests.unit.test_replications import _assert_same, small_network
 
@@ -116,7 +117,7 @@ class TestCompareVariants:
             )
             assert real is bool(row["lead_time_mean_diff_real"])
         # the lead-time change touched nothing else
-        assert not table["flow_efficiency_diff_real"].any()
+        assert not table["flow_efficiency_total_diff_real"].any()
         assert "faster" == find_winner(table.reset_index())
         assert find_winner(table.drop(index="faster").reset_index()) is None  # slower is real, but no improvement
 
@@ -124,7 +125,7 @@ class TestCompareVariants:
         table = compare_variants({"baseline": collect_results(handbuilt_replications(count=2))})
         assert ["variant", "completed", "lead_time_mean_h", "lead_time_mean_ci_h", "lead_time_mean_diff_h",
                 "lead_time_mean_diff_ci_h", "lead_time_mean_diff_real"] == list(table.columns[:7])  # fmt: skip
-        assert {"throughput_per_day", "throughput_diff_ci_per_day", "flow_efficiency_diff", "sla_attainment_ci"} <= set(
+        assert {"throughput_per_day", "throughput_diff_ci_per_day", "flow_efficiency_total_diff", "sla_attainment_ci"} <= set(
             table.columns
         )
         assert ["bottleneck", "bottleneck_team", "bottleneck_wait_share", "bottleneck_utilisation"] == list(

@@ -1,4 +1,6 @@
-"""Flow statistics on the hand-built recording (tests/unit/handbuilt_recording.py), every number worked by hand.
+"""A run's measures (`flowlab.run_results.collect_results`: `mining`'s definitions applied to the simulated log,
+joined with the engine's utilisation, queues and wait causes) on the hand-built recording
+(tests/unit/handbuilt_recording.py), every number worked by hand.
 
 The figures are sums and ratios of a few exact binary fractions, so equality within 1e-12 is exact up to float
 rounding of the additions.
@@ -17,39 +19,33 @@ import pytest
 from handbuilt_recording import HORIZON_H, handbuilt_replications
 from scipy import stats
 
+from flowlab.run_results import STAGE_COLUMNS, RunResults, collect_results
+from mining.estimates import Estimate, confidence_interval, paired_difference
+from mining.flow_measures import MEASURE_COLUMNS
 from sim.distributions import Fixed
 from sim.engine import simulate
+from sim.engine_measures import time_average
 from sim.network import CadenceGate, ItemClass, Network, RunSettings, ScheduledArrivals, Stage, Team
 from sim.replications import Replications
-from sim.statistics import (
-    CASE_COLUMNS,
-    MEASURE_COLUMNS,
-    STAGE_COLUMNS,
-    Estimate,
-    compute_case_table,
-    compute_group_bottlenecks,
-    compute_group_measures,
-    compute_replication_measures,
-    compute_stage_table,
-    confidence_interval,
-    paired_difference,
-    pool_stage_table,
-    summarise_replications,
-    time_average,
-)
 
 EXACT = 1e-12
 C1, C2, C3 = "r0-x-000001", "r0-x-000002", "r0-y-000003"
+CASE = "case:concept:name"
+
+
+def run(count: int = 1, warmup_h: float = 0.0) -> RunResults:
+    return collect_results(handbuilt_replications(count=count, warmup_h=warmup_h))
 
 
 class TestCaseTable:
     """Lead time = complete − arrival; work = Σ(complete − start); wait = lead − work."""
 
     def test_columns(self) -> None:
-        assert list(compute_case_table(handbuilt_replications()).columns) == list(CASE_COLUMNS)
+        columns = list(run().cases.columns)
+        assert {"lead_time_h", "work_h", "wait_h", "flow_efficiency", "finished", "case:item", "sla_met"} <= {*columns}
 
     def test_completed_cases(self) -> None:
-        table = compute_case_table(handbuilt_replications()).set_index("case")
+        table = run().cases.set_index(CASE)
         # case 1: arrives 0, S1 1–3, S2 3–5 → lead 5, work 2 + 2 = 4, wait 1, efficiency 0.8, SLA 10h met
         # case 3: arrives 5, S1 5–8, S2 9–11 → lead 6, work 3 + 2 = 5, wait 1, efficiency 5/6, SLA 4h missed
         expected = {
@@ -65,31 +61,31 @@ class TestCaseTable:
             assert bool(row["sla_met"]) is met
 
     def test_case_in_progress_has_no_lead_time_and_no_verdict(self) -> None:
-        row = compute_case_table(handbuilt_replications()).set_index("case").loc[C2]
+        row = run().cases.set_index(CASE).loc[C2]
         assert math.isnan(row["lead_time_h"])
         assert math.isnan(row["work_h"])
         assert row["sla_met"] is pd.NA
 
-    def test_parent_and_replication(self) -> None:
-        table = compute_case_table(handbuilt_replications(count=2)).set_index("case")
-        assert table.loc[C3, "parent"] == C1
-        assert pd.isna(table.loc[C1, "parent"])
-        assert 1 == table.loc["r1-y-000003", "replication"]
+    def test_class_and_replication(self) -> None:
+        table = run(count=2).cases.set_index(CASE)
+        assert ("y", 1) == (table.loc["r1-y-000003", "case:item"], table.loc["r1-y-000003", "case:replication"])
+        assert not table.loc[C2, "finished"]
 
 
 class TestStageTable:
     """Per stage: visits, wait/work, utilisation of the team, time-average queue, throughput, wait share."""
 
     def test_columns_and_order(self) -> None:
-        table = compute_stage_table(handbuilt_replications())
+        table = run().stages_by_replication
         assert ["replication", *STAGE_COLUMNS] == list(table.columns)
         assert ["S1", "S2"] == table["stage"].tolist()
         assert ["a", "b"] == table["team"].tolist()
         assert ["s", "s"] == table["stream"].tolist()
 
     def test_hand_computed_values(self) -> None:
-        table = compute_stage_table(handbuilt_replications()).set_index("stage")
-        # S1 waits 1, 1, 0; works 2, 1, 3. S2 waits 0, 2, 1 (all three started); works 2, 2 (two completed).
+        table = run().stages_by_replication.set_index("stage")
+        # S1 waits 1, 1, 0; works 2, 1, 3. S2 (completed visits only, as for any log) waits 0, 1; works 2, 2; the
+        # visit of case 2 still in service at 12 has no completion yet, so it is not a stage visit of the log.
         expected_s1 = {
             "visits": 3,
             "wait_mean_h": 2 / 3,
@@ -98,17 +94,17 @@ class TestStageTable:
             "utilisation": 6 / 12,  # team a busy 6 h of a 12 h window, capacity 1
             "mean_queue_length": 2 / 12,  # one item queued during 0–1 and 2–3
             "throughput_per_day": 3 / 0.5,  # three completions in half a day
-            "wait_share": 2 / 5,  # S1 waited 2 h of the 5 h waited in all
+            "wait_share": 2 / 3,  # S1 waited 2 h of the 3 h waited in all
         }
         expected_s2 = {
-            "visits": 3,
-            "wait_mean_h": 1.0,
-            "wait_p85_h": 1.7,  # sorted waits 0, 1, 2: position 0.85 · 2 = 1.7 → 1 + 0.7 · (2 − 1)
+            "visits": 2,
+            "wait_mean_h": 0.5,
+            "wait_p85_h": 0.85,  # sorted waits 0, 1: position 0.85 → 0 + 0.85 · (1 − 0)
             "work_mean_h": 2.0,
             "utilisation": 10 / (2 * 12),  # 10 server-hours of 2 servers × 12 h
             "mean_queue_length": 3 / 12,  # one item queued during 4–6 and 8–9
             "throughput_per_day": 2 / 0.5,
-            "wait_share": 3 / 5,
+            "wait_share": 1 / 3,
         }
         for stage, expected in (("S1", expected_s1), ("S2", expected_s2)):
             actual = table.loc[stage, list(expected)].to_dict()
@@ -117,12 +113,13 @@ class TestStageTable:
     def test_pooled_equals_single_replication_when_replications_agree(self) -> None:
         """Two identical replications: means, shares and time averages are those of one; visits add up.
 
-        The pooled 85th percentile is that of the pooled waits: S2 waits 0, 0, 1, 1, 2, 2 → position 4.25 → 2.
+        The pooled 85th percentile is that of the pooled waits: S1 waits 0, 0, 1, 1, 1, 1 → position 4.25 → 1;
+        S2 waits 0, 0, 1, 1 → position 2.55 → 1.
         """
-        one = pool_stage_table(handbuilt_replications(count=1))
-        two = pool_stage_table(handbuilt_replications(count=2))
-        assert [6, 6] == two["visits"].tolist()
-        assert [1.0, 2.0] == two["wait_p85_h"].tolist()
+        one = run(count=1).stages
+        two = run(count=2).stages
+        assert [6, 4] == two["visits"].tolist()
+        assert [1.0, 1.0] == two["wait_p85_h"].tolist()
         columns = ["wait_mean_h", "work_mean_h", "utilisation", "mean_queue_length", "wait_share"]
         pd.testing.assert_frame_equal(one[columns], two[columns])
         assert list(two.columns) == list(STAGE_COLUMNS)
@@ -147,22 +144,22 @@ class TestWarmup:
     """Per-case measures keep cases arriving at or after the warm-up; time averages use [warm-up, horizon]."""
 
     def test_case_table_drops_early_arrivals(self) -> None:
-        table = compute_case_table(handbuilt_replications(warmup_h=2.0))
-        assert table["case"].tolist() == [C2, C3]
+        table = run(warmup_h=2.0).cases
+        assert table[CASE].tolist() == [C2, C3]
 
     def test_window_measures_use_the_window(self) -> None:
-        table = compute_stage_table(handbuilt_replications(warmup_h=2.0)).set_index("stage")
+        table = run(warmup_h=2.0).stages_by_replication.set_index("stage")
         # team a busy 2–3, 3–4, 5–8 inside [2, 12]: 5 h of 10; queue S1 holds 1 during 2–3: 1 h of 10
         assert pytest.approx(0.5, abs=EXACT) == table.loc["S1", "utilisation"]
         assert pytest.approx(0.1, abs=EXACT) == table.loc["S1", "mean_queue_length"]
         # S1 completions at 3, 4 and 8 all fall in the window, whoever the case: 3 per 10/24 day
         assert pytest.approx(3 / (10 / 24), abs=EXACT) == table.loc["S1", "throughput_per_day"]
-        # only cases 2 and 3 count for waits: S1 waits 1, 0
+        # only the visits ready in the window count for waits: S1 of cases 2 and 3, waits 1, 0
         assert 2 == table.loc["S1", "visits"]
         assert pytest.approx(0.5, abs=EXACT) == table.loc["S1", "wait_mean_h"]
 
     def test_wip_and_throughput_over_the_window(self) -> None:
-        measures = compute_replication_measures(handbuilt_replications(warmup_h=2.0)).iloc[0]
+        measures = run(warmup_h=2.0).measures.iloc[0]
         # in the system within [2, 12]: case 1 during 2–5 (3 h), case 2 during 2–12 (10 h), case 3 during 5–11 (6 h)
         assert pytest.approx(19 / 10, abs=EXACT) == measures["wip"]
         # completions at 5 (case 1) and 11 (case 3) in 10/24 day
@@ -176,14 +173,15 @@ class TestReplicationMeasures:
     """One row per replication, by hand for the hand-built recording."""
 
     def test_hand_computed(self) -> None:
-        measures = compute_replication_measures(handbuilt_replications()).iloc[0]
+        measures = run().measures.iloc[0]
         expected = {
             "completed": 2,
             "lead_time_mean_h": 5.5,
             "lead_time_p50_h": 5.5,
             "lead_time_p85_h": 5.85,  # leads 5 and 6: 5 + 0.85 · 1
             "lead_time_p95_h": 5.95,
-            "flow_efficiency": 9 / 11,  # total work 4 + 5 over total lead 5 + 6
+            "flow_efficiency_total": 9 / 11,  # total work 4 + 5 over total lead 5 + 6
+            "flow_efficiency_mean": (4 / 5 + 5 / 6) / 2,  # the two cases' own ratios
             "throughput_per_day": 2 / 0.5,
             "wip": (5 + 10 + 6) / HORIZON_H,  # cases in the system 0–5, 2–12, 5–11
             "sla_attainment": 0.5,  # case 1 met its 10 h, case 3 missed its 4 h
@@ -277,32 +275,32 @@ class TestGroupMeasures:
     """`compute_replication_measures` per work item class and per stream, by hand for the hand-built recording."""
 
     def test_per_item_class_by_hand(self) -> None:
-        table = compute_group_measures(handbuilt_replications(), "item")
-        assert ["replication", "item", *MEASURE_COLUMNS[1:]] == list(table.columns)
+        table = run().group_measures("item")
+        assert ["replication", "item", *MEASURE_COLUMNS] == list(table.columns)
         rows = table.set_index("item")
         # x: case 1 done (lead 5, work 4, SLA 10 h met), case 2 open at 12; y: case 3 (lead 6, work 5, SLA 4 h missed)
         expected = {
-            "x": {"completed": 1, "lead_time_mean_h": 5.0, "lead_time_p85_h": 5.0, "flow_efficiency": 0.8,
+            "x": {"completed": 1, "lead_time_mean_h": 5.0, "lead_time_p85_h": 5.0, "flow_efficiency_total": 0.8,
                   "throughput_per_day": 1 / 0.5, "wip": (5 + 10) / HORIZON_H, "sla_attainment": 1.0},
-            "y": {"completed": 1, "lead_time_mean_h": 6.0, "lead_time_p85_h": 6.0, "flow_efficiency": 5 / 6,
+            "y": {"completed": 1, "lead_time_mean_h": 6.0, "lead_time_p85_h": 6.0, "flow_efficiency_total": 5 / 6,
                   "throughput_per_day": 1 / 0.5, "wip": 6 / HORIZON_H, "sla_attainment": 0.0},
         }  # fmt: skip
         for item, values in expected.items():
             assert pytest.approx(values, abs=EXACT) == rows.loc[item, list(values)].to_dict()
 
     def test_one_stream_equals_the_whole(self) -> None:
-        replications = handbuilt_replications(count=2)
-        by_stream = compute_group_measures(replications, "stream").drop(columns="stream")
-        pd.testing.assert_frame_equal(compute_replication_measures(replications), by_stream)
+        results = run(count=2)
+        by_stream = results.group_measures("stream").drop(columns="stream")
+        pd.testing.assert_frame_equal(results.measures, by_stream, check_dtype=False)
 
     def test_counts_throughput_and_wip_add_up_over_the_classes(self) -> None:
-        replications = handbuilt_replications(count=2)
+        results = run(count=2)
         summed = (
-            compute_group_measures(replications, "item")
+            results.group_measures("item")
             .groupby("replication")[["completed", "throughput_per_day", "wip"]]
             .sum()
         )
-        whole = compute_replication_measures(replications).set_index("replication")
+        whole = results.measures.set_index("replication")
         pd.testing.assert_frame_equal(whole[["completed", "throughput_per_day", "wip"]], summed)
 
     def test_a_class_without_cases_has_a_row(self) -> None:
@@ -312,24 +310,24 @@ class TestGroupMeasures:
         replications = dataclasses.replace(
             replications, network=dataclasses.replace(network, item_classes={**network.item_classes, "z": quiet})
         )
-        row = compute_group_measures(replications, "item").set_index("item").loc["z"]
+        row = collect_results(replications).group_measures("item").set_index("item").loc["z"]
         assert (0, 0.0, 0.0) == (row["completed"], row["throughput_per_day"], row["wip"])
         assert math.isnan(row["lead_time_mean_h"])
 
     def test_unknown_grouping(self) -> None:
         with pytest.raises(ValueError, match="choose one of item, stream"):
-            compute_group_measures(handbuilt_replications(), "team")
+            run().group_measures("team")
 
 
 class TestGroupBottlenecks:
     """Per class: the stage with the largest share of that class's waiting, by hand."""
 
     def test_per_item_class_by_hand(self) -> None:
-        table = compute_group_bottlenecks(handbuilt_replications(), "item").set_index("item")
-        # x waits 1 + 1 h at S1 (cases 1, 2) and 0 + 2 h at S2: a tie, the first stage (S1) wins; team a busy 6 of 12 h
+        table = run().group_bottlenecks("item").set_index("item")
+        # x waits 1 + 1 h at S1 (cases 1, 2) and 0 h at S2 (case 2's visit there is not complete); team a busy 6 of 12 h
         assert ("S1", "a") == (table.loc["x", "stage"], table.loc["x", "team"])
         assert (
-            pytest.approx([0.5, 1.0, 0.5], abs=EXACT)
+            pytest.approx([1.0, 1.0, 0.5], abs=EXACT)
             == table.loc["x", ["wait_share", "wait_mean_h", "utilisation"]].tolist()
         )
         # y waits only at S2 (1 h, case 3); team b: 10 server-hours of 2 × 12
@@ -340,19 +338,19 @@ class TestGroupBottlenecks:
         )
 
     def test_one_stream_has_the_overall_bottleneck(self) -> None:
-        replications = handbuilt_replications()
-        overall = summarise_replications(replications).bottleneck
+        results = run()
+        overall = results.summary.bottleneck
         assert overall is not None
-        row = compute_group_bottlenecks(replications, "stream").set_index("stream").loc["s"]
+        row = results.group_bottlenecks("stream").set_index("stream").loc["s"]
         assert (overall.stage, overall.team) == (row["stage"], row["team"])
-        assert pytest.approx(overall.wait_share, abs=EXACT) == row["wait_share"]  # 3 of 5 waiting hours at S2
+        assert pytest.approx(overall.wait_share, abs=EXACT) == row["wait_share"]  # 2 of 3 waiting hours at S1
 
 
 class TestSummary:
     """The summary across replications, and its JSON form."""
 
     def test_identical_replications_have_zero_half_width(self) -> None:
-        summary = summarise_replications(handbuilt_replications(count=3))
+        summary = run(count=3).summary
         assert 3 == summary.replications
         assert 6 == summary.completed_cases
         assert pytest.approx(5.5, abs=EXACT) == summary.lead_time_mean_h.mean
@@ -360,25 +358,25 @@ class TestSummary:
         assert pytest.approx(0.5, abs=EXACT) == summary.sla_attainment.mean
 
     def test_item_lead_times_longest_first(self) -> None:
-        summary = summarise_replications(handbuilt_replications())
+        summary = run().summary
         assert [
             ("y", 6.0, 1),
             ("x", 5.0, 1),
         ] == [(entry.item, entry.lead_time_h.mean, entry.completed) for entry in summary.item_lead_times]
 
     def test_bottleneck_is_largest_wait_share(self) -> None:
-        bottleneck = summarise_replications(handbuilt_replications()).bottleneck
+        bottleneck = run().summary.bottleneck
         assert bottleneck is not None
-        assert ("S2", "b") == (bottleneck.stage, bottleneck.team)
-        assert pytest.approx(0.6, abs=EXACT) == bottleneck.wait_share
-        assert pytest.approx(10 / 24, abs=EXACT) == bottleneck.utilisation
+        assert ("S1", "a") == (bottleneck.stage, bottleneck.team)
+        assert pytest.approx(2 / 3, abs=EXACT) == bottleneck.wait_share
+        assert pytest.approx(6 / 12, abs=EXACT) == bottleneck.utilisation
 
     def test_to_dict_is_json_safe(self) -> None:
         """One replication: half-widths are NaN, which JSON cannot hold; they become null."""
-        data = summarise_replications(handbuilt_replications()).to_dict()
+        data = run().summary.to_dict()
         text = json.dumps(data, allow_nan=False)
         assert {"mean": 5.5, "half_width": None, "n": 1} == json.loads(text)["lead_time_mean_h"]
-        assert "S2" == json.loads(text)["bottleneck"]["stage"]
+        assert "S1" == json.loads(text)["bottleneck"]["stage"]
 
 
 class TestWaitByCause:
@@ -398,7 +396,7 @@ class TestWaitByCause:
             item_classes={"x": ItemClass("x", "s", ("S",), ScheduledArrivals((0.0, 0.5)))},
             gates={"g": CadenceGate("g", every_h=10.0)},
         )
-        row = compute_stage_table(Replications(network, (simulate(network, seed=1),))).iloc[0]
+        row = collect_results(Replications(network, (simulate(network, seed=1),))).stages_by_replication.iloc[0]
         causes = {cause: row[f"wait_{cause}_mean_h"] for cause in ("handoff", "gate", "batch", "people", "off_duty",
                                                                    "escalated")}  # fmt: skip
         assert {"handoff": 1.0, "gate": 8.75, "batch": 0.0, "people": 1.0, "off_duty": 0.0, "escalated": 0.0} == causes

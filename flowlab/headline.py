@@ -1,0 +1,123 @@
+"""The headline measures as people read them: one label and one rendering per measure, for the console and the report.
+
+`flowlab run` and `flowlab mine` print these rows and `report.html` shows the same rows, built from the same values
+(the run's `Summary` and the mined log's flow summary, as `summary.json` holds them), so a measure has one name and
+one number wherever it appears. A run's values are estimates ``{"mean", "half_width", "n"}`` (shown as
+``mean ± half-width``); a mined log's are plain numbers.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from mining.plots_common import choose_time_unit
+
+__all__ = ["FLOW_EFFICIENCY_MEAN", "FLOW_EFFICIENCY_TOTAL", "headline_rows", "render_duration", "render_estimate"]
+
+FLOW_EFFICIENCY_TOTAL = "flow efficiency, total work / total lead time"
+FLOW_EFFICIENCY_MEAN = "flow efficiency, mean of per-case ratios"
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, Mapping):
+        value = value.get("mean")
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return None
+    return float(value)
+
+
+def render_duration(hours: float, unit_of: float | None = None) -> str:
+    """Hours in the unit that suits `unit_of` (default: the value itself): '35 min', '4.2 h', '3.1 d'."""
+    unit, factor = choose_time_unit(abs(hours if unit_of is None else unit_of))
+    return f"{hours * factor:,.1f} {unit}"
+
+
+def _share(value: float) -> str:
+    return f"{value:.1%}"
+
+
+def _rate(value: float) -> str:
+    return f"{value:,.2f}"
+
+
+def render_estimate(value: Any, kind: str) -> str:
+    """A value (plain, or an estimate ``{"mean", "half_width", "n"}``) as text: ``n/a`` when unknown, and
+    ``mean ± half-width`` in one unit when the estimate has an interval (two or more replications).
+
+    `kind` is ``duration`` (hours), ``share`` (0–1, shown in %) or ``rate`` (two decimals).
+    """
+    mean = _number(value)
+    if mean is None:
+        return "n/a"
+    render: Callable[[float], str]
+    if kind == "duration":
+        render = lambda hours: render_duration(hours, unit_of=mean)  # noqa: E731 - one unit for both parts
+    else:
+        render = _share if kind == "share" else _rate
+    half = _number(value.get("half_width")) if isinstance(value, Mapping) else None
+    return render(mean) if half is None else f"{render(mean)} ± {render(half)}"
+
+
+_ROWS = (
+    ("lead time, mean (completed cases)", "lead_time_mean_h", "duration"),
+    ("lead time, p50 (completed cases)", "lead_time_p50_h", "duration"),
+    ("lead time, p85 (completed cases)", "lead_time_p85_h", "duration"),
+    ("lead time, p95 (completed cases)", "lead_time_p95_h", "duration"),
+    ("lead time, p50 (Kaplan–Meier, open cases censored)", "lead_time_km_p50_h", "duration"),
+    ("lead time, p85 (Kaplan–Meier, open cases censored)", "lead_time_km_p85_h", "duration"),
+    (FLOW_EFFICIENCY_TOTAL, "flow_efficiency_total", "share"),
+    (FLOW_EFFICIENCY_MEAN, "flow_efficiency_mean", "share"),
+    ("throughput, cases per day", "throughput_per_day", "rate"),
+    ("WIP, cases in the system (time average)", "wip", "rate"),
+    ("SLA attainment (completed cases with an SLA)", "sla_attainment", "share"),
+)
+
+
+def headline_rows(values: Mapping[str, Any], *, end: str) -> list[tuple[str, str]]:
+    """(label, text) of each headline measure in `values` (a run's `Summary.to_dict()` or a mined log's flow
+    summary): completed and unfinished cases, lead time, both flow efficiencies, throughput, WIP, SLA attainment.
+
+    `end` names the moment unfinished cases are counted at ("the horizon", "the end of the log"). A measure the
+    values do not hold is left out; one they hold as unknown shows ``n/a``.
+    """
+    completed = values.get("completed_cases", values.get("completed"))
+    unfinished = values.get("unfinished_cases", values.get("unfinished"))
+    rows: list[tuple[str, str]] = []
+    if completed is not None:
+        rows.append(("completed cases", f"{int(completed):,}"))
+    if unfinished is not None:
+        share = render_estimate(values.get("unfinished_share"), "share")
+        rows.append((f"unfinished at {end} (share of arrivals)", f"{int(unfinished):,} ({share})"))
+    rows += [(label, render_estimate(values[key], kind)) for label, key, kind in _ROWS if key in values]
+    return rows
+
+
+def constraint_rows(values: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(label, text) of a run's constraint (the busiest team) and its largest wait (the stage with most waiting),
+    named apart: a stage can hold most of the waiting while its team is far from busy."""
+    rows: list[tuple[str, str]] = []
+    constraint = values.get("constraint")
+    if isinstance(constraint, Mapping):
+        rows.append(
+            (
+                "constraint (busiest team)",
+                f"{constraint.get('team')}: {render_estimate(constraint.get('utilisation'), 'share')} utilised; "
+                f"its stage with most waiting: {constraint.get('stage')}",
+            )
+        )
+    bottleneck = values.get("bottleneck")
+    if isinstance(bottleneck, Mapping):
+        rows.append(
+            (
+                "largest wait (stage with most waiting)",
+                f"{bottleneck.get('stage')} ({bottleneck.get('team')}): "
+                f"{render_estimate(bottleneck.get('wait_share'), 'share')} of all waiting, mean wait "
+                f"{render_estimate(bottleneck.get('wait_mean_h'), 'duration')}, team "
+                f"{render_estimate(bottleneck.get('utilisation'), 'share')} utilised",
+            )
+        )
+    elif "bottleneck" in values:
+        rows.append(("largest wait (stage with most waiting)", "none (nothing waited)"))
+    return rows
