@@ -571,8 +571,11 @@ def compute_case_times(log: pd.DataFrame, *, stage_times: pd.DataFrame | None = 
     A case is unfinished (`finished` False) when a visit of it was scheduled or started but not completed by the
     end of the log: its lead time, work, wait and flow efficiency are NaN (its `end` is its last event so far,
     the moment its age is censored at).
-    work_h and wait_h sum the stage visits (NaN when a visit of the case could not be split, see
-    `compute_stage_times`); flow_efficiency = work_h / lead_time_h (NaN for a zero lead time).
+    work_h sums the work of the stage visits (NaN when a visit of the case could not be split, see
+    `compute_stage_times`); wait_h = lead_time_h − work_h: everything that is not work is waiting (queues, hand-offs,
+    gates, and the nights a job was suspended over), as on a value stream map's time line, so lead = work + wait
+    (negative only where visits of one case overlap in time); flow_efficiency = work_h / lead_time_h (NaN for a zero
+    lead time).
     `stage_times` may be passed when already computed from the same log, to save the work.
     """
     require_columns(log)
@@ -584,16 +587,13 @@ def compute_case_times(log: pd.DataFrame, *, stage_times: pd.DataFrame | None = 
 
     visit_case = _codes_in(stage_times[CASE], case_names)
     work = stage_times["work_h"].to_numpy(dtype=float)
-    wait = stage_times["wait_h"].to_numpy(dtype=float)
     unsplit = np.bincount(visit_case, weights=np.isnan(work), minlength=n_cases)
     work_h = np.bincount(visit_case, weights=np.nan_to_num(work), minlength=n_cases).astype(float)
-    wait_h = np.bincount(visit_case, weights=np.nan_to_num(wait), minlength=n_cases).astype(float)
     work_h[unsplit > 0] = np.nan
-    wait_h[unsplit > 0] = np.nan
     estimated = np.bincount(visit_case, weights=stage_times["estimated"].to_numpy(dtype=bool), minlength=n_cases) > 0
     lead_time_h = np.where(finished, (end - arrival) / _NS_PER_HOUR, np.nan)
     work_h[~finished] = np.nan
-    wait_h[~finished] = np.nan
+    wait_h = lead_time_h - work_h  # NaN where either is
     with np.errstate(divide="ignore", invalid="ignore"):
         flow_efficiency = np.where(lead_time_h > 0, work_h / lead_time_h, np.nan)
     return pd.DataFrame(

@@ -47,7 +47,7 @@ class TestDescribeVariants:
         assert "81.8 ± 0.0" == shown.loc["baseline", "flow efficiency (total work / total lead time) (%)"]
         assert "+0.00 ± 0.00" == shown.loc["faster", "Δ flow efficiency (total work / total lead time) (pp)"]
         # S2 has 3 of the 5 waiting hours; team b is busy 10 of 24 server-hours
-        assert "S2 (60% of waiting; b 42% busy)" == shown.loc["baseline", BOTTLENECK_HEADER]
+        assert "S1 (67% of waiting; a 50% busy)" == shown.loc["baseline", BOTTLENECK_HEADER]
 
 
 class TestVerdict:
