@@ -90,7 +90,12 @@ def headline_rows(values: Mapping[str, Any], *, end: str) -> list[tuple[str, str
     if unfinished is not None:
         share = render_estimate(values.get("unfinished_share"), "share")
         rows.append((f"unfinished at {end} (share of arrivals)", f"{int(unfinished):,} ({share})"))
-    rows += [(label, render_estimate(values[key], kind)) for label, key, kind in _ROWS if key in values]
+    # where a log lacks start events the wait/work split is estimated (DESIGN.md): the work-based rows say so
+    mark = " (estimated)" if values.get("estimated") is True else ""
+    for label, key, kind in _ROWS:
+        if key in values:
+            text = render_estimate(values[key], kind)
+            rows.append((label, text + mark if key.startswith("flow_efficiency") and text != "n/a" else text))
     return rows
 
 

@@ -332,7 +332,7 @@ def _mine_report(folder: Path, scratch: Path) -> _Report:
     report = _Report(title=f"{Path(source).name} — mined event log", kind="flowlab mine", source=source)
     report.headline = headline_rows(flow, end="the end of the log")
     if flow.get("estimated"):
-        report.headline.append(("wait / work split", "estimated (the log lacks start events for some visits)"))
+        report.headline.append(("wait / work split", "estimated: the log lacks start events for some visits"))
     report.headline.append(
         ("top bottleneck (stage with most waiting)",
          _bottleneck_text(top.get(ACTIVITY) or top.get("stage"), None, top.get("wait_share")))

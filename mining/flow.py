@@ -190,7 +190,9 @@ def compute_flow_summary(
     def number(value: object) -> float | int | None:
         if isinstance(value, np.integer | int):
             return int(value)
-        return None if value is None or not np.isfinite(value) else float(value)  # type: ignore[call-overload]
+        if not isinstance(value, float | np.floating):
+            return None
+        return float(value) if np.isfinite(value) else None
 
     summary: dict[str, float | int | bool | str | None] = {
         "cases": len(case_times),

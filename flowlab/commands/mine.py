@@ -187,7 +187,7 @@ def _print_summary(console: Console, path: Path, target: Path, summary: dict[str
     table.add_row("cases / events", f"{flow['cases']:,} / {flow['events']:,}")
     table.add_row("period", f"{flow['period_start']} → {flow['period_end']}")
     for name, value in headline_rows(flow, end="the end of the log"):
-        table.add_row(name + (mark if name.startswith("flow efficiency") else ""), value)
+        table.add_row(name, value)
     table.add_row("WIP, most cases at once", f"{flow['wip_max']:,}")
     replay = summary["conformance"]
     if replay is not None:

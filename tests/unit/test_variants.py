@@ -125,7 +125,7 @@ class TestCompareVariants:
         table = compare_variants({"baseline": collect_results(handbuilt_replications(count=2))})
         assert ["variant", "completed", "lead_time_mean_h", "lead_time_mean_ci_h", "lead_time_mean_diff_h",
                 "lead_time_mean_diff_ci_h", "lead_time_mean_diff_real"] == list(table.columns[:7])  # fmt: skip
-        expected = {"throughput_per_day", "throughput_diff_ci_per_day", "flow_efficiency_total_diff", "sla_attainment_ci"}
+        expected = {"throughput_per_day", "throughput_diff_ci_per_day", "flow_efficiency_total_diff"}
         assert expected <= set(table.columns)
         assert ["bottleneck", "bottleneck_team", "bottleneck_wait_share", "bottleneck_utilisation"] == list(
             table.columns[-4:]
