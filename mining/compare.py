@@ -88,16 +88,8 @@ MIXED_SPLIT = (
 )
 """Warning for reports when one side's wait/work split is measured and the other's estimated."""
 
-_STAGE_MEASURES = (
-    "visits",
-    "cases",
-    "wait_mean_h",
-    "wait_p85_h",
-    "work_mean_h",
-    "work_p85_h",
-    "wait_share",
-    "estimated",
-)
+_STAGE_MEASURES = ("visits", "cases", "wait_mean_h", "wait_p85_h", "work_mean_h", "work_p85_h", "wait_share",
+                   "estimated")
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,10 +254,8 @@ def load_stage_map(source: Mapping[str, str] | str | Path) -> dict[str, str]:
                 rows = rows[1:]
             bad = [number for number, row in enumerate(rows, start=1) if len(row) != 2]
             if bad:
-                raise EventLogError(
-                    f"{path}: stage map rows must have 2 columns (name in B, name in A); "
-                    f"data rows {format_values(bad)} do not"
-                )
+                raise EventLogError(f"{path}: stage map rows must have 2 columns (name in B, name in A); "
+                                    f"data rows {format_values(bad)} do not")
             mapping = {row[0].strip(): row[1].strip() for row in rows}
         else:
             raise EventLogError(f"{path}: stage map must be a .yaml, .yml or .csv file (got {suffix or 'no suffix'!r})")
@@ -299,24 +289,18 @@ def count_directly_follows(stage_times: pd.DataFrame) -> pd.DataFrame:
     case = stage_times[CASE].to_numpy()
     activity = stage_times[ACTIVITY].astype("string").to_numpy(dtype=object)
     if len(case) == 0:
-        return pd.DataFrame(
-            {"source": pd.Series(dtype=object), "target": pd.Series(dtype=object), "count": pd.Series(dtype="int64")}
-        )
+        return pd.DataFrame({"source": pd.Series(dtype=object), "target": pd.Series(dtype=object),
+                             "count": pd.Series(dtype="int64")})
     first = np.ones(len(case), dtype=bool)
     first[1:] = case[1:] != case[:-1]
     last = np.ones(len(case), dtype=bool)
     last[:-1] = first[1:]
     source = np.where(first, START_NODE, np.roll(activity, 1))
-    pairs = pd.DataFrame(
-        {
-            "source": np.concatenate([source, activity[last]]),
-            "target": np.concatenate([activity, np.full(int(last.sum()), END_NODE, dtype=object)]),
-        }
-    )
+    pairs = pd.DataFrame({"source": np.concatenate([source, activity[last]]),
+                          "target": np.concatenate([activity, np.full(int(last.sum()), END_NODE, dtype=object)])})
     counts = pairs.value_counts(sort=False).rename("count").reset_index()
-    return counts.sort_values(["count", "source", "target"], ascending=[False, True, True], kind="stable").reset_index(
-        drop=True
-    )
+    return counts.sort_values(["count", "source", "target"], ascending=[False, True, True],
+                              kind="stable").reset_index(drop=True)
 
 
 def count_variants(stage_times: pd.DataFrame) -> pd.Series:
@@ -340,7 +324,8 @@ def _stage_measures(stage_times: pd.DataFrame, summary: pd.DataFrame) -> pd.Data
 
 
 def _welch_interval(
-    *, mean_a: np.ndarray, var_a: np.ndarray, n_a: np.ndarray, mean_b: np.ndarray, var_b: np.ndarray, n_b: np.ndarray
+    *,
+    mean_a: np.ndarray, var_a: np.ndarray, n_a: np.ndarray, mean_b: np.ndarray, var_b: np.ndarray, n_b: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """`CONFIDENCE` Welch t interval of mean_a − mean_b, element-wise; NaN where a side has fewer than 2 values.
 
@@ -389,11 +374,9 @@ def _stage_table(measures_a: pd.DataFrame, measures_b: pd.DataFrame) -> pd.DataF
         mean_a = joined[f"{measure}_mean_h_a"].to_numpy(dtype=float)
         mean_b = joined[f"{measure}_mean_h_b"].to_numpy(dtype=float)
         low, high = _welch_interval(
-            mean_a=mean_a,
-            var_a=joined[f"{measure}_var_a"].to_numpy(dtype=float),
+            mean_a=mean_a, var_a=joined[f"{measure}_var_a"].to_numpy(dtype=float),
             n_a=joined[f"{measure}_n_a"].to_numpy(dtype=float),
-            mean_b=mean_b,
-            var_b=joined[f"{measure}_var_b"].to_numpy(dtype=float),
+            mean_b=mean_b, var_b=joined[f"{measure}_var_b"].to_numpy(dtype=float),
             n_b=joined[f"{measure}_n_b"].to_numpy(dtype=float),
         )
         column = f"{measure}_mean_h"
@@ -420,19 +403,17 @@ def _stage_table(measures_a: pd.DataFrame, measures_b: pd.DataFrame) -> pd.DataF
         table[f"{measure}_b"] = joined[f"{measure}_b"].to_numpy(dtype=float)
         table[f"{measure}_difference"] = table[f"{measure}_a"] - table[f"{measure}_b"]
     group = np.where(~both, 2, np.where(fewest < MIN_VISITS, 1, 0))
-    keys = pd.DataFrame(
-        {
-            "group": group,
-            "supported": -np.abs(table["supported_difference_h"].to_numpy(dtype=float)),
-            "total": -np.abs(table["total_mean_h_difference"].to_numpy(dtype=float)),
-            "visits": -(table["visits_a"] + table["visits_b"]).to_numpy(),
-            "name": table.index.astype(str),
-        }
-    )
-    order = keys.sort_values(
-        ["group", "supported", "total", "visits", "name"], kind="stable", na_position="last"
-    ).index.to_numpy()
-    first = ["present", "small_sample", "supported_difference_h", "visits_a", "visits_b", "estimated_a", "estimated_b"]
+    keys = pd.DataFrame({
+        "group": group,
+        "supported": -np.abs(table["supported_difference_h"].to_numpy(dtype=float)),
+        "total": -np.abs(table["total_mean_h_difference"].to_numpy(dtype=float)),
+        "visits": -(table["visits_a"] + table["visits_b"]).to_numpy(),
+        "name": table.index.astype(str),
+    })
+    order = keys.sort_values(["group", "supported", "total", "visits", "name"], kind="stable",
+                             na_position="last").index.to_numpy()
+    first = ["present", "small_sample", "supported_difference_h", "visits_a", "visits_b", "estimated_a",
+             "estimated_b"]
     last = ["cases_a", "cases_b"]
     columns = first + [name for name in table.columns if name not in first and name not in last] + last
     return table.iloc[order][columns].reset_index()
@@ -505,20 +486,15 @@ def _bottleneck_agreement(summary_a: pd.DataFrame, summary_b: pd.DataFrame) -> B
     if len(both) >= 2 and both.iloc[:, 0].nunique() > 1 and both.iloc[:, 1].nunique() > 1:
         spearman = float(stats.spearmanr(both.iloc[:, 0], both.iloc[:, 1]).statistic)
     top_a, top_b = top(summary_a), top(summary_b)
-    return BottleneckAgreement(
-        top_a=top_a, top_b=top_b, same_top=top_a is not None and top_a == top_b, spearman=spearman
-    )
+    return BottleneckAgreement(top_a=top_a, top_b=top_b, same_top=top_a is not None and top_a == top_b,
+                               spearman=spearman)
 
 
 def _side(name: str, stage_times: pd.DataFrame, case_times: pd.DataFrame) -> LogSide:
-    return LogSide(
-        name=name,
-        cases=int(stage_times[CASE].nunique()),
-        visits=len(stage_times),
-        estimated_visits=int(stage_times["estimated"].to_numpy(dtype=bool).sum()),
-        unknown_visits=int(stage_times["wait_h"].isna().sum()),
-        unfinished_cases=int((~case_times["finished"]).sum()),
-    )
+    return LogSide(name=name, cases=int(stage_times[CASE].nunique()), visits=len(stage_times),
+                   estimated_visits=int(stage_times["estimated"].to_numpy(dtype=bool).sum()),
+                   unknown_visits=int(stage_times["wait_h"].isna().sum()),
+                   unfinished_cases=int((~case_times["finished"]).sum()))
 
 
 def compare_logs(

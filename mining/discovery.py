@@ -122,10 +122,7 @@ def discover_dfg(log: pd.DataFrame) -> nx.DiGraph:
     for code in np.flatnonzero(counts):
         graph.add_node(str(names[code]), count=int(counts[code]))
     for edge, size, mean, median in zip(
-        edges.index.to_numpy(),
-        edges["size"].to_numpy(),
-        edges["mean"].to_numpy(),
-        edges["median"].to_numpy(),
+        edges.index.to_numpy(), edges["size"].to_numpy(), edges["mean"].to_numpy(), edges["median"].to_numpy(),
         strict=True,
     ):
         graph.add_edge(

@@ -21,17 +21,8 @@ from matplotlib.patches import FancyBboxPatch
 from mining.errors import EventLogError
 from mining.plots_common import fit_label, save_figure, text_width_in, wrap_label
 
-__all__ = [
-    "LAYERS_PER_ROW",
-    "MAX_EDGES",
-    "DfgLayout",
-    "EdgeDrawing",
-    "assign_layers",
-    "layout_dfg",
-    "plot_dfg",
-    "render_dot",
-    "select_edges",
-]
+__all__ = ["LAYERS_PER_ROW", "MAX_EDGES", "DfgLayout", "EdgeDrawing", "assign_layers", "layout_dfg", "plot_dfg",
+           "render_dot", "select_edges"]
 
 LAYERS_PER_ROW = 7
 """Most layers drawn in one row by the pure-Python drawing; longer flows wrap."""
@@ -109,23 +100,22 @@ def _dot_text(graph: nx.DiGraph, shares: Mapping[str, float], wait_share: Mappin
     lines = [
         "digraph dfg {",
         f"  rankdir=LR; labelloc=t; label={quote(title)}; fontname=Helvetica; fontsize=16;",
-        '  node [shape=box, style="rounded,filled", fontname=Helvetica, fontsize=11];',
-        '  edge [fontname=Helvetica, fontsize=9, color="#555555"];',
-        f'  {quote(_START)} [shape=circle, label="▶", fillcolor="#d8f0d8"];',
-        f'  {quote(_END)} [shape=doublecircle, label="■", fillcolor="#f0d8d8"];',
+        "  node [shape=box, style=\"rounded,filled\", fontname=Helvetica, fontsize=11];",
+        "  edge [fontname=Helvetica, fontsize=9, color=\"#555555\"];",
+        f"  {quote(_START)} [shape=circle, label=\"▶\", fillcolor=\"#d8f0d8\"];",
+        f"  {quote(_END)} [shape=doublecircle, label=\"■\", fillcolor=\"#f0d8d8\"];",
     ]
     for node, data in graph.nodes(data=True):
         label = f"{wrap_label(node, 24, 3)}\nwait share {float(wait_share.get(node, 0.0)):.0%}"
         if "count" in data:
             label += f"\n{int(data['count']):,}×"
-        lines.append(f"  {quote(node)} [label={quote(label)}, fillcolor={quote(_colour(shares[node]))}];")
+        lines.append(f"  {quote(node)} [label={quote(label)}, "
+                     f"fillcolor={quote(_colour(shares[node]))}];")
     top = max((int(data.get("count", 1)) for _, _, data in graph.edges(data=True)), default=1)
     for source, target, data in graph.edges(data=True):
         count = int(data.get("count", 0))
-        lines.append(
-            f"  {quote(source)} -> {quote(target)} [label={quote(f'{count:,}')}, "
-            f"penwidth={0.8 + 3.0 * count / top:.2f}];"
-        )
+        lines.append(f"  {quote(source)} -> {quote(target)} [label={quote(f'{count:,}')}, "
+                     f"penwidth={0.8 + 3.0 * count / top:.2f}];")
     for key, from_start in (("start_activities", True), ("end_activities", False)):
         for node, count in (graph.graph.get(key) or {}).items():
             source, target = (_START, node) if from_start else (node, _END)
@@ -145,13 +135,8 @@ def render_dot(dot_text: str, path: str | Path) -> list[Path]:
     written = []
     for kind in ("png", "svg"):
         target = base.with_name(f"{base.name}.{kind}")
-        subprocess.run(
-            [program, f"-T{kind}", "-Gdpi=110", "-o", str(target)],
-            input=dot_text.encode("utf-8"),
-            check=True,
-            capture_output=True,
-            timeout=120,
-        )
+        subprocess.run([program, f"-T{kind}", "-Gdpi=110", "-o", str(target)], input=dot_text.encode("utf-8"),
+                       check=True, capture_output=True, timeout=120)
         written.append(target)
     return written
 
@@ -192,7 +177,8 @@ class DfgLayout:
 
     positions: dict[str, tuple[float, float]]
     edges: list[EdgeDrawing]
-    stubs: list[tuple[tuple[float, float], tuple[float, float], int, tuple[float, float]]] = field(default_factory=list)
+    stubs: list[tuple[tuple[float, float], tuple[float, float], int, tuple[float, float]]] = field(
+        default_factory=list)
     node_width: float = 2.0
     node_height: float = 0.9
     shown_edges: int = 0
@@ -213,7 +199,8 @@ def _bezier(start: tuple[float, float], end: tuple[float, float], rad: float, t:
     """Point at fraction `t` of matplotlib's `arc3,rad=rad` curve from `start` to `end` (a quadratic Bézier)."""
     (x1, y1), (x2, y2) = start, end
     cx, cy = (x1 + x2) / 2 + rad * (y2 - y1), (y1 + y2) / 2 - rad * (x2 - x1)
-    return ((1 - t) ** 2 * x1 + 2 * (1 - t) * t * cx + t**2 * x2, (1 - t) ** 2 * y1 + 2 * (1 - t) * t * cy + t**2 * y2)
+    return ((1 - t) ** 2 * x1 + 2 * (1 - t) * t * cx + t ** 2 * x2,
+            (1 - t) ** 2 * y1 + 2 * (1 - t) * t * cy + t ** 2 * y2)
 
 
 def _overlap(a: _Box, b: _Box) -> float:
@@ -223,9 +210,8 @@ def _overlap(a: _Box, b: _Box) -> float:
     return width * height if width > 0 and height > 0 else 0.0
 
 
-def _place_label(
-    text: str, candidates: list[tuple[float, float]], taken: list[_Box | _WeightedBox]
-) -> tuple[float, float]:
+def _place_label(text: str, candidates: list[tuple[float, float]],
+                 taken: list[_Box | _WeightedBox]) -> tuple[float, float]:
     """The first candidate centre where a label box of `text` overlaps nothing in `taken` (else the one with the
     least weighted overlap; boxes are (x0, y0, x1, y1[, weight])); the chosen box is added to `taken`."""
     half_w, half_h = (text_width_in(text, _LABEL_SIZE) + 0.12) / 2, 0.11
@@ -267,16 +253,9 @@ def layout_dfg(graph: nx.DiGraph, *, with_teams: bool = False) -> DfgLayout:
             positions[node] = (0.9 + column * x_step + width / 2, -(row * row_height) - y_offset)
     taken: list[_Box | _WeightedBox] = [  # nodes weigh 20 times a label: a count may cover a line, not a node
         (x - width / 2 - 0.02, y - height / 2 - 0.02, x + width / 2 + 0.02, y + height / 2 + 0.02, 20.0)
-        for x, y in positions.values()
-    ]
-    layout = DfgLayout(
-        positions=positions,
-        edges=[],
-        node_width=width,
-        node_height=height,
-        shown_edges=graph.number_of_edges(),
-        total_edges=graph.number_of_edges(),
-    )
+        for x, y in positions.values()]
+    layout = DfgLayout(positions=positions, edges=[], node_width=width, node_height=height,
+                       shown_edges=graph.number_of_edges(), total_edges=graph.number_of_edges())
     out_stubs: dict[str, int] = {}
     in_stubs: dict[str, int] = {}
     ordered = sorted(graph.edges(data=True), key=lambda e: (-int(e[2].get("count", 0)), str(e[0]), str(e[1])))
@@ -285,36 +264,18 @@ def layout_dfg(graph: nx.DiGraph, *, with_teams: bool = False) -> DfgLayout:
         count = int(data.get("count", 0))
         forward = layers[target] > layers[source]
         if source == target:
-            edge = EdgeDrawing(
-                source,
-                target,
-                count,
-                "loop",
-                (x1 - width / 4, y1 + height / 2),
-                (x1 + width / 4, y1 + height / 2),
-                -1.5,
-            )
+            edge = EdgeDrawing(source, target, count, "loop", (x1 - width / 4, y1 + height / 2),
+                               (x1 + width / 4, y1 + height / 2), -1.5)
             peak = y1 + height / 2 + 0.375
-            candidates = [
-                (x1, peak + 0.14),
-                (x1 + width / 4 + 0.25, peak - 0.1),
-                (x1 - width / 4 - 0.25, peak - 0.1),
-                (x1, peak + 0.36),
-            ]
+            candidates = [(x1, peak + 0.14), (x1 + width / 4 + 0.25, peak - 0.1), (x1 - width / 4 - 0.25, peak - 0.1),
+                          (x1, peak + 0.36)]
         elif forward and layers[target] // per_row != layers[source] // per_row:
             out_stubs[source] = out_stubs.get(source, 0) + count
             in_stubs[target] = in_stubs.get(target, 0) + count
             continue
         elif forward:
-            edge = EdgeDrawing(
-                source,
-                target,
-                count,
-                "forward",
-                (x1 + width / 2, y1),
-                (x2 - width / 2, y2),
-                0.0 if abs(y1 - y2) < 0.01 else 0.2,
-            )
+            edge = EdgeDrawing(source, target, count, "forward", (x1 + width / 2, y1), (x2 - width / 2, y2),
+                               0.0 if abs(y1 - y2) < 0.01 else 0.2)
             candidates = [_bezier(edge.start, edge.end, edge.rad, t) for t in (0.5, 0.35, 0.65, 0.25, 0.75)]
         else:
             start, end = (x1 - width / 4, y1 + height / 2), (x2 + width / 4, y2 + height / 2)
@@ -326,41 +287,21 @@ def layout_dfg(graph: nx.DiGraph, *, with_teams: bool = False) -> DfgLayout:
     for node, count in sorted(out_stubs.items(), key=lambda item: -item[1]):
         x, y = positions[node]
         start, end = (x + width / 2, y), (x + width / 2 + 0.35, y)
-        label = _place_label(
-            f"{count:,}",
-            [
-                (end[0] + 0.05 + text_width_in(f"{count:,}", _LABEL_SIZE) / 2, y),
-                (start[0] + 0.2, y + 0.17),
-                (start[0] + 0.2, y - 0.17),
-            ],
-            taken,
-        )
+        label = _place_label(f"{count:,}", [(end[0] + 0.05 + text_width_in(f"{count:,}", _LABEL_SIZE) / 2, y),
+                                            (start[0] + 0.2, y + 0.17), (start[0] + 0.2, y - 0.17)], taken)
         layout.stubs.append((start, end, count, label))
     for node, count in sorted(in_stubs.items(), key=lambda item: -item[1]):
         x, y = positions[node]
         start, end = (x - width / 2 - 0.4, y), (x - width / 2, y)
-        label = _place_label(
-            f"{count:,}",
-            [
-                (start[0] + 0.2, y + 0.17),
-                (start[0] + 0.2, y - 0.17),
-                (start[0] - 0.05 - text_width_in(f"{count:,}", _LABEL_SIZE) / 2, y),
-            ],
-            taken,
-        )
+        label = _place_label(f"{count:,}", [(start[0] + 0.2, y + 0.17), (start[0] + 0.2, y - 0.17),
+                                            (start[0] - 0.05 - text_width_in(f"{count:,}", _LABEL_SIZE) / 2, y)],
+                             taken)
         layout.stubs.append((start, end, count, label))
     return layout
 
 
-def _draw_with_matplotlib(
-    graph: nx.DiGraph,
-    shares: Mapping[str, float],
-    wait_share: Mapping[str, float],
-    title: str,
-    path: str | Path,
-    *,
-    teams: Mapping[str, str] | None = None,
-) -> list[Path]:
+def _draw_with_matplotlib(graph: nx.DiGraph, shares: Mapping[str, float], wait_share: Mapping[str, float],
+                          title: str, path: str | Path, *, teams: Mapping[str, str] | None = None) -> list[Path]:
     layout = layout_dfg(graph, with_teams=bool(teams))
     positions, width, height = layout.positions, layout.node_width, layout.node_height
     figure_width = max(x for x, _ in positions.values()) + width / 2 + 0.9
@@ -378,101 +319,35 @@ def _draw_with_matplotlib(
     label_box = {"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.9}
     for edge in layout.edges:
         colour = "#555555" if edge.kind == "forward" else "#b03a2e"
-        axes.annotate(
-            "",
-            xy=edge.end,
-            xytext=edge.start,
-            arrowprops={
-                "arrowstyle": "-|>",
-                "color": colour,
-                "lw": 0.7 + 2.5 * edge.count / top,
-                "connectionstyle": f"arc3,rad={edge.rad}",
-                "shrinkA": 0,
-                "shrinkB": 0,
-            },
-        )
-        axes.text(
-            *edge.label_xy,
-            f"{edge.count:,}",
-            ha="center",
-            va="center",
-            fontsize=_LABEL_SIZE,
-            color="#7a2018" if edge.kind != "forward" else "#333333",
-            bbox=label_box,
-            zorder=5,
-        )
+        axes.annotate("", xy=edge.end, xytext=edge.start,
+                      arrowprops={"arrowstyle": "-|>", "color": colour, "lw": 0.7 + 2.5 * edge.count / top,
+                                  "connectionstyle": f"arc3,rad={edge.rad}", "shrinkA": 0, "shrinkB": 0})
+        axes.text(*edge.label_xy, f"{edge.count:,}", ha="center", va="center", fontsize=_LABEL_SIZE,
+                  color="#7a2018" if edge.kind != "forward" else "#333333", bbox=label_box, zorder=5)
     for start, end, count, label_xy in layout.stubs:
-        axes.annotate(
-            "",
-            xy=end,
-            xytext=start,
-            arrowprops={
-                "arrowstyle": "-|>",
-                "color": "#555555",
-                "lw": 0.7 + 2.5 * min(count / top, 1.0),
-                "shrinkA": 0,
-                "shrinkB": 0,
-            },
-        )
-        axes.text(
-            *label_xy,
-            f"{count:,}",
-            ha="center",
-            va="center",
-            fontsize=_LABEL_SIZE,
-            color="#333333",
-            bbox=label_box,
-            zorder=5,
-        )
+        axes.annotate("", xy=end, xytext=start,
+                      arrowprops={"arrowstyle": "-|>", "color": "#555555", "lw": 0.7 + 2.5 * min(count / top, 1.0),
+                                  "shrinkA": 0, "shrinkB": 0})
+        axes.text(*label_xy, f"{count:,}", ha="center", va="center", fontsize=_LABEL_SIZE, color="#333333",
+                  bbox=label_box, zorder=5)
     for node, (x, y) in positions.items():
-        axes.add_patch(
-            FancyBboxPatch(
-                (x - width / 2, y - height / 2),
-                width,
-                height,
-                boxstyle="round,pad=0,rounding_size=0.1",
-                facecolor=_colour(shares[node]),
-                edgecolor="#444444",
-                linewidth=1.0,
-                zorder=3,
-            )
-        )
+        axes.add_patch(FancyBboxPatch((x - width / 2, y - height / 2), width, height,
+                                      boxstyle="round,pad=0,rounding_size=0.1", facecolor=_colour(shares[node]),
+                                      edgecolor="#444444", linewidth=1.0, zorder=3))
         ink = "white" if shares[node] > 0.6 else "black"
         name, size = fit_label(str(node), width - 0.16, fontsize=9.5, max_lines=2, min_fontsize=7.0, weight="bold")
         name_y = y + (0.2 if teams else 0.12)
-        axes.text(
-            x,
-            name_y,
-            name,
-            ha="center",
-            va="center",
-            fontsize=size,
-            fontweight="bold",
-            zorder=4,
-            linespacing=1.0,
-            color=ink,
-        )
+        axes.text(x, name_y, name, ha="center", va="center", fontsize=size, fontweight="bold", zorder=4,
+                  linespacing=1.0, color=ink)
         if teams:
-            team, team_size = fit_label(
-                str(teams.get(node, "") or ""), width - 0.16, fontsize=8.5, max_lines=1, min_fontsize=6.5
-            )
-            axes.text(
-                x, y - 0.16, team, ha="center", va="center", fontsize=team_size, zorder=4, color=ink, style="italic"
-            )
-        axes.text(
-            x,
-            y - height / 2 + 0.16,
-            f"wait share {float(wait_share.get(node, 0.0)):.0%}",
-            ha="center",
-            va="center",
-            fontsize=9,
-            zorder=4,
-            color=ink,
-        )
-    legend = (
-        "colour: share of all waiting (darker = more) · arrow width and label: directly-follows count · "
-        "red arrows go back (rework) · short arrows at a row's end continue at the next row's start"
-    )
+            team, team_size = fit_label(str(teams.get(node, "") or ""), width - 0.16, fontsize=8.5, max_lines=1,
+                                        min_fontsize=6.5)
+            axes.text(x, y - 0.16, team, ha="center", va="center", fontsize=team_size, zorder=4, color=ink,
+                      style="italic")
+        axes.text(x, y - height / 2 + 0.16, f"wait share {float(wait_share.get(node, 0.0)):.0%}", ha="center",
+                  va="center", fontsize=9, zorder=4, color=ink)
+    legend = ("colour: share of all waiting (darker = more) · arrow width and label: directly-follows count · "
+              "red arrows go back (rework) · short arrows at a row's end continue at the next row's start")
     legend, legend_size = fit_label(legend, figure_width - 0.6, fontsize=9.5, max_lines=2, min_fontsize=8.0)
     axes.text(0.3, bottom_y + 0.35, legend, fontsize=legend_size, color="#555555", va="center")
     return save_figure(figure, path)

@@ -66,11 +66,8 @@ def plot_queue_lengths(
             axes.plot(means.index, means.to_numpy(dtype=float), linewidth=1.6, label=label)
         else:
             axes.step(ordered[time_column], ordered[value_column], where="post", linewidth=1.2, label=label)
-    axes.set_title(
-        title
-        if group_column is None or len(groups) == series[group_column].nunique()
-        else f"{title} (the {len(groups)} longest on average)"
-    )
+    axes.set_title(title if group_column is None or len(groups) == series[group_column].nunique()
+                   else f"{title} (the {len(groups)} longest on average)")
     axes.set_xlabel("time (UTC)" if pd.api.types.is_datetime64_any_dtype(series[time_column]) else time_column)
     axes.set_ylabel(f"{value_label} (mean per {_PERIOD_NAMES.get(str(period), period)})" if smooth else value_label)
     axes.set_ylim(bottom=0)
@@ -103,13 +100,8 @@ def plot_lead_time_histogram(lead_times_h: np.ndarray, path: str | Path, *, titl
     axes.hist(scaled, bins=bins, color="#1f77b4", alpha=0.75, edgecolor="white")  # type: ignore[arg-type]
     for quantile, style in ((0.5, "-"), (0.85, "--"), (0.95, ":")):
         value = float(np.quantile(values, quantile)) * factor
-        axes.axvline(
-            value,
-            color="#333333",
-            linestyle=style,
-            linewidth=1.2,
-            label=f"p{round(quantile * 100)} = {value:.1f} {unit}",
-        )
+        axes.axvline(value, color="#333333", linestyle=style, linewidth=1.2,
+                     label=f"p{round(quantile * 100)} = {value:.1f} {unit}")
     axes.set_xlabel(f"lead time ({unit}{', log scale' if skewed else ''})")
     axes.set_ylabel("cases")
     axes.set_title(f"{title} distribution ({len(values):,} cases)")

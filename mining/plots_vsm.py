@@ -83,9 +83,8 @@ def attach_groups(stage_times: pd.DataFrame, log: pd.DataFrame) -> pd.DataFrame:
     pairs = log[[RESOURCE, GROUP]].dropna().astype(str)
     if pairs.empty:
         return stage_times
-    counts = (
-        pairs.value_counts().reset_index(name="n").sort_values(["n", GROUP], ascending=[False, True], kind="stable")
-    )
+    counts = pairs.value_counts().reset_index(name="n").sort_values(["n", GROUP], ascending=[False, True],
+                                                                     kind="stable")
     lookup = counts.drop_duplicates(RESOURCE).set_index(RESOURCE)[GROUP]
     resource = stage_times[RESOURCE].astype("string")
     return stage_times.assign(**{GROUP: resource.map(lookup).astype("string").to_numpy()})
@@ -104,15 +103,8 @@ def _case_totals(case_summary: pd.DataFrame) -> tuple[float, float, float, int]:
 
 
 def _draw_triangle(axes, x: float, y: float, size: float) -> None:
-    axes.add_patch(
-        Polygon(
-            [(x - size / 2, y - size * 0.43), (x + size / 2, y - size * 0.43), (x, y + size * 0.43)],
-            closed=True,
-            facecolor="#f5c26b",
-            edgecolor="#9a6a12",
-            linewidth=1.0,
-        )
-    )
+    axes.add_patch(Polygon([(x - size / 2, y - size * 0.43), (x + size / 2, y - size * 0.43), (x, y + size * 0.43)],
+                           closed=True, facecolor="#f5c26b", edgecolor="#9a6a12", linewidth=1.0))
     axes.text(x, y - size * 0.12, "I", ha="center", va="center", fontsize=8, fontweight="bold", color="#5a3d00")
 
 
@@ -150,14 +142,9 @@ def plot_value_stream_map(
     axes.set_ylim(0, height)
     axes.set_axis_off()
     axes.text(0.2, height - 0.35, title, fontsize=15, fontweight="bold", va="center")
-    axes.text(
-        0.2 + text_width_in(title, 15, "bold") + 0.3,
-        height - 0.37,
-        "boxes: mean work per visit · triangles: mean wait before the stage · time line: wait up, work down",
-        fontsize=10,
-        color="#555555",
-        va="center",
-    )
+    axes.text(0.2 + text_width_in(title, 15, "bold") + 0.3, height - 0.37,
+              "boxes: mean work per visit · triangles: mean wait before the stage · time line: wait up, work down",
+              fontsize=10, color="#555555", va="center")
 
     has_resource = "resource" in stages.columns
     for index, stage in stages.iterrows():
@@ -170,54 +157,23 @@ def plot_value_stream_map(
         work_h = float(stage["work_mean_h"])
         # wait triangle before the box, with its mean wait
         _draw_triangle(axes, x0 + _BOX_LEFT / 2, box_bottom + 0.75, 0.42)
-        axes.annotate(
-            "",
-            xy=(box_x, box_bottom + 0.75),
-            xytext=(x0 + _BOX_LEFT - 0.08, box_bottom + 0.75),
-            arrowprops={"arrowstyle": "-|>", "color": "#777777", "lw": 0.8},
-        )
+        axes.annotate("", xy=(box_x, box_bottom + 0.75), xytext=(x0 + _BOX_LEFT - 0.08, box_bottom + 0.75),
+                      arrowprops={"arrowstyle": "-|>", "color": "#777777", "lw": 0.8})
         # the process box
-        axes.add_patch(
-            FancyBboxPatch(
-                (box_x, box_bottom),
-                _BOX_WIDTH,
-                box_top - box_bottom,
-                boxstyle="round,pad=0,rounding_size=0.06",
-                facecolor="#e8f1fa",
-                edgecolor="#2b5b84",
-                linewidth=1.2,
-            )
-        )
-        axes.add_patch(
-            FancyBboxPatch(
-                (box_x, box_top - 0.5),
-                _BOX_WIDTH,
-                0.5,
-                boxstyle="round,pad=0,rounding_size=0.06",
-                facecolor="#2b5b84",
-                edgecolor="#2b5b84",
-                linewidth=1.2,
-            )
-        )
-        name, name_size = fit_label(
-            str(stage[ACTIVITY]), _BOX_WIDTH - 0.16, fontsize=9.5, max_lines=2, min_fontsize=7.0, weight="bold"
-        )
-        axes.text(
-            box_x + _BOX_WIDTH / 2,
-            box_top - 0.25,
-            name,
-            ha="center",
-            va="center",
-            fontsize=name_size,
-            color="white",
-            fontweight="bold",
-            linespacing=1.0,
-        )
+        axes.add_patch(FancyBboxPatch((box_x, box_bottom), _BOX_WIDTH, box_top - box_bottom,
+                                      boxstyle="round,pad=0,rounding_size=0.06", facecolor="#e8f1fa",
+                                      edgecolor="#2b5b84", linewidth=1.2))
+        axes.add_patch(FancyBboxPatch((box_x, box_top - 0.5), _BOX_WIDTH, 0.5,
+                                      boxstyle="round,pad=0,rounding_size=0.06", facecolor="#2b5b84",
+                                      edgecolor="#2b5b84", linewidth=1.2))
+        name, name_size = fit_label(str(stage[ACTIVITY]), _BOX_WIDTH - 0.16, fontsize=9.5, max_lines=2,
+                                    min_fontsize=7.0, weight="bold")
+        axes.text(box_x + _BOX_WIDTH / 2, box_top - 0.25, name, ha="center", va="center", fontsize=name_size,
+                  color="white", fontweight="bold", linespacing=1.0)
         resource = str(stage["resource"]) if has_resource and pd.notna(stage["resource"]) else ""
         lines = [
-            (*fit_label(resource, _BOX_WIDTH - 0.2, fontsize=9.5, max_lines=1, min_fontsize=7.0), "#333333", "normal")
-            if resource
-            else None,
+            (*fit_label(resource, _BOX_WIDTH - 0.2, fontsize=9.5, max_lines=1, min_fontsize=7.0), "#333333",
+             "normal") if resource else None,
             (f"work {format_hours(work_h)}", 9.5, WORK_COLOUR, "bold"),
             (f"visits {int(stage['visits']):,}", 9.5, "#333333", "normal"),
         ]
@@ -228,54 +184,25 @@ def plot_value_stream_map(
         # the time line: wait up (under the triangle), work down (under the box)
         up, down = box_bottom - 0.45, box_bottom - 0.95
         line_start = x0 - (_SLOT - _BOX_LEFT - _BOX_WIDTH) if column > 0 else x0
-        axes.plot(
-            [line_start, line_start, box_x, box_x, box_x + _BOX_WIDTH],
-            [down if column > 0 else up, up, up, down, down],
-            color="#444444",
-            linewidth=1.3,
-            solid_joinstyle="miter",
-        )
+        axes.plot([line_start, line_start, box_x, box_x, box_x + _BOX_WIDTH],
+                  [down if column > 0 else up, up, up, down, down],
+                  color="#444444", linewidth=1.3, solid_joinstyle="miter")
         axes.plot([line_start, box_x], [up, up], color=WAIT_COLOUR, linewidth=3.5, solid_capstyle="butt")
         axes.plot([box_x, box_x + _BOX_WIDTH], [down, down], color=WORK_COLOUR, linewidth=3.5, solid_capstyle="butt")
-        axes.text(
-            (line_start + box_x) / 2,
-            up + 0.1,
-            format_hours(wait_h),
-            ha="center",
-            va="bottom",
-            fontsize=10,
-            color=WAIT_COLOUR,
-            fontweight="bold",
-        )
-        axes.text(
-            box_x + _BOX_WIDTH / 2,
-            down - 0.1,
-            format_hours(work_h),
-            ha="center",
-            va="top",
-            fontsize=10,
-            color=WORK_COLOUR,
-            fontweight="bold",
-        )
+        axes.text((line_start + box_x) / 2, up + 0.1, format_hours(wait_h), ha="center", va="bottom", fontsize=10,
+                  color=WAIT_COLOUR, fontweight="bold")
+        axes.text(box_x + _BOX_WIDTH / 2, down - 0.1, format_hours(work_h), ha="center", va="top", fontsize=10,
+                  color=WORK_COLOUR, fontweight="bold")
         if column == per_row - 1 and index < n - 1:
-            axes.text(
-                box_x + _BOX_WIDTH + 0.05, box_bottom + 0.75, "↩", fontsize=14, color="#777777", va="center", ha="left"
-            )
+            axes.text(box_x + _BOX_WIDTH + 0.05, box_bottom + 0.75, "↩", fontsize=14, color="#777777",
+                      va="center", ha="left")
 
     # the totals box, right of the first row
     box_x = 0.2 + per_row * _SLOT + 0.2
     box_top = height - 0.9
-    axes.add_patch(
-        FancyBboxPatch(
-            (box_x, box_top - 2.2),
-            _SUMMARY_WIDTH - 0.2,
-            2.2,
-            boxstyle="round,pad=0,rounding_size=0.08",
-            facecolor="#fff8e6",
-            edgecolor="#9a6a12",
-            linewidth=1.2,
-        )
-    )
+    axes.add_patch(FancyBboxPatch((box_x, box_top - 2.2), _SUMMARY_WIDTH - 0.2, 2.2,
+                                  boxstyle="round,pad=0,rounding_size=0.08", facecolor="#fff8e6",
+                                  edgecolor="#9a6a12", linewidth=1.2))
     totals = [
         ("Lead time (mean)", format_hours(lead_mean), "#222222"),
         ("Work time (mean)", format_hours(work_mean), WORK_COLOUR),
@@ -288,14 +215,7 @@ def plot_value_stream_map(
         y -= 0.65
     wait_sum = float(stages["wait_mean_h"].astype(float).sum())
     work_sum = float(stages["work_mean_h"].astype(float).sum())
-    axes.text(
-        box_x + 0.15,
-        box_top - 2.35,
-        f"{cases:,} cases\ntime line sums: wait {format_hours(wait_sum)},\nwork {format_hours(work_sum)} "
-        "(one visit per stage)",
-        fontsize=9,
-        color="#555555",
-        va="top",
-        linespacing=1.4,
-    )
+    axes.text(box_x + 0.15, box_top - 2.35,
+              f"{cases:,} cases\ntime line sums: wait {format_hours(wait_sum)},\nwork {format_hours(work_sum)} "
+              "(one visit per stage)", fontsize=9, color="#555555", va="top", linespacing=1.4)
     return save_figure(figure, path)

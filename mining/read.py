@@ -246,7 +246,8 @@ def _map_columns(
 ) -> tuple[pd.DataFrame, str | None]:
     """Rename the source columns to the standard names; returns the frame and the start column, if any."""
     found = list(raw.columns)
-    keyword = {CASE: "case", ACTIVITY: "activity", TIMESTAMP: "timestamp", RESOURCE: "resource", LIFECYCLE: "lifecycle"}
+    keyword = {CASE: "case", ACTIVITY: "activity", TIMESTAMP: "timestamp", RESOURCE: "resource",
+               LIFECYCLE: "lifecycle"}
     renames: dict[str, str] = {}
     for standard, given in roles.items():
         if given is not None:
@@ -277,11 +278,8 @@ def _map_columns(
             (column for column in found if column not in taken and _normalised(column) in _START_ALIASES), None
         )
     # A mapped column wins over a column that already had the standard name; keep the other under a new name.
-    clashes = {
-        standard: f"{standard} (unmapped)"
-        for source, standard in renames.items()
-        if standard in raw.columns and source != standard
-    }
+    clashes = {standard: f"{standard} (unmapped)" for source, standard in renames.items()
+               if standard in raw.columns and source != standard}
     frame = raw.rename(columns=clashes).rename(columns=renames)
     return frame, start_column
 
@@ -298,10 +296,7 @@ def _expand_start_end(
     if TIMESTAMP not in frame.columns:
         return frame  # repair_log reports the missing column with the columns found
     starts, _ = parse_timestamps(
-        frame[start_column],
-        column=start_column,
-        source=name,
-        timestamp_format=timestamp_format,
+        frame[start_column], column=start_column, source=name, timestamp_format=timestamp_format,
         timezone=timezone,
     )
     ends, _ = parse_timestamps(

@@ -192,7 +192,8 @@ def _scan_lines(data: bytes, name: str) -> pd.DataFrame | None:
     last = int(nonempty[-1]) if len(nonempty) else 0
     if kind[last] != _LOG_CLOSE:
         raise EventLogError(
-            f"{name}: truncated/corrupt gzip or XML at line {header_lines + last + 1} (the file ends before </log>)"
+            f"{name}: truncated/corrupt gzip or XML at line {header_lines + last + 1} "
+            f"(the file ends before </log>)"
         )
     event_open, event_close = kind == _EVENT_OPEN, kind == _EVENT_CLOSE
     trace_open, trace_close = kind == _TRACE_OPEN, kind == _TRACE_CLOSE

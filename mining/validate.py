@@ -145,8 +145,8 @@ def repair_log(
                 f"(expected a {'case id' if column == CASE else 'activity name'} on every event)"
             )
         frame[column] = frame[column].astype("str")
-    frame[RESOURCE] = (
-        frame[RESOURCE].astype("str") if RESOURCE in frame.columns else pd.Series(pd.NA, index=frame.index, dtype="str")
+    frame[RESOURCE] = frame[RESOURCE].astype("str") if RESOURCE in frame.columns else pd.Series(
+        pd.NA, index=frame.index, dtype="str"
     )
 
     frame[TIMESTAMP], timestamp_repairs = parse_timestamps(
@@ -417,7 +417,9 @@ def _sort_events(
     return sorted_frame, case_codes[order], [repair]
 
 
-def _pair_start_complete(frame: pd.DataFrame, case_codes: np.ndarray, source: str) -> tuple[pd.DataFrame, list[Repair]]:
+def _pair_start_complete(
+    frame: pd.DataFrame, case_codes: np.ndarray, source: str
+) -> tuple[pd.DataFrame, list[Repair]]:
     """Pair starts with completes first-in-first-out; drop unmatched starts; refuse completes before starts.
 
     `frame` is sorted by case then timestamp and `case_codes` are its case codes. Groups are (case,
@@ -473,7 +475,8 @@ def _pair_start_complete(frame: pd.DataFrame, case_codes: np.ndarray, source: st
             Repair(
                 "unmatched_start",
                 len(unmatched),
-                f"dropped {len(unmatched)} start event(s) without a complete event (cases {format_values(cases)})",
+                f"dropped {len(unmatched)} start event(s) without a complete event "
+                f"(cases {format_values(cases)})",
             )
         )
         frame = frame.drop(index=unmatched).reset_index(drop=True)
