@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from flowlab.cli import app
-from flowlab.folders import MANIFEST_FILE, Manifest
+from flowlab.folders import MANIFEST_FILE, Manifest, read_manifest
 from flowlab.report import write_report
 from mining.errors import EventLogError
 
@@ -60,8 +60,13 @@ class TestCompareCommand:
         assert 0 == result.exit_code, result.output
         assert "build" in result.output
         assert "Wasserstein" in result.output
-        expected = {"comparison.json", "stages.csv", "edges.csv", "report.html", "plots"}
+        expected = {"comparison.json", "stages.csv", "edges.csv", "report.html", "plots", MANIFEST_FILE}
         assert expected == {path.name for path in out.iterdir()}
+        manifest = read_manifest(out)
+        assert "compare" == manifest.kind
+        assert (str(a), str(b)) == manifest.inputs
+        assert f"flowlab compare {a} {b}" == manifest.command
+        assert {"comparison.json", "report.html", "plots/lead_time_cdf.png"} <= set(manifest.files)
         data = json.loads((out / "comparison.json").read_text(encoding="utf-8"))
         assert "build" == data["stages"][0]["stage"]
         # build waits 4 h + 0.1 h × case in the base log and 5 × 4 h + the same in the slow one: +16 h
@@ -138,6 +143,20 @@ class TestCompareCommand:
         data = json.loads((out / "comparison.json").read_text(encoding="utf-8"))
         assert {"a": "simulated (whatif)", "b": "base"} == data["names"]
         assert "wait_mean_h_a" in pd.read_csv(out / "stages.csv").columns
+
+    def test_does_not_replace_the_run_it_reads(self, tmp_path: Path) -> None:
+        """`--out` naming input A, a run folder: refused, the run kept, nothing left beside it."""
+        run = tmp_path / "whatif"
+        run.mkdir()
+        write_log(run / "event_log.parquet", slow_build=2.0)
+        (run / "summary.json").write_text(json.dumps({"scenario": "tiny", "replications": 1}), encoding="utf-8")
+        b = write_log(tmp_path / "base.parquet")
+        result = CliRunner().invoke(app, ["compare", str(run), str(b), "--out", str(run)])
+        assert 2 == result.exit_code
+        assert (f"error: refusing to replace {run}: it is a flowlab run folder, not a compare folder"
+                in " ".join(result.output.split()))
+        assert ["event_log.parquet", "summary.json"] == sorted(path.name for path in run.iterdir())
+        assert ["base.parquet", "whatif"] == sorted(path.name for path in tmp_path.iterdir())
 
     def test_missing_log_exits_2(self, tmp_path: Path) -> None:
         result = CliRunner().invoke(app, ["compare", str(tmp_path / "nope.parquet"), str(tmp_path)])
