@@ -1,17 +1,245 @@
-"""Result folders appear whole or not at all: they are built beside their target and moved into place at the end."""
+"""Results folders, written whole or not at all by one helper, each with a manifest saying what kind of folder it is.
+
+`write_folder` has a command fill a hidden scratch folder beside the target, writes the manifest last and renames
+the scratch into place, so a failure (an error, a full disk, Ctrl-C) never leaves half a result where a finished one
+is expected; it replaces only an empty folder or a flowlab results folder of the same kind, so a mistyped `--out`
+never deletes someone's work (nor the run a comparison reads). `read_manifest` tells `flowlab report` what it is
+looking at, instead of guessing from the files.
+
+The manifest, `flowlab.json`::
+
+    {"kind": "mine", "format_version": 1, "flowlab_version": "0.1.0", "created": "2026-01-05T09:30:12+00:00",
+     "command": "flowlab mine finale.csv", "inputs": ["finale.csv"], "files": ["bottlenecks.csv", "case_times.csv", …]}
+
+`kind` is one of `run`, `mine`, `compare`, `sweep`, `calibrate`; `created` is UTC; `command` is the command and its
+main arguments; `inputs` are the files it read; `files` are the paths, relative and sorted, of what it wrote (a report
+rebuilt later by `flowlab report` is not added). Readers ignore keys they do not know.
+"""
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from functools import cache
+from importlib import metadata
 from pathlib import Path
+from typing import Annotated, Literal, get_args
+
+from pydantic import Field, TypeAdapter, ValidationError
+
+from mining.errors import EventLogError
+
+__all__ = [
+    "FOLDER_KINDS",
+    "MANIFEST_FILE",
+    "MANIFEST_FORMAT_VERSION",
+    "FolderKind",
+    "Manifest",
+    "ResultsFolderError",
+    "read_manifest",
+    "replace_folder",
+    "write_folder",
+]
+
+MANIFEST_FILE = "flowlab.json"
+"""Name of the manifest inside every results folder."""
+MANIFEST_FORMAT_VERSION = 1
+"""Version of the manifest's layout; raise it when a field changes meaning."""
+FolderKind = Literal["run", "mine", "compare", "sweep", "calibrate"]
+"""The command that wrote a results folder."""
+FOLDER_KINDS: tuple[FolderKind, ...] = get_args(FolderKind)
+
+_KIND_BY_FILE: tuple[tuple[str, FolderKind], ...] = (
+    ("comparison.json", "compare"),
+    ("sweep.json", "sweep"),
+    ("event_log.parquet", "run"),
+    ("stage_times.parquet", "mine"),
+)
+"""Folders written before manifests: the file that tells each kind, checked in this order."""
+_OLD_RESULT_FILES = ("summary.json", "comparison.json", "sweep.json")
+"""Files that mark a folder written by flowlab before manifests, so that it may be replaced (an event log alone
+does not: it may be someone's data)."""
+
+
+class ResultsFolderError(EventLogError):
+    """A folder that cannot be read as a flowlab results folder: a malformed manifest, or no sign of its kind.
+
+    A subclass of `EventLogError` because the commands print that as one clean line (`flowlab report`, `mine`, …).
+    """
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    """What a results folder is and how it was made: `flowlab.json` as a record (see the module docstring).
+
+    A folder written before manifests existed reads as `format_version` 0, its kind recognised by its files and
+    the version, time, command and inputs left empty (unknown).
+    """
+
+    kind: FolderKind
+    format_version: Annotated[int, Field(ge=1)]
+    flowlab_version: str
+    created: str
+    """When the folder was written, UTC, ISO 8601 (``2026-01-05T09:30:12+00:00``)."""
+    command: str
+    inputs: tuple[str, ...]
+    files: tuple[str, ...]
+
+
+def write_folder(
+    target: Path,
+    kind: FolderKind,
+    fill: Callable[[Path], None],
+    *,
+    command: str = "",
+    inputs: Sequence[str] = (),
+) -> Path:
+    """Write the results folder `target` whole or not at all, with its manifest; return `target`.
+
+    `fill(scratch)` writes the folder's files into a hidden scratch folder beside `target`; the manifest is written
+    last, listing them, and the scratch is then renamed to `target` (see `replace_folder`). If anything raises,
+    KeyboardInterrupt included, the scratch is removed and an existing `target` is left as it was.
+
+    Raises:
+        FileExistsError: `target` exists and is neither empty nor a flowlab results folder of this `kind` (so a
+            mistyped `--out` deletes nothing); checked before `fill` runs and again just before the rename.
+        ValueError: `kind` is not one of `FOLDER_KINDS`.
+    """
+    if kind not in FOLDER_KINDS:
+        raise ValueError(f"kind must be one of {', '.join(FOLDER_KINDS)} (got {kind!r})")
+    target = Path(target)
+    _refuse_to_replace(target, kind)
+    place = Path(os.path.abspath(target))  # `.` and `..` named; symbolic links not followed
+    place.parent.mkdir(parents=True, exist_ok=True)
+    scratch = place.with_name(f".{place.name}-{uuid.uuid4().hex[:12]}.partial")
+    scratch.mkdir()  # not tempfile.mkdtemp: that makes the folder private (0700), and results are meant to be shared
+    try:
+        fill(scratch)
+        manifest = Manifest(
+            kind=kind,
+            format_version=MANIFEST_FORMAT_VERSION,
+            flowlab_version=_flowlab_version(),
+            created=datetime.now(UTC).isoformat(timespec="seconds"),
+            command=command,
+            inputs=tuple(inputs),
+            files=_list_files(scratch),
+        )
+        (scratch / MANIFEST_FILE).write_text(json.dumps(asdict(manifest), indent=2) + "\n", encoding="utf-8")
+        _refuse_to_replace(target, kind)  # fill may have taken minutes: look again at what is there now
+        replace_folder(scratch, place)
+    except BaseException:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
+    return target
+
+
+def read_manifest(folder: Path) -> Manifest:
+    """The manifest of the results folder `folder`, validated.
+
+    A folder written before manifests has none; its kind is then recognised by the file only that kind writes
+    (`comparison.json`, `sweep.json`, `event_log.parquet` for run, `stage_times.parquet` for mine), with
+    `format_version` 0.
+
+    Raises:
+        ResultsFolderError: `folder` is no folder, its manifest is malformed (not JSON, a field missing, of the
+            wrong type or an unknown kind), or it has no manifest and no file that tells its kind.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ResultsFolderError(f"{folder}: not a results folder (no such directory)")
+    path = folder / MANIFEST_FILE
+    if path.is_file():
+        try:
+            return _manifest_adapter().validate_json(path.read_bytes(), strict=True)
+        except ValidationError as error:
+            raise ResultsFolderError(f"{path}: not a valid flowlab manifest: {_describe(error)}") from None
+    for name, kind in _KIND_BY_FILE:
+        if (folder / name).is_file():
+            return Manifest(kind=kind, format_version=0, flowlab_version="", created="", command="", inputs=(),
+                            files=_list_files(folder))
+    found = sorted(entry.name for entry in folder.iterdir() if not entry.name.startswith("."))
+    expected = ", ".join(f"{name} (flowlab {kind})" for name, kind in _KIND_BY_FILE)
+    raise ResultsFolderError(
+        f"{folder}: not a results folder: expected {MANIFEST_FILE}, or from an older flowlab one of {expected}; "
+        f"files found: {found}"
+    )
 
 
 def replace_folder(scratch: Path, target: Path) -> None:
-    """Move the finished `scratch` folder to `target`; an earlier `target` is removed only once the move is done."""
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{scratch.name}")
-        target.rename(old)
-        scratch.rename(target)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        scratch.rename(target)
+    """Rename the finished folder `scratch` to `target`, atomically on one file system.
+
+    An earlier `target` is moved aside first, removed only once the rename has succeeded and moved back if it
+    failed, so `target` is at every moment either the old folder or the new one.
+    """
+    if not target.exists():
+        os.replace(scratch, target)
+        return
+    aside = target.with_name(f".{target.name}-{uuid.uuid4().hex[:12]}.old")
+    os.replace(target, aside)
+    try:
+        os.replace(scratch, target)
+    except BaseException:
+        if not target.exists():
+            os.replace(aside, target)
+        raise
+    shutil.rmtree(aside, ignore_errors=True)
+
+
+def _refuse_to_replace(target: Path, kind: FolderKind) -> None:
+    """Raise FileExistsError unless `target` is absent, an empty folder or a flowlab results folder of `kind`.
+
+    Another kind is refused too: `flowlab compare RUN B --out RUN` must not delete the run it compares.
+    """
+    if not os.path.lexists(target):
+        return
+    if target.is_symlink() or not target.is_dir():
+        raise FileExistsError(f"refusing to replace {target}: it is not a folder (a file or a link); "
+                              "choose another output folder")
+    if not any(target.iterdir()):
+        return
+    markers = (MANIFEST_FILE, *_OLD_RESULT_FILES)
+    if not any((target / name).is_file() for name in markers):
+        raise FileExistsError(f"refusing to replace {target}: it exists and is not a flowlab results folder (it "
+                              f"holds none of {', '.join(markers)}); choose another output folder")
+    try:
+        found = read_manifest(target).kind
+    except ResultsFolderError as error:
+        raise FileExistsError(f"refusing to replace {target}: {error}") from None
+    if found != kind:
+        raise FileExistsError(f"refusing to replace {target}: it is a flowlab {found} folder, not a {kind} folder; "
+                              "choose another output folder")
+
+
+def _list_files(folder: Path) -> tuple[str, ...]:
+    return tuple(sorted(path.relative_to(folder).as_posix() for path in folder.rglob("*") if path.is_file()))
+
+
+def _flowlab_version() -> str:
+    try:
+        return metadata.version("flowlab")
+    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown"
+
+
+@cache
+def _manifest_adapter() -> TypeAdapter[Manifest]:
+    return TypeAdapter(Manifest)
+
+
+def _describe(error: ValidationError) -> str:
+    """pydantic's errors as ``field: what was expected (got …)``, one after another."""
+    parts = []
+    for detail in error.errors(include_url=False):
+        message = detail["msg"][0].lower() + detail["msg"][1:]
+        if detail["type"] == "json_invalid":
+            parts.append(f"not valid JSON ({message.removeprefix('invalid JSON: ')})")
+            continue
+        where = "".join(f"[{step}]" if isinstance(step, int) else f".{step}" for step in detail["loc"]).lstrip(".")
+        got = "" if detail["type"] == "missing" else f" (got {detail['input']!r})"
+        parts.append(f"{where}: {message}{got}" if where else f"{message}{got}")
+    return "; ".join(parts)

@@ -23,7 +23,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from flowlab.folders import replace_folder
+from flowlab.folders import FolderKind, ResultsFolderError, read_manifest, replace_folder
 from flowlab.headline import constraint_rows, headline_rows
 from flowlab.reading import read_log_with_repairs
 from flowlab.sweep_plot import plot_sweep, plot_sweep_groups
@@ -72,31 +72,24 @@ class _Report:
     attachments: list[tuple[str, str]] = field(default_factory=list)
 
 
-def write_report(results_dir: str | Path) -> Path:
+def write_report(results_dir: str | Path, *, kind: FolderKind | None = None) -> Path:
     """Build `report.html` (and `plots/`) in a `flowlab run`, `mine`, `compare` or `sweep` folder.
 
-    The kind of folder is recognised by its files: `comparison.json` (compare), `sweep.json` (sweep),
-    `event_log.parquet` (run) or `stage_times.parquet` (mine). Returns the path of the report.
+    The kind of folder is read from its manifest (`flowlab.folders.read_manifest`, which recognises a folder written
+    before manifests by its files), or given as `kind` by a command that writes the report into its folder before
+    the manifest is there. Returns the path of the report.
     """
     folder = Path(results_dir)
     if not folder.is_dir():
         raise EventLogError(f"{folder}: not a results folder (no such directory)")
+    builders = {"compare": _compare_report, "sweep": _sweep_report, "run": _run_report, "mine": _mine_report}
+    kind = kind if kind is not None else read_manifest(folder).kind
+    if kind not in builders:
+        raise ResultsFolderError(f"{folder}: a flowlab {kind} folder has no report (reports are made of "
+                                 f"{', '.join(builders)} folders)")
     scratch = Path(tempfile.mkdtemp(prefix=f".{PLOTS_DIR}-", suffix=".partial", dir=folder))
     try:
-        if (folder / "comparison.json").is_file():
-            report = _compare_report(folder, scratch)
-        elif (folder / "sweep.json").is_file():
-            report = _sweep_report(folder, scratch)
-        elif (folder / "event_log.parquet").is_file():
-            report = _run_report(folder, scratch)
-        elif (folder / "stage_times.parquet").is_file():
-            report = _mine_report(folder, scratch)
-        else:
-            found = sorted(path.name for path in folder.iterdir() if not path.name.startswith("."))
-            raise EventLogError(
-                f"{folder}: not a results folder: expected comparison.json (flowlab compare), sweep.json (flowlab "
-                f"sweep), event_log.parquet (flowlab run) or stage_times.parquet (flowlab mine); files found: {found}"
-            )
+        report = builders[kind](folder, scratch)
         page = _render(report)
         replace_folder(scratch, folder / PLOTS_DIR)
     except BaseException:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import asdict
 from pathlib import Path
 
 import pandas as pd
@@ -11,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from flowlab.cli import app
+from flowlab.folders import MANIFEST_FILE, Manifest, read_manifest
 from flowlab.report import write_report
 from mining.errors import EventLogError
 
@@ -58,8 +60,13 @@ class TestCompareCommand:
         assert 0 == result.exit_code, result.output
         assert "build" in result.output
         assert "Wasserstein" in result.output
-        expected = {"comparison.json", "stages.csv", "edges.csv", "report.html", "plots"}
+        expected = {"comparison.json", "stages.csv", "edges.csv", "report.html", "plots", MANIFEST_FILE}
         assert expected == {path.name for path in out.iterdir()}
+        manifest = read_manifest(out)
+        assert "compare" == manifest.kind
+        assert (str(a), str(b)) == manifest.inputs
+        assert f"flowlab compare {a} {b}" == manifest.command
+        assert {"comparison.json", "report.html", "plots/lead_time_cdf.png"} <= set(manifest.files)
         data = json.loads((out / "comparison.json").read_text(encoding="utf-8"))
         assert "build" == data["stages"][0]["stage"]
         # build waits 4 h + 0.1 h × case in the base log and 5 × 4 h + the same in the slow one: +16 h
@@ -137,6 +144,20 @@ class TestCompareCommand:
         assert {"a": "simulated (whatif)", "b": "base"} == data["names"]
         assert "wait_mean_h_a" in pd.read_csv(out / "stages.csv").columns
 
+    def test_does_not_replace_the_run_it_reads(self, tmp_path: Path) -> None:
+        """`--out` naming input A, a run folder: refused, the run kept, nothing left beside it."""
+        run = tmp_path / "whatif"
+        run.mkdir()
+        write_log(run / "event_log.parquet", slow_build=2.0)
+        (run / "summary.json").write_text(json.dumps({"scenario": "tiny", "replications": 1}), encoding="utf-8")
+        b = write_log(tmp_path / "base.parquet")
+        result = CliRunner().invoke(app, ["compare", str(run), str(b), "--out", str(run)])
+        assert 2 == result.exit_code
+        assert (f"error: refusing to replace {run}: it is a flowlab run folder, not a compare folder"
+                in " ".join(result.output.split()))
+        assert ["event_log.parquet", "summary.json"] == sorted(path.name for path in run.iterdir())
+        assert ["base.parquet", "whatif"] == sorted(path.name for path in tmp_path.iterdir())
+
     def test_missing_log_exits_2(self, tmp_path: Path) -> None:
         result = CliRunner().invoke(app, ["compare", str(tmp_path / "nope.parquet"), str(tmp_path)])
         assert 2 == result.exit_code
@@ -165,14 +186,45 @@ class TestReportOfAMineFolder:
 
 
 class TestWriteReport:
-    """write_report refuses what is not a results folder and leaves nothing behind."""
+    """write_report takes the kind of folder from its manifest, refuses what is not a results folder and leaves
+    nothing behind."""
 
     def test_unknown_folder(self, tmp_path: Path) -> None:
         (tmp_path / "notes.txt").write_text("hello", encoding="utf-8")
-        with pytest.raises(EventLogError, match=r"not a results folder: expected comparison.json"):
+        with pytest.raises(EventLogError, match=r"not a results folder: expected flowlab.json, or .*comparison.json"):
             write_report(tmp_path)
         assert ["notes.txt"] == sorted(path.name for path in tmp_path.iterdir())
 
     def test_missing_folder(self, tmp_path: Path) -> None:
         with pytest.raises(EventLogError, match="no such directory"):
             write_report(tmp_path / "absent")
+
+    def test_a_folder_from_before_manifests_is_recognised_by_its_files(self, tmp_path: Path) -> None:
+        out = tmp_path / "mined"
+        mined = CliRunner().invoke(app, ["mine", str(write_log(tmp_path / "log.parquet")), "--out", str(out)])
+        assert 0 == mined.exit_code, mined.output
+        (out / MANIFEST_FILE).unlink(missing_ok=True)
+        (out / "report.html").unlink()
+        page = write_report(out).read_text(encoding="utf-8")
+        assert "flowlab mine ·" in page
+        assert "Value stream map" in page
+
+    def test_the_manifest_decides_not_the_files(self, tmp_path: Path) -> None:
+        """A calibrate folder holding stage times is still a calibrate folder, which has no report."""
+        write_log(tmp_path / "stage_times.parquet")
+        manifest = Manifest(kind="calibrate", format_version=1, flowlab_version="0.1.0",
+                            created="2026-01-05T09:30:12+00:00", command="", inputs=(), files=("stage_times.parquet",))
+        (tmp_path / MANIFEST_FILE).write_text(json.dumps(asdict(manifest)), encoding="utf-8")
+        with pytest.raises(EventLogError, match=r"a flowlab calibrate folder has no report \(reports are made of "
+                                                r"compare, sweep, run, mine folders\)"):
+            write_report(tmp_path)
+        assert [MANIFEST_FILE, "stage_times.parquet"] == sorted(path.name for path in tmp_path.iterdir())
+
+    def test_a_malformed_manifest_is_one_clean_line(self, tmp_path: Path) -> None:
+        (tmp_path / MANIFEST_FILE).write_text('{"kind": "minde"}', encoding="utf-8")
+        result = CliRunner().invoke(app, ["report", str(tmp_path)])
+        assert 2 == result.exit_code
+        assert "Traceback" not in result.output
+        message = " ".join(result.output.split())
+        assert message.startswith(f"error: {tmp_path / MANIFEST_FILE}: not a valid flowlab manifest: kind: input "
+                                  "should be 'run', 'mine', 'compare', 'sweep' or 'calibrate' (got 'minde')")

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
-import tempfile
+import shlex
 import warnings
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from flowlab.folders import replace_folder
+from flowlab.folders import write_folder
 from flowlab.reading import read_log_with_repairs
 from mining.errors import EventLogError
 
@@ -87,7 +86,7 @@ def compare_command(
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             target, comparison = _compare(log_a, log_b, stage_map, out)
-    except EventLogError as error:
+    except (EventLogError, FileExistsError) as error:
         errors.print(f"error: {error}", style="red", markup=False, highlight=False)
         raise typer.Exit(code=2) from error
     for warning in caught:
@@ -113,9 +112,8 @@ def _compare(log_a: Path, log_b: Path, stage_map: Path | None, out: Path | None)
     log_a_frame, repairs_a = read_log_with_repairs(path_a, console)
     log_b_frame, repairs_b = read_log_with_repairs(path_b, console)
     comparison = compare_logs(log_a_frame, log_b_frame, stage_map=stage_map, names=(label_a, label_b))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=f".{target.name}-", suffix=".partial", dir=target.parent))
-    try:
+
+    def fill(scratch: Path) -> None:
         comparison.stages.to_csv(scratch / "stages.csv", index=False)
         comparison.edges.to_csv(scratch / "edges.csv", index=False)
         document = {**comparison.to_dict(), "sources": {"a": str(path_a), "b": str(path_b)},
@@ -134,13 +132,11 @@ def _compare(log_a: Path, log_b: Path, stage_map: Path | None, out: Path | None)
             plot_value_stream_map(summarize_value_stream(stage_times),
                                   compute_case_times(frame, stage_times=stage_times), plots / f"vsm_{suffix}",
                                   title=f"Value stream map — {label}")
-        write_report(scratch)
-        if target.exists() and not (target / "comparison.json").is_file() and any(target.iterdir()):
-            raise EventLogError(f"{target}: exists and is not an earlier comparison; choose another --out")
-        replace_folder(scratch, target)
-    except BaseException:
-        shutil.rmtree(scratch, ignore_errors=True)
-        raise
+        write_report(scratch, kind="compare")
+
+    options = ["--stage-map", str(stage_map)] if stage_map else []
+    write_folder(target, "compare", fill, command=shlex.join(["flowlab", "compare", str(log_a), str(log_b), *options]),
+                 inputs=[str(log_a), str(log_b), *options[1:]])
     return target, comparison
 
 

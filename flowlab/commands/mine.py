@@ -1,15 +1,14 @@
 """`flowlab mine LOG`: read an event log, measure its flow, discover its process, rank its bottlenecks.
 
-Everything is written to a temporary folder beside the output folder and renamed into place at the end, so a
-failure never leaves a half-written result.
+The output folder is written by `flowlab.folders.write_folder`: whole or not at all, with its manifest, and never
+over a folder that is not a flowlab results folder.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import shutil
-import tempfile
+import shlex
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from flowlab.folders import replace_folder
+from flowlab.folders import write_folder
 from flowlab.headline import headline_rows
 from flowlab.reading import read_log_with_repairs
 from mining.errors import EventLogError
@@ -82,7 +81,7 @@ def mine_command(
                 "separator": separator,
             },
         )
-    except EventLogError as error:
+    except (EventLogError, FileExistsError) as error:
         errors.print(f"error: {error}", style="bold red", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(code=2) from None
     _print_summary(console, log, target, summary, bottlenecks)
@@ -117,9 +116,9 @@ def _mine(
 
     if not path.exists():
         raise EventLogError(f"{path}: no such file")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=f".{target.name}-", suffix=".partial", dir=target.parent))
-    try:
+    written: list[tuple[dict[str, Any], Any]] = []
+
+    def fill(scratch: Path) -> None:
         with console.status(f"reading {path.name} …") as status:
             log, repairs = read_log_with_repairs(path, console, **read_options)
             if log.empty:
@@ -161,12 +160,11 @@ def _mine(
             json.dumps(to_json_safe(summary), indent=2, allow_nan=False) + "\n", encoding="utf-8"
         )
         with console.status("HTML report …"):
-            write_report(scratch)
-        replace_folder(scratch, target)
-    except BaseException:
-        shutil.rmtree(scratch, ignore_errors=True)
-        raise
-    return summary, bottlenecks
+            write_report(scratch, kind="mine")
+        written.append((summary, bottlenecks))
+
+    write_folder(target, "mine", fill, command=shlex.join(["flowlab", "mine", str(path)]), inputs=[str(path)])
+    return written[0]
 
 
 def _hours(value: float | None, *, compact: bool = False) -> str:

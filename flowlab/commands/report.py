@@ -1,4 +1,4 @@
-"""`flowlab report RESULTS_DIR`: the self-contained HTML report of a run, mine or compare results folder."""
+"""`flowlab report RESULTS_DIR`: the self-contained HTML report of a run, mine, compare or sweep results folder."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from mining.errors import EventLogError
 
 
 def report_command(
-    results_dir: Annotated[Path, typer.Argument(help="Results folder of flowlab run, mine or compare.",
+    results_dir: Annotated[Path, typer.Argument(help="Results folder of flowlab run, mine, compare or sweep.",
                                                 show_default=False)],
 ) -> None:
     """Write RESULTS_DIR/report.html (plots embedded, opens without a server) and RESULTS_DIR/plots/."""

@@ -26,15 +26,16 @@ The folder holds (durations in hours, shares as fractions 0–1):
   folder, settings, summary, paired differences and its per-class and per-stream rows;
 - `plots/`, `report.html`: charts of the paired differences with their CIs, and the HTML report;
 - `variants/NN-<label>/`: each variant's full results folder (`flowlab compare` takes any two of them, `flowlab
-  report` any one).
+  report` any one);
+- `flowlab.json`: the manifest (`flowlab.folders`); the folder is written whole or not at all, the report after it.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import shlex
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -54,7 +55,7 @@ from flowlab.commands.run import (
     replication_progress,
     safe_folder_name,
 )
-from flowlab.folders import replace_folder
+from flowlab.folders import write_folder
 from flowlab.report import write_report
 from flowlab.run_results import RunResults, collect_results, library_versions, write_results
 from flowlab.sweep_table import GROUP_KEYS, REFERENCE, describe_variants, group_file, verdict_lines
@@ -250,21 +251,18 @@ def sweep_command(
 
     baseline = runs[BASELINE].network
     target = out if out is not None else Path("results") / _default_name(baseline)
-    if target.exists() and any(target.iterdir()) and not (target / SWEEP_FILE).is_file():
-        raise fail(
-            errors,
-            f"refusing to replace {target}: it exists and is not a flowlab sweep folder "
-            f"(no {SWEEP_FILE}); choose another --out",
-        )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=f".{target.name}-", suffix=".partial", dir=target.parent))
+    tables: dict[str | None, pd.DataFrame] = {}
+
+    def fill(folder: Path) -> None:
+        tables.update(_write_sweep(folder, scenario, runs, settings, documents, zipped=zip_))
+
+    command = ["flowlab", "sweep", str(scenario), *(part for text in set_ for part in ("--set", text))]
+    command += ["--zip"] if zip_ else []
     try:
         with console.status("writing every variant's results …"):
-            tables = _write_sweep(scratch, scenario, runs, settings, documents, zipped=zip_)
-        replace_folder(scratch, target)
-    finally:
-        if scratch.exists():
-            shutil.rmtree(scratch, ignore_errors=True)
+            write_folder(target, "sweep", fill, command=shlex.join(command), inputs=[str(scenario)])
+    except FileExistsError as error:
+        raise fail(errors, str(error)) from None
     with console.status("drawing the chart and the HTML report …"):
         report = write_report(target)
     _print_tables(console, tables, baseline)

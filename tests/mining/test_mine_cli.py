@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from flowlab.cli import app
+from flowlab.folders import read_manifest
 from mining.columns import ACTIVITY, CASE, LIFECYCLE, RESOURCE, TIMESTAMP
 
 EXPECTED_FILES = {
@@ -26,6 +27,7 @@ EXPECTED_FILES = {
     "summary.json",
     "report.html",
     "plots",
+    "flowlab.json",
 }
 
 
@@ -65,6 +67,11 @@ class TestMineCommand:
         # X→Y→X cases (numbers 0 and 3) 4 h with 3 h of work (0.75): mean (4 × 0.8 + 2 × 0.75) / 6
         assert summary["flow"]["flow_efficiency_mean"] == pytest.approx((4 * 0.8 + 2 * 0.75) / 6)
         assert len(pd.read_parquet(out / "stage_times.parquet")) == 14
+        manifest = read_manifest(out)
+        assert manifest.kind == "mine"
+        assert manifest.inputs == (str(log),)
+        assert manifest.command == f"flowlab mine {log}"
+        assert {"summary.json", "report.html", "plots/vsm.png"} <= set(manifest.files)
         assert "lead time" in result.output
         assert "bottlenecks" in result.output
         assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no scratch left
@@ -80,6 +87,20 @@ class TestMineCommand:
         assert len(result.output.strip().splitlines()) == 1
         assert not out.exists()
         assert list(tmp_path.iterdir()) == [log]
+
+    def test_refuses_to_replace_a_folder_that_is_not_a_result(self, tmp_path: Path) -> None:
+        log = write_small_log(tmp_path)
+        out = tmp_path / "precious"
+        out.mkdir()
+        (out / "notes.txt").write_text("keep me", encoding="utf-8")
+        result = CliRunner().invoke(app, ["mine", str(log), "--out", str(out)])
+        assert result.exit_code == 2
+        assert "Traceback" not in result.output
+        assert " ".join(result.output.split()).startswith(
+            f"error: refusing to replace {out}: it exists and is not a flowlab results folder"
+        )
+        assert (out / "notes.txt").read_text(encoding="utf-8") == "keep me"
+        assert sorted(path.name for path in tmp_path.iterdir()) == ["precious", "small.csv"]
 
     def test_missing_file(self, tmp_path: Path) -> None:
         result = CliRunner().invoke(app, ["mine", str(tmp_path / "nope.csv"), "--out", str(tmp_path / "out")])

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from flowlab.cli import app
 from flowlab.commands.sweep import parse_setting, variant_settings
+from flowlab.folders import read_manifest
 from flowlab.run_results import collect_results
 from sim.overrides import load_variant
 from sim.replications import run_replications
@@ -65,6 +66,11 @@ def test_every_variant_equals_its_own_run(scenario_file: Path, tmp_path: Path) -
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "what-if sweep" in page and "data:image/png;base64," in page and "fixers.capacity=3" in page
     assert "Δ lead time mean (h)" in page and "Per work item class" in page and "Per stream" in page
+    manifest = read_manifest(out)
+    assert "sweep" == manifest.kind
+    assert (str(scenario_file),) == manifest.inputs
+    assert f"flowlab sweep {scenario_file} --set teams.fixers.capacity=1,3" == manifest.command
+    assert {"sweep.json", "variants.csv", "variants/00-baseline/summary.json"} <= set(manifest.files)
 
 
 def test_a_variant_folder_holds_the_scenario_it_ran(scenario_file: Path, tmp_path: Path) -> None:
@@ -101,8 +107,11 @@ def test_refuses_to_replace_a_folder_that_is_not_a_sweep(scenario_file: Path, tm
         app, ["sweep", str(scenario_file), "--set", "teams.fixers.capacity=3", *FAST, "--out", str(out)]
     )
     assert 2 == result.exit_code
-    assert "not a flowlab sweep folder" in result.output
+    message = result.output.replace("\n", "")  # rich folds the long path
+    assert f"refusing to replace {out}: it exists and is not a flowlab results folder" in message
     assert "keep me" == (out / "notes.txt").read_text(encoding="utf-8")
+    assert ["notes.txt"] == [path.name for path in out.iterdir()]
+    assert ["precious", "tiny.yaml"] == sorted(path.name for path in tmp_path.iterdir())
 
 
 class TestParsing:
