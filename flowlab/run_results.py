@@ -7,8 +7,9 @@ throughput) whatever happens in it (see `mining.flow_measures`). The written log
 the warm-up, so `flowlab mine` of it sees the same cases but not the warm-up's work still in progress at the
 window's start: its throughput and WIP can be a little lower than the run's.
 
-Everything is written into a temporary sibling folder first and renamed into place at the end, so a failure (a full
-disk, an interrupt) never leaves a half-written result where a finished one is expected. Files:
+The folder is written by `flowlab.folders.write_folder`: into a hidden sibling first and renamed into place at the
+end, so a failure (a full disk, an interrupt) never leaves a half-written result where a finished one is expected.
+Files:
 
 | file | what |
 |---|---|
@@ -20,20 +21,20 @@ disk, an interrupt) never leaves a half-written result where a finished one is e
 | `queues.parquet`, `busy.parquet` | queue-length and busy-server step samples of every replication (whole horizon) |
 | `summary.json` | scenario, run settings, library versions and the `Summary` (means with 95% CI half-widths) |
 | the scenario file | a copy, under its own name, so the folder says what was run |
+| `flowlab.json` | the manifest: a `run` folder, the command, the scenario it read, the files it holds |
 """
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
 
+from flowlab.folders import write_folder
 from mining.columns import ACTIVITY
 from mining.flow_measures import MEASURE_COLUMNS, Window, attach_case_attributes, compute_flow_measures
 from mining.replication_summary import Summary, summarise_replications
@@ -236,44 +237,17 @@ def _write_files(folder: Path, results: RunResults, scenario_path: Path | None) 
     (folder / SUMMARY_FILE).write_text(json.dumps(document, indent=2, allow_nan=False) + "\n", encoding="utf-8")
 
 
-def write_results(out_dir: str | Path, results: RunResults, *, scenario_path: str | Path | None = None) -> Path:
-    """Write the results folder `out_dir` (see the module docstring) atomically and return its path.
-
-    An existing `out_dir` is replaced only when it is empty or a previous results folder (it holds `summary.json`);
-    anything else raises FileExistsError, so a mistyped `--out` never deletes someone's folder.
-    """
-    target = Path(out_dir)
+def write_results(
+    out_dir: str | Path, results: RunResults, *, scenario_path: str | Path | None = None, command: str = ""
+) -> Path:
+    """Write the results folder `out_dir` (see the module docstring) atomically, with its `run` manifest, and return
+    its path (`flowlab.folders.write_folder`: an existing folder is replaced only when it is empty or a previous run
+    folder; anything else raises FileExistsError, so a mistyped `--out` never deletes someone's folder)."""
     source = Path(scenario_path) if scenario_path is not None else None
-    if target.exists() and not _replaceable(target):
-        raise FileExistsError(
-            f"refusing to replace {target}: it exists and is not a flowlab results folder (no {SUMMARY_FILE})"
-        )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.writing-", dir=target.parent))
-    try:
-        _write_files(staging, results, source)
-        _move_into_place(staging, target)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging)
-    return target
-
-
-def _replaceable(folder: Path) -> bool:
-    return folder.is_dir() and (not any(folder.iterdir()) or (folder / SUMMARY_FILE).is_file())
-
-
-def _move_into_place(staging: Path, target: Path) -> None:
-    """Rename `staging` to `target`; a previous `target` is moved aside first and removed only afterwards."""
-    if not target.exists():
-        os.replace(staging, target)
-        return
-    # rename(2) may replace an empty directory: mkdtemp reserves a unique name beside the target
-    previous = Path(tempfile.mkdtemp(prefix=f".{target.name}.previous-", dir=target.parent))
-    os.replace(target, previous)
-    try:
-        os.replace(staging, target)
-    except OSError:
-        os.replace(previous, target)
-        raise
-    shutil.rmtree(previous)
+    return write_folder(
+        Path(out_dir),
+        "run",
+        lambda folder: _write_files(folder, results, source),
+        command=command or "flowlab run",
+        inputs=[str(source)] if source is not None else [],
+    )

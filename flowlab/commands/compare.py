@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from flowlab.folders import write_folder
+from flowlab.folders import read_manifest, write_folder
 from flowlab.reading import read_log_with_repairs
 from mining.errors import EventLogError
 
@@ -45,15 +45,8 @@ def _label(path: Path) -> str:
 
 
 def _is_run_folder(path: Path) -> bool:
-    """True for a `flowlab run` results folder: its event log is a simulation (summary.json names the scenario)."""
-    summary = path / SUMMARY_FILE
-    if not (path.is_dir() and summary.is_file()):
-        return False
-    try:
-        document = json.loads(summary.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return False  # not written by flowlab run: the log is then not known to be simulated
-    return isinstance(document, dict) and "scenario" in document and "replications" in document
+    """True for a `flowlab run` results folder (its manifest says so): its event log is a simulation."""
+    return path.is_dir() and read_manifest(path).kind == "run"
 
 
 def _names(log_a: Path, log_b: Path) -> tuple[str, str]:

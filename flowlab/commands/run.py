@@ -180,7 +180,7 @@ def run_command(
     results = collect_results(result)
     results_dir = out if out is not None else default_results_dir(network)
     try:
-        write_results(results_dir, results, scenario_path=scenario)
+        write_results(results_dir, results, scenario_path=scenario, command=f"flowlab run {scenario.name}")
     except FileExistsError as error:
         raise fail(errors, str(error)) from None
     with console.status("drawing the plots and the HTML report …"):

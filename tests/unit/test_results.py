@@ -44,7 +44,7 @@ class TestAtomicWrite:
 
     def test_refuses_a_folder_that_is_not_a_result(self, results, tmp_path: Path) -> None:
         (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
-        with pytest.raises(FileExistsError, match=r"refusing to replace .*no summary.json"):
+        with pytest.raises(FileExistsError, match=r"refusing to replace .*not a flowlab results folder"):
             write_results(tmp_path, results)
         assert ["notes.txt"] == [path.name for path in tmp_path.iterdir()]
 

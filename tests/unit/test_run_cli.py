@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from flowlab.cli import app
 from flowlab.commands import run as run_module
+from flowlab.folders import read_manifest
 
 SCENARIO = """\
 version: 1
@@ -74,6 +75,7 @@ class TestRun:
             "busy.parquet",
             "cases.csv",
             "event_log.parquet",
+            "flowlab.json",
             "plots",
             "queues.parquet",
             "replications.csv",
@@ -89,6 +91,9 @@ class TestRun:
         assert "tiny.yaml" == summary["scenario_file"]
         assert set(summary["versions"]) >= {"flowlab", "simpy", "numpy", "pandas"}
         assert 3 == summary["summary"]["lead_time_mean_h"]["n"]
+        manifest = read_manifest(out)
+        assert ("run", ["tiny.yaml"]) == (manifest.kind, [Path(name).name for name in manifest.inputs])
+        assert "event_log.parquet" in manifest.files
         log = pd.read_parquet(out / "event_log.parquet")
         assert [0, 1, 2] == sorted(log["case:replication"].unique().tolist())
         assert bool((log["case:arrival"] >= pd.Timestamp("2026-01-12T08:00:00Z")).all())  # warm-up left out
