@@ -19,7 +19,6 @@ from flowlab.reading import read_log_with_repairs
 from mining.errors import EventLogError
 
 EVENT_LOG_FILE = "event_log.parquet"
-SUMMARY_FILE = "summary.json"
 TOP_STAGES = 8
 """Stage differences printed on the console (all are in stages.csv and the report)."""
 
