@@ -10,17 +10,14 @@ stage. An expedited class skips the gate and the batch. Each visit records the m
 waiting can be split by cause. Stages that use none of the optional features (and whose team has no calendar) take
 a short path with no branches for them; the others go through `_Run._general_visit`.
 
-Randomness: every stream of draws (arrival gaps per item class, work and hand-off times per stage, a class's own
-work times per overridden stage, rework/spawn decisions per item class) has its own generator derived from the one
-seed and the stream's *names*, so adding or changing one class or stage leaves the draws of the others unchanged.
-Draws are made in numpy batches.
+The network is resolved into named stage, class and step records (`sim.plan`) by `sim.build`, which also binds
+every random draw to its own named stream; this module only runs them.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-import zlib
 from collections.abc import Callable, Generator, Iterator
 from typing import Any, cast
 
@@ -28,19 +25,11 @@ import numpy as np
 import simpy
 from simpy.events import Event, Timeout
 
+from sim.build import arrival_times, build_classes, build_stages
 from sim.calendar import build_week_schedule
-from sim.errors import ScenarioError
 from sim.gates import wait_for_gate
-from sim.network import (
-    Batching,
-    CadenceGate,
-    IntervalArrivals,
-    ItemClass,
-    Network,
-    NoArrivals,
-    PoissonArrivals,
-    ScheduledArrivals,
-)
+from sim.network import Batching, Network
+from sim.plan import AfterStage, BatchMember, ClassPlan, SpawnRule, StagePlan, Step
 from sim.recording import (
     C_ARRIVAL,
     C_BATCH,
@@ -66,9 +55,6 @@ from sim.servers import Request, ServerPool
 __all__ = ["simulate"]
 
 _NAN = math.nan
-# Purposes mixed into each generator's seed, so two streams with the same name never share draws.
-_ARRIVALS, _WORK, _HANDOFF, _DECISIONS, _CLASS_WORK = 1, 2, 3, 4, 5
-_FIRST_CHUNK, _LAST_CHUNK = 64, 8192
 
 
 def simulate(network: Network, *, seed: int | np.random.SeedSequence, replication: int = 0) -> Recording:
@@ -94,91 +80,6 @@ def simulate(network: Network, *, seed: int | np.random.SeedSequence, replicatio
     return run.recorder.finish(
         horizon_h=network.run.horizon_h, replication=int(replication), network_name=network.name, schedules=schedules
     )
-
-
-def _generator(root: np.random.SeedSequence, purpose: int, *names: str) -> np.random.Generator:
-    """A generator for one named stream of draws (e.g. a stage, or a class and a stage), independent of every other
-    name and purpose."""
-    key = (*root.spawn_key, purpose, *(zlib.crc32(name.encode("utf-8")) for name in names))
-    return np.random.default_rng(np.random.SeedSequence(root.entropy, spawn_key=key))
-
-
-def _buffered(
-    sample_many: Callable[[np.random.Generator, int], np.ndarray], rng: np.random.Generator
-) -> Iterator[float]:
-    """Endless draws taken from numpy in growing chunks (64 up to 8192), handed out one Python float at a time."""
-    size = _FIRST_CHUNK
-    while True:
-        yield from sample_many(rng, size).tolist()
-        size = min(size * 2, _LAST_CHUNK)
-
-
-def _uniforms(rng: np.random.Generator, size: int) -> np.ndarray:
-    return rng.random(size)
-
-
-class _Stage:
-    """A stage resolved for the run: its team object, bound draw functions and the state of its queue and batch."""
-
-    __slots__ = (
-        "batch",
-        "batch_token",
-        "draw",
-        "escalation",
-        "forming",
-        "gate",
-        "handoff",
-        "index",
-        "queue_length",
-        "simple",
-        "team",
-    )
-
-    def __init__(self, index: int, team: ServerPool, draw: Callable[[], float]) -> None:
-        self.index = index
-        self.team = team
-        self.draw = draw
-        self.handoff: Callable[[], float] | None = None
-        self.gate: CadenceGate | None = None
-        self.batch: Batching | None = None
-        self.escalation: tuple[float, int | None, ServerPool] | None = None
-        self.queue_length = 0
-        self.forming: list[tuple] = []
-        """Members of the batch now gathering: (case row, priority, done event, class, after-actions, work draw)."""
-        self.batch_token = 0
-        self.simple = True
-
-
-Step = tuple["_Stage", "_After | None", Callable[[], float]]
-"""One route position of a class: the stage, what may follow it, and the work-time draw (the class's own or the
-stage's)."""
-
-
-class _Class:
-    """An item class resolved for the run: its route as (stage, after-actions, work draw) steps and its counters."""
-
-    __slots__ = ("decide", "expedite", "index", "name", "priority", "seq", "steps")
-
-    def __init__(self, index: int, item: ItemClass, decide: Callable[[], float]) -> None:
-        self.index = index
-        self.name = item.name
-        self.priority = item.priority
-        self.expedite = item.expedite
-        self.decide = decide
-        self.seq = 0
-        self.steps: tuple[Step, ...] = ()
-
-
-class _After:
-    """What may happen after one route position completes: rework rules (first hit wins) and spawn rules."""
-
-    __slots__ = ("reworks", "spawns")
-
-    def __init__(self) -> None:
-        # (rule number, route position to go back to, probability, max loops or None)
-        self.reworks: list[tuple[int, int, float, int | None]] = []
-        # (target class, low, high, probability, per batch)
-        self.spawns: list[tuple[_Class, int, int, float, bool]] = []
 
 
 class _Run:
@@ -220,118 +121,17 @@ class _Run:
             )
             for index, (name, team) in enumerate(network.teams.items())
         }
-        self.stages: dict[str, _Stage] = {}
-        for index, (name, stage) in enumerate(network.stages.items()):
-            team = self._team(network, stage.team, f"stage {name!r}")
-            plan = _Stage(index, team, _buffered(stage.work.sample_many, _generator(root, _WORK, name)).__next__)
-            if stage.handoff is not None:
-                plan.handoff = _buffered(stage.handoff.sample_many, _generator(root, _HANDOFF, name)).__next__
-            if stage.gate is not None:
-                if stage.gate not in network.gates:
-                    raise ScenarioError(
-                        f"{network.name}: stage {name!r} uses gate {stage.gate!r}, not among {sorted(network.gates)}"
-                    )
-                plan.gate = network.gates[stage.gate]
-            plan.batch = stage.batch
-            if stage.escalation is not None:
-                escalation = stage.escalation
-                target = team if escalation.team is None else self._team(network, escalation.team, f"stage {name!r}")
-                plan.escalation = (escalation.after_h, escalation.priority, target)
-            plan.simple = (
-                plan.handoff is None
-                and plan.gate is None
-                and plan.batch is None
-                and plan.escalation is None
-                and team.schedule is None
-            )
-            self.stages[name] = plan
-
-        self.classes = {
-            item.name: _Class(index, item, _buffered(_uniforms, _generator(root, _DECISIONS, item.name)).__next__)
-            for index, item in enumerate(items)
-        }
+        self.stages = build_stages(network, root, self.teams)
+        self.classes = build_classes(network, root, self.stages)
         for item in items:
-            self.classes[item.name].steps = self._steps(network, item, root)
-
-        for item in items:
-            self._start_arrivals(item, root)
-
-    # ---------------------------------------------------------------- building
-
-    def _team(self, network: Network, name: str, where: str) -> ServerPool:
-        if name not in self.teams:
-            raise ScenarioError(f"{network.name}: {where} uses team {name!r}, not among {sorted(network.teams)}")
-        return self.teams[name]
-
-    def _steps(self, network: Network, item: ItemClass, root: np.random.SeedSequence) -> tuple[Step, ...]:
-        """Resolve a class's route, attaching its rework and spawn rules to the route positions they follow and
-        its own work-time draw to the stages it overrides (one draw stream per class and stage)."""
-        route = item.route
-        where = f"{network.name}: item class {item.name!r}"
-        for name in route:
-            if name not in self.stages:
-                raise ScenarioError(f"{where} routes through stage {name!r}, not among {sorted(self.stages)}")
-        draws = {name: self.stages[name].draw for name in route}
-        for name, work in item.work.items():
-            if name not in route:
-                raise ScenarioError(f"{where}: work overrides stage {name!r}, which is not on its route {list(route)}")
-            draws[name] = _buffered(work.sample_many, _generator(root, _CLASS_WORK, item.name, name)).__next__
-        after: list[_After | None] = [None] * len(route)
-
-        def positions(stage: str, rule: str) -> list[int]:
-            found = [p for p, name in enumerate(route) if name == stage]
-            if not found:
-                raise ScenarioError(f"{where}: {rule} names stage {stage!r}, which is not on its route {list(route)}")
-            return found
-
-        for number, rework in enumerate(item.rework):
-            targets = positions(rework.to, f"rework[{number}].to")
-            for position in positions(rework.after, f"rework[{number}].after"):
-                earlier = [p for p in targets if p <= position]
-                back_to = earlier[-1] if earlier else targets[0]
-                actions = after[position] = after[position] or _After()
-                actions.reworks.append((number, back_to, rework.probability, rework.max_loops))
-        for number, spawn in enumerate(item.spawn):
-            if spawn.item_class not in self.classes:
-                raise ScenarioError(
-                    f"{where}: spawn[{number}] creates class {spawn.item_class!r}, not among {sorted(self.classes)}"
-                )
-            target = self.classes[spawn.item_class]
-            for position in positions(spawn.after, f"spawn[{number}].after"):
-                actions = after[position] = after[position] or _After()
-                actions.spawns.append((target, spawn.count_low, spawn.count_high, spawn.probability, spawn.per_batch))
-        return tuple((self.stages[name], actions, draws[name]) for name, actions in zip(route, after, strict=True))
-
-    def _start_arrivals(self, item: ItemClass, root: np.random.SeedSequence) -> None:
-        arrivals = item.arrivals
-        plan = self.classes[item.name]
-        if isinstance(arrivals, PoissonArrivals):
-            if arrivals.rate_per_h > 0:
-                gaps = _buffered(
-                    lambda rng, size: rng.exponential(1 / arrivals.rate_per_h, size),
-                    _generator(root, _ARRIVALS, item.name),
-                )
-                self.env.process(self._poisson_arrivals(plan, gaps.__next__))
-        elif isinstance(arrivals, IntervalArrivals):
-            times = (arrivals.offset_h + k * arrivals.every_h for k in itertools.count())
-            self.env.process(self._timed_arrivals(plan, times))
-        elif isinstance(arrivals, ScheduledArrivals):
-            self.env.process(self._timed_arrivals(plan, iter(sorted(arrivals.times_h))))
-        elif not isinstance(arrivals, NoArrivals):
-            raise ScenarioError(f"{self.network_name}: item class {item.name!r} has unknown arrivals {arrivals!r}")
+            times = arrival_times(network, item, root)
+            if times is not None:
+                self.env.process(self._arrivals(self.classes[item.name], times))
 
     # ---------------------------------------------------------------- arrivals and items
 
-    def _poisson_arrivals(self, plan: _Class, gap: Callable[[], float]) -> Generator[Event, object, None]:
-        env, horizon, time = self.env, self.horizon, 0.0
-        while True:
-            time += gap()
-            if time >= horizon:
-                return
-            yield Timeout(env, time - env.now)
-            self._create(plan, None)
-
-    def _timed_arrivals(self, plan: _Class, times: Iterator[float]) -> Generator[Event, object, None]:
+    def _arrivals(self, plan: ClassPlan, times: Iterator[float]) -> Generator[Event, object, None]:
+        """Create an item of class `plan` at each of `times` before the horizon."""
         env, horizon = self.env, self.horizon
         for time in times:
             if time >= horizon:
@@ -340,7 +140,7 @@ class _Run:
                 yield Timeout(env, time - env.now)
             self._create(plan, None)
 
-    def _create(self, plan: _Class, parent: str | None) -> None:
+    def _create(self, plan: ClassPlan, parent: str | None) -> None:
         """A new work item of class `plan` arrives now (from outside, or spawned by `parent`)."""
         plan.seq += 1
         row = self.new_case(
@@ -350,7 +150,7 @@ class _Run:
             self.recorder.compact()
         self.env.process(self._item(plan, row))
 
-    def _item(self, plan: _Class, row: list) -> Generator[Event, Any, None]:
+    def _item(self, plan: ClassPlan, row: list) -> Generator[Event, Any, None]:
         """One work item walking its route; the short path serves stages that use no optional feature.
 
         The case row holds the visit under way (stage, team, ready, start, batch); a completed visit is written
@@ -408,7 +208,7 @@ class _Run:
         row[C_COMPLETE] = ready
 
     def _after_stage(
-        self, plan: _Class, after: _After, position: int, loops: dict[int, int], case: str, *, batched: bool
+        self, plan: ClassPlan, after: AfterStage, position: int, loops: dict[int, int], case: str, *, batched: bool
     ) -> int:
         """Draw rework (first rule that hits wins) then spawns; return the next route position."""
         decide = plan.decide
@@ -420,11 +220,11 @@ class _Run:
                 next_position = back_to
                 break
         for spawn in after.spawns:
-            if not (spawn[4] and batched):
+            if not (spawn.per_batch and batched):
                 self._spawn(plan, spawn, case)
         return next_position
 
-    def _spawn(self, plan: _Class, spawn: tuple[_Class, int, int, float, bool], parent: str) -> None:
+    def _spawn(self, plan: ClassPlan, spawn: SpawnRule, parent: str) -> None:
         target, low, high, probability, _ = spawn
         decide = plan.decide
         if probability < 1 and decide() >= probability:
@@ -435,7 +235,7 @@ class _Run:
 
     # ---------------------------------------------------------------- the general stage visit
 
-    def _general_visit(self, step: Step, row: list, priority: int, plan: _Class) -> Generator[Event, Any, int]:
+    def _general_visit(self, step: Step, row: list, priority: int, plan: ClassPlan) -> Generator[Event, Any, int]:
         """Hand-off, gate, batch (neither for an expedited class), queue with escalation and calendar work; returns
         the item's priority afterwards."""
         env = self.env
@@ -451,13 +251,13 @@ class _Run:
         batch = stage.batch
         if batch is not None and not plan.expedite:
             done = Event(env)
-            self._join_batch(stage, batch, (row, priority, done, plan, after, draw))
+            self._join_batch(stage, batch, BatchMember(row, priority, done, plan, after, draw))
             yield done
             return priority
         return (yield from self._serve(stage, priority, row[C_READY], (row,), draw))
 
     def _serve(
-        self, stage: _Stage, priority: int, ready: float, rows: tuple[list, ...], draw: Callable[[], float]
+        self, stage: StagePlan, priority: int, ready: float, rows: tuple[list, ...], draw: Callable[[], float]
     ) -> Generator[Event, Any, int]:
         """Queue for a server (escalating if the stage says so), work for one `draw()` of working time, release;
         records the visits of `rows`."""
@@ -512,7 +312,7 @@ class _Run:
         team.release(server)
         return priority
 
-    def _enqueue(self, team: ServerPool, stage: _Stage, priority: int, weight: int) -> Request:
+    def _enqueue(self, team: ServerPool, stage: StagePlan, priority: int, weight: int) -> Request:
         request = team.request(priority, stage, weight)
         stage.queue_length += weight
         self.queue_sample((self.env.now, stage.index, stage.queue_length))
@@ -520,13 +320,13 @@ class _Run:
 
     def _dequeued(self, request: Request) -> None:
         """A request of a stage's queue is being served: the stage's queue is `request.weight` items shorter."""
-        stage = cast(_Stage, request.owner)
+        stage = cast(StagePlan, request.owner)
         stage.queue_length -= request.weight
         self.queue_sample((self.env.now, stage.index, stage.queue_length))
 
     # ---------------------------------------------------------------- batching
 
-    def _join_batch(self, stage: _Stage, batch: Batching, member: tuple) -> None:
+    def _join_batch(self, stage: StagePlan, batch: Batching, member: BatchMember) -> None:
         forming = stage.forming
         forming.append(member)
         if len(forming) == 1 and batch.timeout_h is not None:
@@ -534,33 +334,33 @@ class _Run:
         if len(forming) >= batch.size:
             self._release_batch(stage)
 
-    def _batch_timeout(self, stage: _Stage, token: int, timeout_h: float) -> Generator[Event, object, None]:
+    def _batch_timeout(self, stage: StagePlan, token: int, timeout_h: float) -> Generator[Event, object, None]:
         yield Timeout(self.env, timeout_h)
         if stage.batch_token == token and stage.forming:
             self._release_batch(stage)
 
-    def _release_batch(self, stage: _Stage) -> None:
+    def _release_batch(self, stage: StagePlan) -> None:
         members, stage.forming = stage.forming, []
         stage.batch_token += 1
         self.env.process(self._batch_job(stage, members))
 
-    def _batch_job(self, stage: _Stage, members: list[tuple]) -> Generator[Event, object, None]:
+    def _batch_job(self, stage: StagePlan, members: list[BatchMember]) -> Generator[Event, object, None]:
         """Serve a gathered batch as one job: one request, one work draw (as the first member's class draws it);
         then per-batch spawns; then release all."""
         batch_id = next(self.batch_ids)
-        rows = tuple(member[0] for member in members)
+        rows = tuple(member.row for member in members)
         for row in rows:
             row[C_BATCH] = batch_id
-        priority = min(member[1] for member in members)
+        priority = min(member.priority for member in members)
         ready = min(row[C_READY] for row in rows)
-        yield from self._serve(stage, priority, ready, rows, members[0][5])
+        yield from self._serve(stage, priority, ready, rows, members[0].draw)
         spawned: set[int] = set()
         for row, _, _, plan, after, _ in members:
             if after is None or plan.index in spawned:
                 continue
             spawned.add(plan.index)
             for spawn in after.spawns:
-                if spawn[4]:
+                if spawn.per_batch:
                     self._spawn(plan, spawn, row[C_CASE])
         for member in members:
-            member[2].succeed()
+            member.done.succeed()
