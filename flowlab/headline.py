@@ -14,10 +14,25 @@ from typing import Any
 
 from mining.plots_common import choose_time_unit
 
-__all__ = ["FLOW_EFFICIENCY_MEAN", "FLOW_EFFICIENCY_TOTAL", "headline_rows", "render_duration", "render_estimate"]
+__all__ = [
+    "FLOW_EFFICIENCY_MEAN",
+    "FLOW_EFFICIENCY_TOTAL",
+    "HEADLINE_NOTE",
+    "constraint_rows",
+    "headline_rows",
+    "render_duration",
+    "render_estimate",
+]
 
-FLOW_EFFICIENCY_TOTAL = "flow efficiency, total work / total lead time"
-FLOW_EFFICIENCY_MEAN = "flow efficiency, mean of per-case ratios"
+HEADLINE_NOTE = (
+    "completed: cases that arrived in the window and finished by its end; Kaplan–Meier: the unfinished cases counted "
+    "as censored at the end (a quantile it cannot reach is n/a); flow efficiency: work ÷ lead time, as a ratio of "
+    "totals and as a mean of the cases' own ratios"
+)
+"""What the labels' qualifiers mean; shown under the headline in the console and the report."""
+
+FLOW_EFFICIENCY_TOTAL = "flow efficiency (total work ÷ total lead)"
+FLOW_EFFICIENCY_MEAN = "flow efficiency (mean per case)"
 
 
 def _number(value: Any) -> float | None:
@@ -61,17 +76,17 @@ def render_estimate(value: Any, kind: str) -> str:
 
 
 _ROWS = (
-    ("lead time, mean (completed cases)", "lead_time_mean_h", "duration"),
-    ("lead time, p50 (completed cases)", "lead_time_p50_h", "duration"),
-    ("lead time, p85 (completed cases)", "lead_time_p85_h", "duration"),
-    ("lead time, p95 (completed cases)", "lead_time_p95_h", "duration"),
-    ("lead time, p50 (Kaplan–Meier, open cases censored)", "lead_time_km_p50_h", "duration"),
-    ("lead time, p85 (Kaplan–Meier, open cases censored)", "lead_time_km_p85_h", "duration"),
+    ("lead time mean (completed)", "lead_time_mean_h", "duration"),
+    ("lead time p50 (completed)", "lead_time_p50_h", "duration"),
+    ("lead time p85 (completed)", "lead_time_p85_h", "duration"),
+    ("lead time p95 (completed)", "lead_time_p95_h", "duration"),
+    ("lead time p50 (Kaplan–Meier)", "lead_time_km_p50_h", "duration"),
+    ("lead time p85 (Kaplan–Meier)", "lead_time_km_p85_h", "duration"),
     (FLOW_EFFICIENCY_TOTAL, "flow_efficiency_total", "share"),
     (FLOW_EFFICIENCY_MEAN, "flow_efficiency_mean", "share"),
-    ("throughput, cases per day", "throughput_per_day", "rate"),
-    ("WIP, cases in the system (time average)", "wip", "rate"),
-    ("SLA attainment (completed cases with an SLA)", "sla_attainment", "share"),
+    ("throughput (cases per day)", "throughput_per_day", "rate"),
+    ("WIP (mean cases in the system)", "wip", "rate"),
+    ("SLA attainment (completed)", "sla_attainment", "share"),
 )
 
 
@@ -89,7 +104,7 @@ def headline_rows(values: Mapping[str, Any], *, end: str) -> list[tuple[str, str
         rows.append(("completed cases", f"{int(completed):,}"))
     if unfinished is not None:
         share = render_estimate(values.get("unfinished_share"), "share")
-        rows.append((f"unfinished at {end} (share of arrivals)", f"{int(unfinished):,} ({share})"))
+        rows.append((f"unfinished at {end} (share)", f"{int(unfinished):,} ({share})"))
     # where a log lacks start events the wait/work split is estimated (DESIGN.md): the work-based rows say so
     mark = " (estimated)" if values.get("estimated") is True else ""
     for label, key, kind in _ROWS:
@@ -116,7 +131,7 @@ def constraint_rows(values: Mapping[str, Any]) -> list[tuple[str, str]]:
     if isinstance(bottleneck, Mapping):
         rows.append(
             (
-                "largest wait (stage with most waiting)",
+                "largest wait (stage)",
                 f"{bottleneck.get('stage')} ({bottleneck.get('team')}): "
                 f"{render_estimate(bottleneck.get('wait_share'), 'share')} of all waiting, mean wait "
                 f"{render_estimate(bottleneck.get('wait_mean_h'), 'duration')}, team "
@@ -124,5 +139,5 @@ def constraint_rows(values: Mapping[str, Any]) -> list[tuple[str, str]]:
             )
         )
     elif "bottleneck" in values:
-        rows.append(("largest wait (stage with most waiting)", "none (nothing waited)"))
+        rows.append(("largest wait (stage)", "none (nothing waited)"))
     return rows

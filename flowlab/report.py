@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from flowlab.folders import FolderKind, ResultsFolderError, read_manifest, replace_folder
-from flowlab.headline import constraint_rows, headline_rows
+from flowlab.headline import HEADLINE_NOTE, constraint_rows, headline_rows
 from flowlab.reading import read_log_with_repairs
 from flowlab.sweep_plot import plot_sweep, plot_sweep_groups
 from flowlab.sweep_table import GROUP_KEYS, describe_variants, group_file, verdict_lines
@@ -62,6 +62,8 @@ class _Report:
     kind: str
     source: str
     headline: list[tuple[str, str]] = field(default_factory=list)
+    headline_note: str = ""
+    """What the headline's labels mean, shown under it."""
     lead_tables: list[tuple[str, pd.DataFrame]] = field(default_factory=list)
     """Tables shown right after the headline, before the figures (the answer a page is read for)."""
     figures: list[tuple[str, Path]] = field(default_factory=list)
@@ -211,6 +213,7 @@ def _run_report(folder: Path, scratch: Path) -> _Report:
     name = str(document.get("scenario", folder.name))
     report = _Report(title=f"{name} — simulation results", kind="flowlab run", source=str(folder))
     report.headline = [*headline_rows(summary, end="the horizon"), *constraint_rows(summary)]
+    report.headline_note = HEADLINE_NOTE
     stage_table = pd.read_csv(folder / "stages.csv") if (folder / "stages.csv").is_file() else None
     order = ([str(name) for name in stage_table["stage"]] if stage_table is not None
              and "stage" in stage_table.columns else None)
@@ -324,6 +327,7 @@ def _mine_report(folder: Path, scratch: Path) -> _Report:
     source = str(document.get("log", folder.name))
     report = _Report(title=f"{Path(source).name} — mined event log", kind="flowlab mine", source=source)
     report.headline = headline_rows(flow, end="the end of the log")
+    report.headline_note = HEADLINE_NOTE.replace("the window", "the log")
     if flow.get("estimated"):
         report.headline.append(("wait / work split", "estimated: the log lacks start events for some visits"))
     report.headline.append(
@@ -611,6 +615,8 @@ def _render(report: _Report) -> str:
     parts += [f'<div class="metric"><div class="label">{escape(label)}</div>'
               f'<div class="value">{escape(value)}</div></div>' for label, value in report.headline]
     parts.append("</div>")
+    if report.headline_note:
+        parts.append(f'<p class="note">{escape(report.headline_note)}</p>')
 
     def table_section(title: str, frame: pd.DataFrame) -> str:
         note = report.table_notes.get(title)

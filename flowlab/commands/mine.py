@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from flowlab.folders import write_folder
-from flowlab.headline import headline_rows
+from flowlab.headline import HEADLINE_NOTE, headline_rows
 from flowlab.reading import read_log_with_repairs
 from mining.errors import EventLogError
 from mining.json_safe import to_json_safe
@@ -186,7 +186,8 @@ def _print_summary(console: Console, path: Path, target: Path, summary: dict[str
     table.add_row("period", f"{flow['period_start']} → {flow['period_end']}")
     for name, value in headline_rows(flow, end="the end of the log"):
         table.add_row(name, value)
-    table.add_row("WIP, most cases at once", f"{flow['wip_max']:,}")
+    table.add_row("WIP (most cases at once)", f"{flow['wip_max']:,}")
+    table.caption = HEADLINE_NOTE.replace("the window", "the log")
     replay = summary["conformance"]
     if replay is not None:
         table.add_row("fitness / precision", f"{replay['fitness']:.3f} / {replay['precision']:.3f}")

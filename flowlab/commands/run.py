@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from flowlab.headline import constraint_rows, headline_rows, render_estimate
+from flowlab.headline import HEADLINE_NOTE, constraint_rows, headline_rows, render_estimate
 from flowlab.report import write_report
 from flowlab.run_results import collect_results, write_results
 from mining.replication_summary import Summary
@@ -97,8 +97,9 @@ def summary_tables(summary: Summary) -> tuple[Table, Table]:
     """The headline table (mean ± 95% CI half-width across replications; the rows `report.html` shows too) and the
     per item class lead times."""
     headline = Table(title=f"Summary: {summary.replications} replications, {summary.completed_cases} completed cases")
+    headline.caption = HEADLINE_NOTE
     if summary.replications < 2:
-        headline.caption = "one replication: no confidence interval; run two or more for one"
+        headline.caption += "; one replication: no confidence interval, run two or more for one"
     headline.add_column("measure")
     headline.add_column("mean ± 95% CI", justify="right")
     values = summary.to_dict()

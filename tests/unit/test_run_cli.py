@@ -66,7 +66,7 @@ class TestRun:
         out = tmp_path / "out"
         result = runner.invoke(app, ["run", str(scenario_file), "--out", str(out), "--workers", "1"])
         assert 0 == result.exit_code, result.output
-        assert "lead time, mean" in result.output
+        assert "lead time mean (completed)" in result.output
         assert "largest wait" in result.output
         assert "constraint (busiest team)" in result.output
         assert "unfinished at the horizon" in result.output
