@@ -43,6 +43,7 @@ from mining.plots import (
     summarize_value_stream,
 )
 from mining.stage_times import compute_case_times, compute_stage_times
+from mining.wait_causes import WAIT_CAUSE_NOTE
 
 __all__ = ["REPORT_FILE", "write_report"]
 
@@ -340,6 +341,7 @@ def _mine_report(folder: Path, scratch: Path) -> _Report:
         if {"time", "wip"} <= set(wip.columns) and not wip.empty:
             wip["time"] = pd.to_datetime(wip["time"], utc=True)
             report.figures.append(("Work in progress", plot_queue_lengths(wip, scratch / "wip")[0]))
+    report.table_notes["Stages"] = WAIT_CAUSE_NOTE
     for name, title in (("stage_summary.csv", "Stages"), ("bottlenecks.csv", "Bottlenecks"),
                         ("variants.csv", "Trace variants")):
         if (folder / name).is_file():

@@ -21,6 +21,7 @@ from flowlab.headline import HEADLINE_NOTE, headline_rows
 from flowlab.reading import read_log_with_repairs
 from mining.errors import EventLogError
 from mining.json_safe import to_json_safe
+from mining.wait_causes import WAIT_CAUSE_NOTE
 
 _ARCHIVE_SUFFIXES = (".gz", ".xes", ".csv", ".parquet", ".pq", ".json", ".jsonocel")
 TOP_BOTTLENECKS = 5
@@ -102,6 +103,7 @@ def _mine(
 ) -> tuple[dict[str, Any], Any]:
     from flowlab.report import write_report
     from mining.bottlenecks import rank_bottlenecks
+    from mining.columns import ACTIVITY
     from mining.discovery import check_conformance, discover_dfg, discover_process_model, list_variants
     from mining.measures import (
         compute_case_times,
@@ -113,6 +115,7 @@ def _mine(
         summarize_stages,
     )
     from mining.plots import plot_dfg
+    from mining.wait_causes import compute_wait_causes, summarize_wait_causes
 
     if not path.exists():
         raise EventLogError(f"{path}: no such file")
@@ -126,9 +129,10 @@ def _mine(
             status.update("stage wait and work times …")
             stage_times = compute_stage_times(log)
             case_times = compute_case_times(log, stage_times=stage_times)
-            stages = summarize_stages(stage_times)
+            causes = summarize_wait_causes(stage_times, compute_wait_causes(stage_times, log))
+            stages = summarize_stages(stage_times).merge(causes, on=ACTIVITY, how="left", validate="one_to_one")
             flow = compute_flow_summary(log, stage_times=stage_times, case_times=case_times)
-            bottlenecks = rank_bottlenecks(stage_times)
+            bottlenecks = rank_bottlenecks(stage_times).merge(causes, on=ACTIVITY, how="left", validate="one_to_one")
             stage_times.to_parquet(scratch / "stage_times.parquet", index=False)
             stages.to_csv(scratch / "stage_summary.csv", index=False)
             case_times.to_csv(scratch / "case_times.csv", index=False)
@@ -193,7 +197,9 @@ def _print_summary(console: Console, path: Path, target: Path, summary: dict[str
         table.add_row("fitness / precision", f"{replay['fitness']:.3f} / {replay['precision']:.3f}")
     console.print(table)
     ranking = Table(title=f"Top {TOP_BOTTLENECKS} bottlenecks (share of all waiting){mark}", title_justify="left")
-    for column in ("#", "stage", "wait share", "wait mean", "wait p85", "peak queue", "visits", "utilisation"):
+    columns = ("#", "stage", "wait share", "wait mean", "of it busy / other", "wait p85", "peak queue", "visits",
+               "utilisation")  # fmt: skip
+    for column in columns:
         ranking.add_column(column, justify="left" if column == "stage" else "right")
     for row in bottlenecks.head(TOP_BOTTLENECKS).itertuples(index=False):
         utilisation = row.utilisation
@@ -202,12 +208,14 @@ def _print_summary(console: Console, path: Path, target: Path, summary: dict[str
             str(row[1]) + (" *" if row.estimated else ""),
             f"{row.wait_share:.1%}",
             _hours(row.wait_mean_h, compact=True),
+            f"{_hours(row.wait_contention_mean_h, compact=True)} / {_hours(row.wait_other_mean_h, compact=True)}",
             _hours(row.wait_p85_h, compact=True),
             f"{row.peak_queue:,}",
             f"{row.visits:,}",
             "–" if math.isnan(utilisation) else f"{utilisation:.1%}",
         )
     console.print(ranking)
+    console.print(f"busy / other: {WAIT_CAUSE_NOTE}", markup=False, highlight=False)
     if estimated:
         console.print(
             "[yellow]* estimated:[/] the log has no start events for these visits, so wait and work are split "

@@ -147,3 +147,28 @@ def test_calendared_work_comes_back_as_working_hours(tmp_path: Path) -> None:
     case = compute_case_times(log).iloc[0]
     assert 65.0 == case["lead_time_h"]  # Friday 16:30 to Monday 09:30
     assert case["finished"]
+
+
+def test_one_person_queue_waits_are_all_contention() -> None:
+    """M/M/1-like desk (one person, no calendar, no gate or hand-off): an item waits exactly while the person works
+    on others, so the log's contention equals the simulator's wait for people, visit by visit on average, and the
+    log finds no other cause."""
+    from flowlab.run_results import collect_results
+    from mining.wait_causes import compute_wait_causes, summarize_wait_causes
+    from sim.distributions import Exponential
+    from sim.network import PoissonArrivals
+
+    network = Network(
+        name="desk",
+        run=RunSettings(start=datetime(2026, 1, 5, tzinfo=UTC), horizon_h=2000.0),
+        teams={"desk": Team("desk", 1)},
+        stages={"Serve": Stage("Serve", "operate", "desk", Exponential(1.0))},
+        item_classes={"call": ItemClass("call", "operate", ("Serve",), PoissonArrivals(0.8))},
+    )
+    run = Replications(network, (simulate(network, seed=3),))
+    results = collect_results(run)
+    stage_times = results.stage_times
+    causes = summarize_wait_causes(stage_times, compute_wait_causes(stage_times, results.event_log)).iloc[0]
+    simulated = results.stages.iloc[0]
+    assert causes["wait_contention_mean_h"] == pytest.approx(simulated["wait_people_mean_h"], rel=0.01)
+    assert causes["wait_other_mean_h"] == pytest.approx(0.0, abs=1e-6)
