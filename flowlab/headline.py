@@ -120,24 +120,26 @@ def constraint_rows(values: Mapping[str, Any]) -> list[tuple[str, str]]:
     rows: list[tuple[str, str]] = []
     constraint = values.get("constraint")
     if isinstance(constraint, Mapping):
-        rows.append(
+        rows += [
             (
                 "constraint (busiest team)",
-                f"{constraint.get('team')}: {render_estimate(constraint.get('utilisation'), 'share')} utilised; "
-                f"its stage with most waiting: {constraint.get('stage')}",
-            )
-        )
+                f"{constraint.get('team')}, {render_estimate(constraint.get('utilisation'), 'share')} utilised",
+            ),
+            ("constraint: its stage with most waiting", str(constraint.get("stage"))),
+        ]
     bottleneck = values.get("bottleneck")
     if isinstance(bottleneck, Mapping):
-        rows.append(
+        rows += [
             (
                 "largest wait (stage)",
-                f"{bottleneck.get('stage')} ({bottleneck.get('team')}): "
-                f"{render_estimate(bottleneck.get('wait_share'), 'share')} of all waiting, mean wait "
-                f"{render_estimate(bottleneck.get('wait_mean_h'), 'duration')}, team "
+                f"{bottleneck.get('stage')}: {render_estimate(bottleneck.get('wait_share'), 'share')} of all waiting",
+            ),
+            (
+                "largest wait: mean wait, team",
+                f"{render_estimate(bottleneck.get('wait_mean_h'), 'duration')}; {bottleneck.get('team')} "
                 f"{render_estimate(bottleneck.get('utilisation'), 'share')} utilised",
-            )
-        )
+            ),
+        ]
     elif "bottleneck" in values:
         rows.append(("largest wait (stage)", "none (nothing waited)"))
     return rows

@@ -204,9 +204,9 @@ def plot_value_stream_map(
                                   boxstyle="round,pad=0,rounding_size=0.08", facecolor="#fff8e6",
                                   edgecolor="#9a6a12", linewidth=1.2))
     totals = [
-        ("Lead time (mean)", format_hours(lead_mean), "#222222"),
-        ("Work time (mean)", format_hours(work_mean), WORK_COLOUR),
-        ("Flow efficiency", "n/a" if math.isnan(efficiency) else f"{efficiency:.1%}", "#2b5b84"),
+        ("Lead time (mean, all cases)", format_hours(lead_mean), "#222222"),
+        ("Work time (mean, all cases)", format_hours(work_mean), WORK_COLOUR),
+        ("Flow eff. (total work ÷ lead)", "n/a" if math.isnan(efficiency) else f"{efficiency:.1%}", "#2b5b84"),
     ]
     y = box_top - 0.3
     for label, value, colour in totals:

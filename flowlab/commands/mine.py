@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from flowlab.folders import write_folder
-from flowlab.headline import HEADLINE_NOTE, headline_rows
+from flowlab.headline import HEADLINE_NOTE, headline_rows, render_estimate
 from flowlab.reading import read_log_with_repairs
 from mining.errors import EventLogError
 from mining.json_safe import to_json_safe
@@ -171,14 +171,6 @@ def _mine(
     return written[0]
 
 
-def _hours(value: float | None, *, compact: bool = False) -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "–"
-    if value >= 48:
-        return f"{value / 24:,.1f} d" if compact else f"{value:,.1f} h ({value / 24:,.1f} d)"
-    return f"{value:,.2f} h"
-
-
 def _print_summary(console: Console, path: Path, target: Path, summary: dict[str, Any], bottlenecks: Any) -> None:
     flow = summary["flow"]
     estimated = bool(flow["estimated"])
@@ -197,8 +189,7 @@ def _print_summary(console: Console, path: Path, target: Path, summary: dict[str
         table.add_row("fitness / precision", f"{replay['fitness']:.3f} / {replay['precision']:.3f}")
     console.print(table)
     ranking = Table(title=f"Top {TOP_BOTTLENECKS} bottlenecks (share of all waiting){mark}", title_justify="left")
-    columns = ("#", "stage", "wait share", "wait mean", "of it busy / other", "wait p85", "peak queue", "visits",
-               "utilisation")  # fmt: skip
+    columns = ("#", "stage", "wait share", "wait mean", "of it busy / other", "peak queue", "visits", "utilisation")
     for column in columns:
         ranking.add_column(column, justify="left" if column == "stage" else "right")
     for row in bottlenecks.head(TOP_BOTTLENECKS).itertuples(index=False):
@@ -207,9 +198,9 @@ def _print_summary(console: Console, path: Path, target: Path, summary: dict[str
             str(row.rank),
             str(row[1]) + (" *" if row.estimated else ""),
             f"{row.wait_share:.1%}",
-            _hours(row.wait_mean_h, compact=True),
-            f"{_hours(row.wait_contention_mean_h, compact=True)} / {_hours(row.wait_other_mean_h, compact=True)}",
-            _hours(row.wait_p85_h, compact=True),
+            render_estimate(row.wait_mean_h, "duration"),
+            f"{render_estimate(row.wait_contention_mean_h, 'duration')} / "
+            f"{render_estimate(row.wait_other_mean_h, 'duration')}",
             f"{row.peak_queue:,}",
             f"{row.visits:,}",
             "–" if math.isnan(utilisation) else f"{utilisation:.1%}",
