@@ -99,7 +99,8 @@ def summary_tables(summary: Summary) -> tuple[Table, Table]:
     headline = Table(title=f"Summary: {summary.replications} replications, {summary.completed_cases} completed cases")
     headline.caption = HEADLINE_NOTE
     if summary.replications < 2:
-        headline.caption += "; one replication: no confidence interval, run two or more for one"
+        headline.title = f"Summary: one replication, no confidence interval (run two or more for one); " \
+                         f"{summary.completed_cases} completed cases"
     headline.add_column("measure")
     headline.add_column("mean ± 95% CI", justify="right")
     values = summary.to_dict()
