@@ -98,8 +98,11 @@ def headline_rows(values: Mapping[str, Any], *, end: str) -> list[tuple[str, str
     values do not hold is left out; one they hold as unknown shows ``n/a``.
     """
     completed = values.get("completed_cases", values.get("completed"))
+    replications = values.get("replications")
     unfinished = values.get("unfinished_cases", values.get("unfinished"))
     rows: list[tuple[str, str]] = []
+    if isinstance(replications, int) and replications > 1 and "completed" in values:
+        rows.append(("replications in the log", f"{replications} (throughput and WIP per replication)"))
     if completed is not None:
         rows.append(("completed cases", f"{int(completed):,}"))
     if unfinished is not None:

@@ -28,6 +28,7 @@ __all__ = [
 ]
 
 _QUANTILES = (0.5, 0.85, 0.95)
+REPLICATION = "case:replication"
 
 
 def _period_starts(times: pd.Series, period: str) -> pd.Series:
@@ -179,7 +180,8 @@ def compute_flow_summary(
     """The log's flow in one JSON-safe dict: cases, events, visits, the observed period, every measure of
     `mining.flow_measures.compute_flow_measures` over the whole log (lead time, both flow efficiencies, throughput,
     WIP, unfinished cases, Kaplan–Meier lead time), and cases_with_known_work, arrival_rate_per_day, wip_max and
-    estimated (whether any visit's wait/work split is an estimate).
+    estimated (whether any visit's wait/work split is an estimate). A log with `case:replication` (a simulation's)
+    gives throughput and WIP per replication, and `replications` says how many it holds.
     """
     require_columns(log)
     if stage_times is None:
@@ -208,6 +210,14 @@ def compute_flow_summary(
         }
         measures = compute_flow_measures(case_times, window=window).iloc[0]
         summary |= {column: number(measures[column]) for column in MEASURE_COLUMNS}
+        # a simulated log of several replications holds that many parallel copies of one system: a rate or a count
+        # in the system is per replication, as the run that wrote it reports it
+        replications = int(log[REPLICATION].nunique()) if REPLICATION in log.columns else 1
+        if replications > 1:
+            for column in ("throughput_per_day", "wip"):
+                value = summary[column]
+                summary[column] = None if value is None else float(value) / replications
+        summary["replications"] = replications
         arrivals = compute_arrivals(log, case_times=case_times)
     else:
         summary |= {"period_start": None, "period_end": None, "period_days": 0.0}
