@@ -490,6 +490,14 @@ def _compare_report(folder: Path, scratch: Path) -> _Report:
         ("Top bottleneck A · B", f"{top_a} · {top_b}"
                                  + (f" (Spearman {float(spearman):.2f})" if spearman is not None else "")),
     ]
+    distances = data.get("log_distances")
+    if isinstance(distances, dict):
+        report.headline += [
+            ("CTD · RED · AED · CAR (hours, as Simod scores)",
+             " · ".join(number(distances.get(key), 1) for key in ("ctd_h", "red_h", "aed_h", "car_h"))),
+            ("NGD2 · CFLD (0–1)", f"{number(distances.get('ngd2'))} · "
+             + ("not computed" if distances.get("cfld") is None else number(distances.get("cfld")))),
+        ]  # fmt: skip
     plots = folder / PLOTS_DIR
     for stem, title in (("lead_time_cdf", "Lead time distributions"), ("stage_comparison", "Wait and work per stage"),
                         ("vsm_a", f"Value stream map — A: {names[0]}"), ("vsm_b", f"Value stream map — B: {names[1]}"),

@@ -35,6 +35,7 @@ from scipy import stats
 from mining.columns import ACTIVITY, CASE
 from mining.errors import EventLogError, format_values
 from mining.json_safe import to_json_safe
+from mining.log_distance import LogDistances, instances_from_stage_times, log_distances
 from mining.stage_measures import summarize_stages
 from mining.stage_times import compute_case_times, compute_stage_times, require_columns
 
@@ -191,6 +192,8 @@ class Comparison:
     bottlenecks: BottleneckAgreement
     edges: pd.DataFrame
     """Per directly-follows edge: source, target, count_a, count_b, share_a, share_b, share_difference (A − B)."""
+    distances: LogDistances
+    """The distances simulation-model discovery publishes (CTD, RED, AED, CAR, NGD2, CFLD), A against B."""
     lead_times_a_h: np.ndarray = field(repr=False)
     """Lead time of every case of log A, hours (for the CDF plot)."""
     lead_times_b_h: np.ndarray = field(repr=False)
@@ -218,6 +221,7 @@ class Comparison:
             "lead_time": to_json_safe(asdict(self.lead_time)),
             "control_flow": to_json_safe(asdict(self.control_flow)),
             "bottlenecks": to_json_safe(asdict(self.bottlenecks)),
+            "log_distances": to_json_safe(self.distances.to_dict()),
             "stages": _records(self.stages),
             "edges": _records(self.edges),
         }
@@ -503,6 +507,7 @@ def compare_logs(
     *,
     names: tuple[str, str] = ("A", "B"),
     stage_map: Mapping[str, str] | str | Path | None = None,
+    cfld: bool = False,
 ) -> Comparison:
     """Compare two event logs stage by stage, by lead-time distribution, by control flow and by bottleneck.
 
@@ -531,6 +536,7 @@ def compare_logs(
         names: display names of A and B for tables, plots and reports. Say "simulated …" / "observed …" here
             only when the log is that; the column names stay `_a` / `_b`.
         stage_map: B → A stage names (dict, or a YAML/CSV file, see `load_stage_map`), applied to `log_b` first.
+        cfld: also compute the control-flow log distance (`mining.log_distance`; quadratic in the cases).
 
     Returns:
         A `Comparison`; comparing a log with itself gives zero distances and identical columns.
@@ -557,6 +563,7 @@ def compare_logs(
         control_flow=_control_flow_distance(edges, count_variants(stages_a), count_variants(stages_b)),
         bottlenecks=_bottleneck_agreement(summary_a, summary_b),
         edges=edges,
+        distances=log_distances(instances_from_stage_times(stages_a), instances_from_stage_times(stages_b), cfld=cfld),
         lead_times_a_h=lead_a,
         lead_times_b_h=lead_b,
     )

@@ -74,7 +74,11 @@ class TestCompareCommand:
         assert "build" == data["bottlenecks"]["top_a"]
         assert 0.0 == data["control_flow"]["dfg_distance"]
         assert {"a": "slow", "b": "base"} == data["names"]
+        # same routes (NGD 0); every case's cycle is longer by the extra wait, so CTD > 0; CFLD only on request
+        assert 0.0 == data["log_distances"]["ngd2"] and data["log_distances"]["cfld"] is None
+        assert data["log_distances"]["ctd_h"] > 0
         page = (out / "report.html").read_text(encoding="utf-8")
+        assert "CTD · RED · AED · CAR" in page
         assert_self_contained(page)
         assert page.count('src="data:image/png;base64,') == 4  # CDF, stage bars, two value stream maps
         assert "A: slow vs B: base" in page
