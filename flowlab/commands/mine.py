@@ -18,7 +18,20 @@ from rich.table import Table
 
 from flowlab.folders import write_folder
 from flowlab.headline import HEADLINE_NOTE, headline_rows, render_estimate
-from flowlab.reading import read_log_with_repairs
+from flowlab.reading import (
+    ActivityOption,
+    CaseOption,
+    ClassifierOption,
+    LifecycleOption,
+    ResourceOption,
+    SeparatorOption,
+    StartTimestampOption,
+    TimestampFormatOption,
+    TimestampOption,
+    TimezoneOption,
+    read_log_with_repairs,
+    read_options,
+)
 from mining.errors import EventLogError
 from mining.json_safe import to_json_safe
 from mining.wait_causes import WAIT_CAUSE_NOTE
@@ -30,28 +43,16 @@ TOP_BOTTLENECKS = 5
 def mine_command(
     log: Annotated[Path, typer.Argument(help="Event log: .parquet, .csv, .xes or .xes.gz.", show_default=False)],
     *,
-    case: Annotated[str | None, typer.Option(help="Column holding the case id.")] = None,
-    activity: Annotated[str | None, typer.Option(help="Column holding the activity name.")] = None,
-    timestamp: Annotated[str | None, typer.Option(help="Column holding the (complete) timestamp.")] = None,
-    start_timestamp: Annotated[
-        str | None, typer.Option("--start-timestamp", help="Column holding a start timestamp (one row per visit).")
-    ] = None,
-    resource: Annotated[str | None, typer.Option(help="Column holding the resource.")] = None,
-    lifecycle: Annotated[str | None, typer.Option(help="Column holding the lifecycle transition.")] = None,
-    classifier: Annotated[
-        list[str] | None, typer.Option(help="Columns joined into the activity name (repeatable).")
-    ] = None,
-    timestamp_format: Annotated[
-        str | None, typer.Option("--timestamp-format", help="strftime format of the timestamps.")
-    ] = None,
-    timezone: Annotated[
-        str | None,
-        typer.Option(
-            help="Timezone of timestamps written without an offset (default: UTC; a column mixing naive and "
-            "offset timestamps is refused unless this is given)."
-        ),
-    ] = None,
-    separator: Annotated[str | None, typer.Option(help="CSV field separator (default: detected).")] = None,
+    case: CaseOption = None,
+    activity: ActivityOption = None,
+    timestamp: TimestampOption = None,
+    start_timestamp: StartTimestampOption = None,
+    resource: ResourceOption = None,
+    lifecycle: LifecycleOption = None,
+    classifier: ClassifierOption = None,
+    timestamp_format: TimestampFormatOption = None,
+    timezone: TimezoneOption = None,
+    separator: SeparatorOption = None,
     out: Annotated[
         Path | None, typer.Option(help="Output folder (default: results/mine-<log name>/).", show_default=False)
     ] = None,
@@ -69,18 +70,11 @@ def mine_command(
             target,
             console,
             conformance=conformance,
-            read_options={
-                "case": case,
-                "activity": activity,
-                "timestamp": timestamp,
-                "start_timestamp": start_timestamp,
-                "resource": resource,
-                "lifecycle": lifecycle,
-                "classifier": classifier or None,
-                "timestamp_format": timestamp_format,
-                "timezone": timezone,
-                "separator": separator,
-            },
+            read_options=read_options(
+                case=case, activity=activity, timestamp=timestamp, start_timestamp=start_timestamp,
+                resource=resource, lifecycle=lifecycle, classifier=classifier, timestamp_format=timestamp_format,
+                timezone=timezone, separator=separator,
+            ),
         )
     except (EventLogError, FileExistsError) as error:
         errors.print(f"error: {error}", style="bold red", markup=False, highlight=False, soft_wrap=True)

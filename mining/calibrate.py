@@ -1,0 +1,344 @@
+"""Discover a simulation scenario from an event log: arrivals, routing, work times, resource pools and their hours,
+and the delays the resources do not explain, each with the evidence it came from.
+
+The result is a scenario *document* in the scenario-file format (plain dicts and lists, durations as strings with
+units, see `scenarios/README.md`) plus a note per number saying where it came from; `flowlab calibrate` writes it as
+commented YAML and `sim` validates and runs it. This module never imports `sim`: the scenario format is the contract.
+
+What is discovered, and by which rule (each stated in the scenario's comments):
+- **arrivals**: a Poisson process whose rate follows the week (`kind: weekly`): the cases' arrivals counted per hour
+  of the week and divided by how often that hour occurred in the observed span; with less than two weeks observed,
+  one constant rate;
+- **routing**: a first-order Markov chain (`flow`) from the cases' activity sequences (ordered by start): for each
+  activity, the share of its visits followed by each activity or by the end;
+- **work time** per activity: exponential, lognormal and gamma fitted by maximum likelihood (`scipy.stats`), the
+  one with the lowest AIC kept; a constant when every value is the same; the observed values themselves (empirical)
+  with fewer than `MIN_FIT` known values;
+- **resource pools**: activities whose resource sets overlap (Jaccard ≥ `POOL_OVERLAP`) share a team; its size is
+  the median number of its resources seen working per active day, its calendar the weekdays and hours in which it
+  starts and completes its work (2.5 % and 97.5 % quantiles, to the half hour);
+- **extraneous delays**: the part of each activity's wait in which the resource that did it was free
+  (`mining.wait_causes`), fitted like work times and written as the stage's `handoff` delay when its median is
+  above `MIN_DELAY_H`.
+What a log cannot give is said in `Calibration.notes`, never filled in silently: without start events, work is an
+estimate (an upper bound); without resources, pools are sized by the most visits seen in progress at once.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from mining.columns import ACTIVITY, CASE, RESOURCE
+from mining.stage_times import compute_case_times, compute_stage_times, require_columns
+from mining.wait_causes import compute_wait_causes
+
+__all__ = ["MIN_FIT", "Calibration", "calibrate_log", "fit_duration"]
+
+MIN_FIT = 20
+"""Fewest known values for a parametric fit; below, the values themselves are used (empirical)."""
+POOL_OVERLAP = 0.5
+"""Jaccard similarity of two activities' resource sets above which they are served by one team."""
+MIN_DELAY_H = 0.25
+"""Median unexplained wait (hours) above which an activity gets an extraneous delay (`handoff`)."""
+MAX_SAMPLES = 200
+"""Most values written into an empirical distribution."""
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+STREAM = "calibrated"
+
+
+@dataclass(frozen=True)
+class Fit:
+    """A duration distribution as a scenario spec, the family chosen, the values it came from and its evidence."""
+
+    spec: dict[str, Any]
+    family: str
+    n: int
+    note: str
+    ks_statistic: float = math.nan
+
+
+@dataclass
+class Calibration:
+    """A discovered scenario document, the provenance of its numbers, and the tables behind them."""
+
+    scenario: dict[str, Any]
+    comments: dict[tuple[str, ...], str] = field(default_factory=dict)
+    """Where a number came from, by its path in the document (e.g. ``("streams", "calibrated", "stages", "0",
+    "work")``)."""
+    notes: list[str] = field(default_factory=list)
+    """What the log could not tell, and what was assumed instead."""
+    work_fits: pd.DataFrame = field(default_factory=pd.DataFrame)
+    routing: pd.DataFrame = field(default_factory=pd.DataFrame)
+    arrivals: pd.DataFrame = field(default_factory=pd.DataFrame)
+    pools: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def _hours_text(hours: float) -> str:
+    """Hours as a duration string the scenario format reads, to the millisecond ('0.5h' style, seconds below 1 h)."""
+    seconds = max(float(hours), 0.0) * 3600.0
+    if seconds >= 3600.0:
+        return f"{seconds / 3600.0:.6g}h"
+    if seconds >= 60.0:
+        return f"{seconds / 60.0:.6g}m"
+    return f"{max(seconds, 0.001):.6g}s"
+
+
+def fit_duration(values_h: Iterable[float], what: str) -> Fit:
+    """The distribution spec for durations `values_h` (hours): exponential, lognormal or gamma by lowest AIC
+    (maximum likelihood, location 0), a constant when all are equal, empirical below `MIN_FIT` values."""
+    values = np.asarray([value for value in values_h if np.isfinite(value) and value >= 0], dtype=float)
+    n = len(values)
+    if n == 0:
+        raise ValueError(f"{what}: no known duration to fit")
+    if np.ptp(values) == 0:
+        return Fit({"kind": "fixed", "value": _hours_text(values[0])}, "fixed", n, f"all {n} values equal")
+    if n < MIN_FIT:
+        samples = [_hours_text(value) for value in values[:MAX_SAMPLES]]
+        note = f"{n} values: too few to fit (< {MIN_FIT})"
+        return Fit({"kind": "empirical", "samples": samples}, "empirical", n, note)
+    positive = np.maximum(values, max(values[values > 0].min() / 10 if (values > 0).any() else 1e-6, 1e-6))
+    candidates = []
+    for family, distribution in (("exponential", stats.expon), ("lognormal", stats.lognorm), ("gamma", stats.gamma)):
+        try:
+            params = distribution.fit(positive, floc=0)
+        except (ValueError, RuntimeError, FloatingPointError):
+            continue
+        loglik = float(np.sum(distribution.logpdf(positive, *params)))
+        if not np.isfinite(loglik):
+            continue
+        k = len(params) - 1  # the location is fixed at 0
+        candidates.append((2 * k - 2 * loglik, family, params, distribution))
+    if not candidates:
+        samples = [_hours_text(value) for value in np.sort(values)[:: max(1, n // MAX_SAMPLES)]]
+        return Fit({"kind": "empirical", "samples": samples}, "empirical", n, f"{n} values: no family fitted")
+    _aic, family, params, distribution = min(candidates, key=lambda candidate: candidate[0])
+    mean = float(distribution.mean(*params))
+    cv = float(distribution.std(*params) / mean) if mean > 0 else 0.0
+    spec: dict[str, Any] = {"kind": family, "mean": _hours_text(mean)}
+    if family != "exponential":
+        spec["cv"] = round(cv, 4)
+    ks = float(stats.kstest(positive, distribution.cdf, args=params).statistic)
+    note = (f"{family} by lowest AIC of exponential/lognormal/gamma (n={n}, KS {ks:.3f}, observed mean "
+            f"{_hours_text(values.mean())})")  # fmt: skip
+    return Fit(spec, family, n, note, ks)
+
+
+def _weekly_rates(arrivals: pd.Series) -> tuple[dict[str, Any], str, pd.DataFrame]:
+    """Arrivals per hour for each hour of the week (UTC), from the observed span; a constant rate under two weeks."""
+    span_h = (arrivals.max() - arrivals.min()) / pd.Timedelta(hours=1)
+    if span_h < 14 * 24:
+        rate = (len(arrivals) - 1) / span_h if span_h > 0 else 1.0
+        return ({"kind": "poisson", "rate": f"{rate:.6g}/h"}, f"constant rate: only {span_h / 24:.1f} days observed",
+                pd.DataFrame({"weekday": [], "hour": [], "arrivals": [], "hours_observed": [], "rate_per_h": []}))
+    start = arrivals.min().floor("h")
+    hours = pd.date_range(start, arrivals.max().ceil("h"), freq="h", inclusive="left")
+    occurred = pd.Series(1, index=pd.MultiIndex.from_arrays([hours.weekday, hours.hour])).groupby(level=[0, 1]).sum()
+    counted = arrivals.groupby([arrivals.dt.weekday, arrivals.dt.hour]).size()
+    table = pd.DataFrame({"arrivals": counted, "hours_observed": occurred}).fillna(0)
+    table.index.names = ["weekday", "hour"]
+    table["rate_per_h"] = table["arrivals"] / table["hours_observed"].where(table["hours_observed"] > 0)
+    table = table.reset_index()
+    rates = {}
+    for day, name in enumerate(WEEKDAYS):
+        row = table.loc[table["weekday"] == day].set_index("hour")["rate_per_h"].reindex(range(24)).fillna(0.0)
+        if row.sum() > 0:
+            rates[name] = [round(float(value), 5) for value in row]
+    note = (f"Poisson with a weekly profile: {len(arrivals):,} arrivals counted per hour of the week (UTC) over "
+            f"{span_h / 168:.1f} weeks")  # fmt: skip
+    return {"kind": "weekly", "rates": rates}, note, table
+
+
+def _routing(stage_times: pd.DataFrame) -> tuple[dict[str, dict[str, float]], pd.DataFrame]:
+    """The first-order chain: per activity (and `start`), the share of its visits followed by each activity/`end`."""
+    ordered = stage_times.assign(_begin=stage_times["start"].fillna(stage_times["complete"]))
+    ordered = ordered.sort_values([CASE, "_begin", "complete"], kind="stable")
+    case = ordered[CASE].astype("str").to_numpy()
+    activity = ordered[ACTIVITY].astype("str").to_numpy()
+    first = np.concatenate([[True], case[1:] != case[:-1]]) if len(case) else np.array([], dtype=bool)
+    last = np.concatenate([case[1:] != case[:-1], [True]]) if len(case) else np.array([], dtype=bool)
+    source = np.where(first, "start", np.roll(activity, 1))
+    pairs = pd.DataFrame({"from": np.concatenate([source, activity[last]]),
+                          "to": np.concatenate([activity, np.full(last.sum(), "end")])})  # fmt: skip
+    counts = pairs.value_counts().rename("count").reset_index()
+    counts["probability"] = counts["count"] / counts.groupby("from")["count"].transform("sum")
+    counts = counts.sort_values(["from", "count"], ascending=[True, False], kind="stable").reset_index(drop=True)
+    flow: dict[str, dict[str, float]] = {}
+    for source_name, rows in counts.groupby("from", sort=False):
+        probabilities = np.round(rows["probability"].to_numpy(dtype=float), 6)
+        probabilities[0] += 1.0 - probabilities.sum()  # rows sum to 1 exactly after rounding
+        flow[str(source_name)] = {str(to): float(p) for to, p in zip(rows["to"], probabilities, strict=True)}
+    ordered_flow = {"start": flow.pop("start")} | dict(sorted(flow.items()))
+    return ordered_flow, counts
+
+
+def _pools(stage_times: pd.DataFrame, activities: list[str]) -> tuple[dict[str, str], pd.DataFrame, list[str]]:
+    """Activity → team name, and one row per team: its activities, resources, size and calendar."""
+    notes: list[str] = []
+    known = stage_times.loc[stage_times[RESOURCE].notna()] if RESOURCE in stage_times.columns else stage_times.iloc[:0]
+    resources = {name: set(known.loc[known[ACTIVITY].astype(str) == name, RESOURCE].astype(str)) for name in activities}
+    parent = {name: name for name in activities}
+
+    def root(name: str) -> str:
+        while parent[name] != name:
+            parent[name] = parent[parent[name]]
+            name = parent[name]
+        return name
+
+    for i, one in enumerate(activities):
+        for other in activities[i + 1:]:
+            union = resources[one] | resources[other]
+            if union and len(resources[one] & resources[other]) / len(union) >= POOL_OVERLAP:
+                parent[root(other)] = root(one)
+    groups: dict[str, list[str]] = {}
+    for name in activities:
+        groups.setdefault(root(name), []).append(name)
+    team_of: dict[str, str] = {}
+    rows = []
+    for number, members in enumerate(groups.values(), start=1):
+        team = f"team-{number}"
+        visits = stage_times.loc[stage_times[ACTIVITY].astype(str).isin(members)]
+        people = set().union(*(resources[name] for name in members))
+        row: dict[str, Any] = {"team": team, "activities": ", ".join(members), "resources": len(people)}
+        if people:
+            seen = visits.loc[visits[RESOURCE].notna()]
+            day = seen["complete"].dt.floor("D")
+            per_day = seen.assign(_day=day).groupby("_day")[RESOURCE].nunique()
+            row["capacity"] = max(1, round(float(per_day.median())))
+            row["capacity_rule"] = f"median of {len(per_day)} active days' distinct resources ({len(people)} in all)"
+            row |= _calendar(seen)
+        else:
+            row["capacity"] = max(1, _peak_concurrency(visits))
+            row["capacity_rule"] = "most visits in progress at once (no resources in the log)"
+            row["calendar"] = None
+        rows.append(row)
+        for name in members:
+            team_of[name] = team
+    if not len(known):
+        notes.append("the log names no resources: one team per activity, sized by the most visits seen in progress "
+                     "at once, without working hours")  # fmt: skip
+    return team_of, pd.DataFrame(rows), notes
+
+
+def _peak_concurrency(visits: pd.DataFrame) -> int:
+    begin = visits["start"].fillna(visits["complete"])
+    moments = pd.concat([pd.Series(1, index=begin), pd.Series(-1, index=visits["complete"])]).sort_index(kind="stable")
+    return int(moments.cumsum().max()) if len(moments) else 1
+
+
+def _calendar(seen: pd.DataFrame) -> dict[str, Any]:
+    """Weekdays with at least 2 % of the team's work, and the hours from the 2.5 % quantile of its starts to the
+    97.5 % quantile of its completions (to the half hour); none when it works around the clock."""
+    begin = seen["start"].fillna(seen["complete"])
+    weekday_share = begin.dt.weekday.value_counts(normalize=True)
+    days = [WEEKDAYS[day] for day in sorted(weekday_share.index) if weekday_share[day] >= 0.02]
+    clock_start = begin.dt.hour + begin.dt.minute / 60
+    clock_end = seen["complete"].dt.hour + seen["complete"].dt.minute / 60
+    opening = math.floor(float(clock_start.quantile(0.025)) * 2) / 2
+    closing = min(math.ceil(float(clock_end.quantile(0.975)) * 2) / 2, 24.0)
+    if closing - opening >= 23.5 and len(days) == 7:
+        return {"calendar": None, "calendar_rule": "works around the clock"}
+    if closing <= opening:
+        return {"calendar": None, "calendar_rule": "hours not learnable (work spans midnight)"}
+
+    def clock(hours: float) -> str:
+        return f"{int(hours):02d}:{round((hours % 1) * 60):02d}"
+
+    return {
+        "calendar": {"weekdays": days, "hours": [clock(opening), clock(closing)]},
+        "calendar_rule": f"days with ≥ 2% of its work; hours from the 2.5% quantile of starts to the 97.5% of "
+        f"completions ({len(seen):,} visits)",
+    }
+
+
+def calibrate_log(log: pd.DataFrame, *, name: str = "calibrated", seed: int = 1) -> Calibration:
+    """Discover a scenario document from `log` (any log `flowlab mine` reads); see the module docstring.
+
+    Raises:
+        ValueError: the log has no completed visit.
+    """
+    require_columns(log)
+    stage_times = compute_stage_times(log)
+    if stage_times.empty:
+        raise ValueError("the log has no completed activity to learn from")
+    case_times = compute_case_times(log, stage_times=stage_times)
+    notes: list[str] = []
+    comments: dict[tuple[str, ...], str] = {}
+    estimated = stage_times["estimated"].to_numpy(dtype=bool)
+    if estimated.all():
+        notes.append("no start events: work times are estimates from completions (an upper bound) and waits are "
+                     "not split by cause")  # fmt: skip
+    elif estimated.any():
+        notes.append(f"{int(estimated.sum()):,} of {len(estimated):,} visits have no start event: their work is "
+                     "left out of the fits")  # fmt: skip
+
+    # activities in process order: by the mean position of their visits within their cases
+    position = stage_times.groupby(CASE, sort=False, observed=True).cumcount()
+    order = position.groupby(stage_times[ACTIVITY].astype(str)).mean().sort_values(kind="stable")
+    activities = [str(activity) for activity in order.index]
+
+    arrival, arrival_note, arrival_table = _weekly_rates(case_times["arrival"])
+    flow, routing = _routing(stage_times)
+    team_of, pools, pool_notes = _pools(stage_times, activities)
+    notes += pool_notes
+
+    causes = compute_wait_causes(stage_times, log)
+    stages = []
+    fits = []
+    for index, activity in enumerate(activities):
+        mine = stage_times[ACTIVITY].astype(str) == activity
+        work = stage_times.loc[mine & ~stage_times["estimated"], "work_h"]
+        if work.notna().sum() == 0:
+            work = stage_times.loc[mine, "work_h"]
+        fit = fit_duration(work, f"work of {activity}")
+        stage: dict[str, Any] = {"name": activity, "team": team_of[activity], "work": fit.spec}
+        comments[("streams", STREAM, "stages", str(index), "work")] = fit.note
+        fits.append({"activity": activity, "what": "work", "family": fit.family, "n": fit.n, "ks": fit.ks_statistic,
+                     "spec": str(fit.spec)})  # fmt: skip
+        other = causes.loc[mine, "wait_other_h"].dropna()
+        if len(other) and float(other.median()) > MIN_DELAY_H:
+            delay = fit_duration(other, f"unexplained wait before {activity}")
+            stage["handoff"] = delay.spec
+            comments[("streams", STREAM, "stages", str(index), "handoff")] = (
+                f"extraneous delay: the wait in which its resource was free (median {other.median():.2f} h); "
+                + delay.note
+            )
+            fits.append({"activity": activity, "what": "extraneous delay", "family": delay.family, "n": delay.n,
+                         "ks": delay.ks_statistic, "spec": str(delay.spec)})  # fmt: skip
+        stages.append(stage)
+
+    teams: dict[str, Any] = {}
+    for row in pools.to_dict(orient="records"):
+        team: dict[str, Any] = {"capacity": int(row["capacity"])}
+        if row.get("calendar"):
+            team["calendar"] = row["calendar"]
+        teams[row["team"]] = team
+        comments[("teams", row["team"], "capacity")] = f"{row['activities']}: {row['capacity_rule']}"
+        if row.get("calendar_rule"):
+            comments[("teams", row["team"], "calendar")] = str(row["calendar_rule"])
+
+    first, last = case_times["arrival"].min(), case_times["end"].max()
+    span_h = max((last - first) / pd.Timedelta(hours=1), 1.0)
+    scenario = {
+        "version": 1,
+        "name": name,
+        "description": f"Calibrated by flowlab from {len(case_times):,} cases and {len(stage_times):,} activity "
+        f"instances ({first.isoformat()} to {last.isoformat()}).",
+        "run": {"start": first.isoformat(), "horizon": _hours_text(span_h), "warmup": "0h", "replications": 1,
+                "seed": seed},
+        "teams": teams,
+        "streams": {STREAM: {"stages": stages}},
+        "items": {"case": {"stream": STREAM, "arrival": arrival, "flow": flow}},
+    }
+    comments[("items", "case", "arrival")] = arrival_note
+    comments[("items", "case", "flow")] = (
+        f"first-order routing from {routing['count'].sum():,} observed transitions (start and end included)"
+    )
+    comments[("run",)] = "the observed period; simulate a test period with --start and --cases"
+    return Calibration(scenario, comments, notes, pd.DataFrame(fits), routing, arrival_table, pools)
