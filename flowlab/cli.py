@@ -2,6 +2,7 @@
 
 import typer
 
+from flowlab.commands.calibrate import calibrate_command
 from flowlab.commands.compare import compare_command
 from flowlab.commands.mine import mine_command
 from flowlab.commands.report import report_command
@@ -24,6 +25,7 @@ app.command("schema")(schema_command)
 app.command("mine")(mine_command)
 app.command("compare")(compare_command)
 app.command("report")(report_command)
+app.command("calibrate")(calibrate_command)
 
 if __name__ == "__main__":
     app()

@@ -78,6 +78,8 @@ class Calibration:
     routing: pd.DataFrame = field(default_factory=pd.DataFrame)
     arrivals: pd.DataFrame = field(default_factory=pd.DataFrame)
     pools: pd.DataFrame = field(default_factory=pd.DataFrame)
+    observed_work_h: dict[str, np.ndarray] = field(default_factory=dict)
+    """The work times each activity's fit was made from (hours), for the fitted-vs-observed plot."""
 
 
 def _hours_text(hours: float) -> str:
@@ -291,12 +293,14 @@ def calibrate_log(log: pd.DataFrame, *, name: str = "calibrated", seed: int = 1)
     causes = compute_wait_causes(stage_times, log)
     stages = []
     fits = []
+    observed: dict[str, np.ndarray] = {}
     for index, activity in enumerate(activities):
         mine = stage_times[ACTIVITY].astype(str) == activity
         work = stage_times.loc[mine & ~stage_times["estimated"], "work_h"]
         if work.notna().sum() == 0:
             work = stage_times.loc[mine, "work_h"]
         fit = fit_duration(work, f"work of {activity}")
+        observed[activity] = work.dropna().to_numpy(dtype=float)
         stage: dict[str, Any] = {"name": activity, "team": team_of[activity], "work": fit.spec}
         comments[("streams", STREAM, "stages", str(index), "work")] = fit.note
         fits.append({"activity": activity, "what": "work", "family": fit.family, "n": fit.n, "ks": fit.ks_statistic,
@@ -341,4 +345,4 @@ def calibrate_log(log: pd.DataFrame, *, name: str = "calibrated", seed: int = 1)
         f"first-order routing from {routing['count'].sum():,} observed transitions (start and end included)"
     )
     comments[("run",)] = "the observed period; simulate a test period with --start and --cases"
-    return Calibration(scenario, comments, notes, pd.DataFrame(fits), routing, arrival_table, pools)
+    return Calibration(scenario, comments, notes, pd.DataFrame(fits), routing, arrival_table, pools, observed)

@@ -1,0 +1,78 @@
+"""The picture of a calibration: the weekly arrival profile, and each activity's observed work times against the
+distribution fitted to them."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from scipy import stats
+
+from mining.plots_common import SIDE_COLOURS, WORK_COLOUR, save_figure
+
+__all__ = ["plot_calibration"]
+
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def _hours(text: str) -> float:
+    units = {"s": 1 / 3600, "m": 1 / 60, "h": 1.0, "d": 24.0, "w": 168.0}
+    return float(text[:-1]) * units[text[-1]]
+
+
+def _pdf(spec: dict[str, Any], x: np.ndarray) -> np.ndarray | None:
+    """Density of a scenario distribution spec at `x` (hours); None for kinds without one (fixed, empirical)."""
+    kind = spec.get("kind")
+    if kind not in {"exponential", "lognormal", "gamma"}:
+        return None
+    mean = _hours(spec["mean"])
+    if kind == "exponential":
+        return stats.expon.pdf(x, scale=mean)
+    cv = float(spec["cv"])
+    if kind == "lognormal":
+        sigma = math.sqrt(math.log(1 + cv * cv))
+        return stats.lognorm.pdf(x, sigma, scale=mean / math.sqrt(1 + cv * cv))
+    shape = 1 / (cv * cv)
+    return stats.gamma.pdf(x, shape, scale=mean / shape)
+
+
+def plot_calibration(
+    arrivals: pd.DataFrame, work: dict[str, np.ndarray], stages: list[dict[str, Any]], path: str | Path
+) -> list[Path]:
+    """One figure: arrivals per hour over the week (top), then per activity a histogram of its observed work times
+    (log-spaced bins) with the fitted density over it. Returns the PNG and SVG paths."""
+    shown = [stage for stage in stages if len(work.get(stage["name"], ())) > 0][:12]
+    columns = 3
+    rows = 1 + math.ceil(len(shown) / columns)
+    figure = Figure(figsize=(15, 3.2 * rows), layout="constrained")
+    grid = figure.add_gridspec(rows, columns)
+    top = figure.add_subplot(grid[0, :])
+    if len(arrivals):
+        hour_of_week = arrivals["weekday"].to_numpy(dtype=int) * 24 + arrivals["hour"].to_numpy(dtype=int)
+        top.bar(hour_of_week, arrivals["rate_per_h"].fillna(0.0), width=1.0, color=SIDE_COLOURS[0])
+        top.set_xticks(np.arange(7) * 24 + 12, _WEEKDAYS)
+        top.set_xlim(0, 168)
+    top.set_ylabel("arrivals per hour")
+    top.set_title("Arrivals over the week (UTC), as calibrated", fontsize=13)
+    for index, stage in enumerate(shown):
+        axes = figure.add_subplot(grid[1 + index // columns, index % columns])
+        values = np.asarray(work[stage["name"]], dtype=float)
+        positive = values[values > 0]
+        if len(positive):
+            spread = positive.max() > positive.min()
+            bins: int | list[float] = list(np.geomspace(positive.min(), positive.max() * 1.0001, 30)) if spread else 10
+            label = f"observed (n={len(values)})"
+            axes.hist(positive, bins=bins, density=True, color=WORK_COLOUR, alpha=0.5, label=label)
+            axes.set_xscale("log")
+            x = np.geomspace(positive.min(), positive.max(), 200) if spread else positive
+            density = _pdf(stage["work"], x)
+            if density is not None:
+                axes.plot(x, density, color="black", linewidth=1.5, label=f"fitted {stage['work']['kind']}")
+        axes.set_title(stage["name"], fontsize=11)
+        axes.set_xlabel("work time (hours, log scale)")
+        axes.legend(fontsize=8)
+    return save_figure(figure, path)
