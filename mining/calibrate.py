@@ -18,8 +18,8 @@ What is discovered, and by which rule (each stated in the scenario's comments):
   the median number of its resources seen working per active day, its calendar the weekdays and hours in which it
   starts and completes its work (2.5 % and 97.5 % quantiles, to the half hour);
 - **extraneous delays**: the part of each activity's wait in which the resource that did it was free
-  (`mining.wait_causes`), fitted like work times and written as the stage's `handoff` delay when its median is
-  above `MIN_DELAY_H`.
+  (`mining.wait_causes`) and, by default, its team on duty (the off-duty part the calendar reproduces), fitted like
+  work times and written as the stage's `handoff` delay when its median is above `MIN_DELAY_H`.
 What a log cannot give is said in `Calibration.notes`, never filled in silently: without start events, work is an
 estimate (an upper bound); without resources, pools are sized by the most visits seen in progress at once.
 """
@@ -36,8 +36,9 @@ import pandas as pd
 from scipy import stats
 
 from mining.columns import ACTIVITY, CASE, RESOURCE
-from mining.stage_times import compute_case_times, compute_stage_times, require_columns
+from mining.stage_times import compute_case_times, compute_stage_times, require_columns, timestamps_ns
 from mining.wait_causes import compute_wait_causes
+from mining.working_hours import working_hours_between
 
 __all__ = ["MIN_FIT", "Calibration", "calibrate_log", "fit_duration"]
 
@@ -259,12 +260,42 @@ def _calendar(seen: pd.DataFrame) -> dict[str, Any]:
     }
 
 
-def calibrate_log(log: pd.DataFrame, *, name: str = "calibrated", seed: int = 1) -> Calibration:
+DELAY_RULES = {
+    "on-duty": " and its team on duty (working hours of the calibrated calendar)",
+    "wall-clock": " (wall-clock hours, nights included)",
+}
+"""How an activity's extraneous delay is measured: only while the team was on duty, or all the free time."""
+
+
+def _unexplained_wait(
+    visits: pd.DataFrame, causes: pd.DataFrame, calendar: dict[str, Any] | None, delays: str
+) -> pd.Series:
+    """Per visit, the wait its resources do not explain (hours): its wait minus contention, and, by the `on-duty`
+    rule, minus the hours its team was off duty (the calibrated calendar reproduces those)."""
+    other = causes["wait_other_h"]
+    if delays == "wall-clock" or calendar is None:
+        return other.dropna()
+    opening, closing = (int(part[:2]) + int(part[3:]) / 60 for part in calendar["hours"])
+    on_duty = working_hours_between(
+        timestamps_ns(visits["ready"]), timestamps_ns(visits["start"]),
+        [WEEKDAYS.index(day) for day in calendar["weekdays"]], opening, closing,
+    )  # fmt: skip
+    unexplained = pd.Series(on_duty, index=visits.index) - causes["wait_contention_h"]
+    return unexplained.where(other.notna()).dropna().clip(lower=0.0)
+
+
+def calibrate_log(
+    log: pd.DataFrame, *, name: str = "calibrated", seed: int = 1, delays: str = "on-duty"
+) -> Calibration:
     """Discover a scenario document from `log` (any log `flowlab mine` reads); see the module docstring.
 
+    `delays` says how extraneous delays are measured (`DELAY_RULES`).
+
     Raises:
-        ValueError: the log has no completed visit.
+        ValueError: the log has no completed visit, or `delays` is not a rule.
     """
+    if delays not in DELAY_RULES:
+        raise ValueError(f"delays must be one of {', '.join(DELAY_RULES)} (got {delays!r})")
     require_columns(log)
     stage_times = compute_stage_times(log)
     if stage_times.empty:
@@ -291,6 +322,7 @@ def calibrate_log(log: pd.DataFrame, *, name: str = "calibrated", seed: int = 1)
     notes += pool_notes
 
     causes = compute_wait_causes(stage_times, log)
+    calendars = {row["team"]: row.get("calendar") for row in pools.to_dict(orient="records")}
     stages = []
     fits = []
     observed: dict[str, np.ndarray] = {}
@@ -305,12 +337,13 @@ def calibrate_log(log: pd.DataFrame, *, name: str = "calibrated", seed: int = 1)
         comments[("streams", STREAM, "stages", str(index), "work")] = fit.note
         fits.append({"activity": activity, "what": "work", "family": fit.family, "n": fit.n, "ks": fit.ks_statistic,
                      "spec": str(fit.spec)})  # fmt: skip
-        other = causes.loc[mine, "wait_other_h"].dropna()
+        other = _unexplained_wait(stage_times.loc[mine], causes.loc[mine], calendars.get(team_of[activity]), delays)
         if len(other) and float(other.median()) > MIN_DELAY_H:
             delay = fit_duration(other, f"unexplained wait before {activity}")
             stage["handoff"] = delay.spec
             comments[("streams", STREAM, "stages", str(index), "handoff")] = (
-                f"extraneous delay: the wait in which its resource was free (median {other.median():.2f} h); "
+                f"extraneous delay: the wait in which its resource was free{DELAY_RULES[delays]} (median "
+                f"{other.median():.2f} h); "
                 + delay.note
             )
             fits.append({"activity": activity, "what": "extraneous delay", "family": delay.family, "n": delay.n,
