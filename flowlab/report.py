@@ -22,6 +22,7 @@ from typing import Any, cast
 import networkx as nx
 import numpy as np
 import pandas as pd
+import yaml
 
 from flowlab.folders import FolderKind, ResultsFolderError, read_manifest, replace_folder
 from flowlab.headline import HEADLINE_NOTE, constraint_rows, headline_rows
@@ -85,7 +86,8 @@ def write_report(results_dir: str | Path, *, kind: FolderKind | None = None) -> 
     folder = Path(results_dir)
     if not folder.is_dir():
         raise EventLogError(f"{folder}: not a results folder (no such directory)")
-    builders = {"compare": _compare_report, "sweep": _sweep_report, "run": _run_report, "mine": _mine_report}
+    builders = {"compare": _compare_report, "sweep": _sweep_report, "run": _run_report, "mine": _mine_report,
+                "calibrate": _calibrate_report}  # fmt: skip
     kind = kind if kind is not None else read_manifest(folder).kind
     if kind not in builders:
         raise ResultsFolderError(f"{folder}: a flowlab {kind} folder has no report (reports are made of "
@@ -253,6 +255,39 @@ def _run_report(folder: Path, scratch: Path) -> _Report:
     if isinstance(scenario_file, str) and (folder / Path(scenario_file).name).is_file():
         report.attachments.append((f"Scenario {Path(scenario_file).name}",
                                    (folder / Path(scenario_file).name).read_text(encoding="utf-8")))
+    return report
+
+
+def _calibrate_report(folder: Path, scratch: Path) -> _Report:
+    """A calibration: what was discovered (headline), the fitted-vs-observed picture, the evidence tables, the
+    scenario text and what the log could not tell."""
+    scenario = yaml.safe_load((folder / "scenario.yaml").read_text(encoding="utf-8"))
+    if not isinstance(scenario, dict):
+        raise ResultsFolderError(f"{folder / 'scenario.yaml'}: not a scenario (expected a mapping)")
+    stages = [stage for stream in scenario.get("streams", {}).values() for stage in stream.get("stages", [])]
+    teams = scenario.get("teams", {})
+    arrival = next(iter(scenario.get("items", {}).values()), {}).get("arrival", {})
+    report = _Report(title=f"{scenario.get('name', folder.name)} — calibrated scenario", kind="flowlab calibrate",
+                     source=str(folder))  # fmt: skip
+    report.headline = [
+        ("stages", str(len(stages))),
+        ("teams (people)", ", ".join(f"{name} ({team.get('capacity')})" for name, team in teams.items())),
+        ("arrivals", str(arrival.get("kind", "n/a"))),
+        ("stages with an extraneous delay", str(sum("handoff" in stage for stage in stages))),
+    ]
+    notes = (folder / "notes.txt").read_text(encoding="utf-8").splitlines() if (folder / "notes.txt").is_file() else []
+    report.headline_note = "; ".join(notes) if notes else "the log gave every part of the model (see the tables)"
+    picture = folder / "calibration.png"
+    if picture.is_file():
+        shutil.copyfile(picture, scratch / "calibration.png")
+        report.figures.append(("Arrivals over the week, and each activity's work time: observed and fitted",
+                               scratch / "calibration.png"))  # fmt: skip
+    tables = (("work_fits.csv", "Fitted durations (work, extraneous delays)"), ("pools.csv", "Resource pools"),
+              ("routing.csv", "Routing (first-order, start and end included)"))  # fmt: skip
+    for name, title in tables:
+        if (folder / name).is_file():
+            report.tables.append((title, pd.read_csv(folder / name)))
+    report.attachments.append(("scenario.yaml", (folder / "scenario.yaml").read_text(encoding="utf-8")))
     return report
 
 

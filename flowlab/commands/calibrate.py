@@ -67,6 +67,7 @@ def calibrate_command(
     ] = None,
 ) -> None:
     """Calibrate a simulation scenario from an event log: arrivals, routing, work times, pools, delays."""
+    from flowlab.report import write_report
     from flowlab.scenario_yaml import dump_scenario
     from mining.calibrate import calibrate_log
     from mining.plots_calibration import plot_calibration
@@ -110,6 +111,7 @@ def calibrate_command(
             (folder / "notes.txt").write_text("".join(f"{note}\n" for note in calibration.notes), encoding="utf-8")
             stages = calibration.scenario["streams"]["calibrated"]["stages"]
             plot_calibration(calibration.arrivals, calibration.observed_work_h, stages, folder / "calibration")
+            write_report(folder, kind="calibrate")
 
         with console.status("writing the scenario and the calibration report …"):
             write_folder(target, "calibrate", fill, command=f"flowlab calibrate {log}", inputs=[str(log)])
@@ -139,5 +141,4 @@ def _print_summary(console: Console, calibration: Calibration, target: Path, sec
     for note in calibration.notes:
         console.print(f"note: {note}", style="yellow", markup=False)
     console.print(f"scenario: {target / SCENARIO_FILE}", markup=False)
-    console.print(f"evidence: {target} (work_fits.csv, routing.csv, arrivals.csv, pools.csv, calibration.png)",
-                  markup=False)  # fmt: skip
+    console.print(f"report:   {target / 'report.html'} (fitted vs observed, the evidence tables)", markup=False)
