@@ -266,7 +266,9 @@ def _calibrate_report(folder: Path, scratch: Path) -> _Report:
         raise ResultsFolderError(f"{folder / 'scenario.yaml'}: not a scenario (expected a mapping)")
     stages = [stage for stream in scenario.get("streams", {}).values() for stage in stream.get("stages", [])]
     teams = scenario.get("teams", {})
-    arrival = next(iter(scenario.get("items", {}).values()), {}).get("arrival", {})
+    items: dict[str, Any] = scenario.get("items") or {}
+    first_item: dict[str, Any] = next(iter(items.values()), {})
+    arrival: dict[str, Any] = first_item.get("arrival") or {}
     report = _Report(title=f"{scenario.get('name', folder.name)} — calibrated scenario", kind="flowlab calibrate",
                      source=str(folder))  # fmt: skip
     report.headline = [
