@@ -1,0 +1,107 @@
+"""Parameter recovery: simulate a known scenario, calibrate a scenario from its log, and get the parameters back;
+simulating the calibrated scenario reproduces the original's mean lead time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from flowlab.run_results import collect_results
+from flowlab.scenario_yaml import dump_scenario
+from mining.calibrate import calibrate_log
+from sim.event_log import build_event_log
+from sim.replications import run_replications
+from sim.scenario import load_network
+
+OFFICE = [0, 0, 0, 0, 0, 0, 0, 0, 3, 3, 3, 3, 3, 3, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0]  # 3 per hour, 08:00–16:00
+KNOWN = f"""\
+version: 1
+name: known
+run: {{start: "2026-01-05T00:00:00+00:00", horizon: 16w, warmup: 0h, replications: 1, seed: 11}}
+teams:
+  desk: {{capacity: 3, calendar: {{weekdays: [mon, tue, wed, thu, fri], hours: ["08:00", "16:00"]}}}}
+  experts: {{capacity: 2, calendar: {{weekdays: [mon, tue, wed, thu, fri], hours: ["08:00", "16:00"]}}}}
+streams:
+  service:
+    stages:
+      - {{name: Triage, team: desk, work: {{kind: lognormal, mean: 30m, cv: 0.8}}}}
+      - {{name: Fix, team: experts, work: {{kind: gamma, mean: 1h, cv: 0.5}}}}
+      - {{name: Check, team: desk, work: {{kind: exponential, mean: 15m}}}}
+items:
+  ticket:
+    stream: service
+    arrival:
+      kind: weekly
+      rates: {{mon: {OFFICE}, tue: {OFFICE}, wed: {OFFICE}, thu: {OFFICE}, fri: {OFFICE}}}
+    flow:
+      start: {{Triage: 1.0}}
+      Triage: {{Fix: 0.7, end: 0.3}}
+      Fix: {{Check: 1.0}}
+      Check: {{Fix: 0.2, end: 0.8}}
+"""
+
+
+@pytest.fixture(scope="module")
+def known(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pd.DataFrame]:
+    path = tmp_path_factory.mktemp("known") / "known.yaml"
+    path.write_text(KNOWN, encoding="utf-8")
+    network = load_network(path)
+    return path, build_event_log(run_replications(network, workers=1), network.run.start)
+
+
+@pytest.fixture(scope="module")
+def calibrated(known: tuple[Path, pd.DataFrame], tmp_path_factory: pytest.TempPathFactory) -> dict:
+    calibration = calibrate_log(known[1], name="recovered", seed=11)
+    path = tmp_path_factory.mktemp("calibrated") / "scenario.yaml"
+    path.write_text(dump_scenario(calibration.scenario, calibration.comments), encoding="utf-8")
+    load_network(path)  # it is a valid scenario
+    return {"document": yaml.safe_load(path.read_text(encoding="utf-8")), "path": path, "calibration": calibration}
+
+
+def _hours(text: str) -> float:
+    units = {"s": 1 / 3600, "m": 1 / 60, "h": 1.0, "d": 24.0, "w": 168.0}
+    return float(text[:-1]) * units[text[-1]]
+
+
+class TestRecovery:
+    def test_routing(self, calibrated: dict) -> None:
+        flow = calibrated["document"]["items"]["case"]["flow"]
+        assert flow["start"] == {"Triage": 1.0}
+        assert flow["Triage"]["Fix"] == pytest.approx(0.7, abs=0.03)
+        assert flow["Check"]["Fix"] == pytest.approx(0.2, abs=0.03)
+        assert flow["Fix"] == {"Check": 1.0}
+
+    def test_work_times(self, calibrated: dict) -> None:
+        stages = {stage["name"]: stage for stage in calibrated["document"]["streams"]["calibrated"]["stages"]}
+        for name, mean_h in (("Triage", 0.5), ("Fix", 1.0), ("Check", 0.25)):
+            assert _hours(stages[name]["work"]["mean"]) == pytest.approx(mean_h, rel=0.10), name
+        assert stages["Triage"]["work"]["kind"] in {"lognormal", "gamma"}
+        assert stages["Fix"]["work"]["cv"] == pytest.approx(0.5, abs=0.12)
+        assert not any("handoff" in stage for stage in stages.values())  # nothing waits but for people and hours
+
+    def test_pools_and_hours(self, calibrated: dict) -> None:
+        document = calibrated["document"]
+        team_of = {stage["name"]: stage["team"] for stage in document["streams"]["calibrated"]["stages"]}
+        assert team_of["Triage"] == team_of["Check"] != team_of["Fix"]  # the desk's people do both
+        teams = document["teams"]
+        assert (teams[team_of["Triage"]]["capacity"], teams[team_of["Fix"]]["capacity"]) == (3, 2)
+        calendar = teams[team_of["Fix"]]["calendar"]
+        assert calendar["weekdays"] == ["mon", "tue", "wed", "thu", "fri"]
+        opening, closing = (int(part[:2]) + int(part[3:]) / 60 for part in calendar["hours"])
+        assert opening == pytest.approx(8.0, abs=0.5) and closing == pytest.approx(16.0, abs=0.5)
+
+    def test_arrivals(self, calibrated: dict) -> None:
+        rates = calibrated["document"]["items"]["case"]["arrival"]["rates"]
+        busy = [rate for day in rates.values() for rate in day[8:16]]
+        assert sum(busy) / len(busy) == pytest.approx(3.0, rel=0.10)
+        assert set(rates) <= {"mon", "tue", "wed", "thu", "fri"}
+        assert max(rate for day in rates.values() for rate in day[:7] + day[17:]) == 0.0
+
+    def test_the_calibrated_model_reproduces_the_lead_time(self, known: tuple[Path, pd.DataFrame],
+                                                            calibrated: dict) -> None:  # fmt: skip
+        original = collect_results(run_replications(load_network(known[0]), workers=1)).summary
+        again = collect_results(run_replications(load_network(calibrated["path"]), workers=1)).summary
+        assert again.lead_time_mean_h.mean == pytest.approx(original.lead_time_mean_h.mean, rel=0.10)
