@@ -5,8 +5,9 @@ route. A team is a `sim.servers.ServerPool` (a non-preemptive priority pool awar
 visit records which server served it (a batch job takes one server).
 
 Per stage visit: ready -> hand-off delay -> cadence gate -> batch formation -> queue (escalation) -> work (on a
-calendared team only inside its hours, suspended over nights and weekends) -> complete -> rework -> spawns -> next
-stage. An expedited class skips the gate and the batch. Each visit records the moment each of these waits ended, so
+calendared team only inside its hours, suspended over nights and weekends) -> complete -> rework (in a flow: the
+next stage, one uniform draw from the class's decision stream) -> spawns -> next stage. An expedited class skips the
+gate and the batch. Each visit records the moment each of these waits ended, so
 waiting can be split by cause. Stages that use none of the optional features (and whose team has no calendar) take
 a short path with no branches for them; the others go through `_Run._general_visit`.
 
@@ -29,7 +30,7 @@ from sim.build import arrival_times, build_classes, build_stages
 from sim.calendar import build_week_schedule
 from sim.gates import wait_for_gate
 from sim.network import Batching, Network
-from sim.plan import AfterStage, BatchMember, ClassPlan, SpawnRule, StagePlan, Step
+from sim.plan import AfterStage, BatchMember, Branch, ClassPlan, FlowPlan, SpawnRule, StagePlan, Step
 from sim.recording import (
     C_ARRIVAL,
     C_BATCH,
@@ -55,6 +56,20 @@ from sim.servers import Request, ServerPool
 __all__ = ["simulate"]
 
 _NAN = math.nan
+_VISITS = -1
+"""Key of a flow item's visit count in its `loops` dict (rework rules use their numbers, 0 and up)."""
+
+
+def _choose(branches: tuple[Branch, ...], decide: Callable[[], float]) -> int:
+    """The step a flow row leads to: one uniform draw picks a branch; a row with one branch draws nothing (so a
+    flow with a single path uses the decision draws exactly as the same route does)."""
+    if len(branches) == 1:
+        return branches[0].to
+    draw = decide()
+    for below, to in branches:
+        if draw < below:
+            return to
+    return branches[-1].to
 
 
 def simulate(network: Network, *, seed: int | np.random.SeedSequence, replication: int = 0) -> Recording:
@@ -163,6 +178,8 @@ class _Run:
         ready = row[C_ARRIVAL]
         loops: dict[int, int] | None = None
         position, length = 0, len(steps)
+        if plan.flow is not None:
+            position = _choose(plan.flow.start, plan.decide)
         while position < length:
             step = steps[position]
             stage, after, draw = step
@@ -210,9 +227,17 @@ class _Run:
     def _after_stage(
         self, plan: ClassPlan, after: AfterStage, position: int, loops: dict[int, int], case: str, *, batched: bool
     ) -> int:
-        """Draw rework (first rule that hits wins) then spawns; return the next route position."""
+        """Draw rework (first rule that hits wins), or in a flow the next stage, then spawns; return the next
+        position (the number of steps: the item leaves)."""
         decide = plan.decide
         next_position = position + 1
+        branches = after.branches
+        if branches is not None:  # a flow: the next stage is drawn, until the visit limit sends the item out
+            visits = loops[_VISITS] = loops.get(_VISITS, 0) + 1
+            if visits >= cast(FlowPlan, plan.flow).max_visits:
+                next_position = len(plan.steps)
+            else:
+                next_position = _choose(branches, decide)
         for number, back_to, probability, max_loops in after.reworks:
             done = loops.get(number, 0)
             if (max_loops is None or done < max_loops) and decide() < probability:

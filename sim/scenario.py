@@ -10,21 +10,26 @@ from pathlib import Path
 
 from sim import distributions as dist
 from sim.network import (
+    DEFAULT_MAX_VISITS,
+    FLOW_START,
     Arrivals,
     Batching,
     CadenceGate,
     Escalation,
+    Flow,
     IntervalArrivals,
     ItemClass,
     Network,
     NoArrivals,
     PoissonArrivals,
+    RenewalArrivals,
     Rework,
     RunSettings,
     ScheduledArrivals,
     Spawn,
     Stage,
     Team,
+    WeeklyArrivals,
     WorkingCalendar,
 )
 from sim.scenario_loader import load_scenario, validate_scenario
@@ -40,12 +45,14 @@ from sim.scenario_model import (
     ItemClassSpec,
     LognormalSpec,
     PoissonArrivalSpec,
+    RenewalArrivalSpec,
     Scenario,
     ScheduleArrivalSpec,
     StageSpec,
     TeamSpec,
     TriangularSpec,
     UniformSpec,
+    WeeklyArrivalSpec,
 )
 
 __all__ = ["Scenario", "build_distribution", "build_network", "load_network", "load_scenario", "validate_scenario"]
@@ -112,14 +119,30 @@ def _build_arrivals(spec: ArrivalSpec, scenario: Scenario) -> Arrivals:
             return ScheduledArrivals(
                 times_h=tuple(sorted((moment - start).total_seconds() / 3600 for moment in spec.at))
             )
+        case WeeklyArrivalSpec():
+            days: dict[str, list[float]] = {day: rates for day, rates in spec.rates.items()}
+            hourly = [float(rate) for day in WEEKDAYS for rate in days.get(day, [0.0] * 24)]
+            return WeeklyArrivals(rates_per_h=tuple(hourly))
+        case RenewalArrivalSpec():
+            return RenewalArrivals(gap=build_distribution(spec.gap))
     return NoArrivals()
+
+
+def _build_flow(spec: ItemClassSpec) -> Flow | None:
+    if spec.flow is None:
+        return None
+    return Flow(
+        start=dict(spec.flow.get(FLOW_START, {})),
+        transitions={stage: dict(row) for stage, row in spec.flow.items() if stage != FLOW_START},
+        max_visits=DEFAULT_MAX_VISITS if spec.max_visits is None else spec.max_visits,
+    )
 
 
 def _build_item_class(name: str, spec: ItemClassSpec, scenario: Scenario) -> ItemClass:
     return ItemClass(
         name=name,
         stream=spec.stream,
-        route=tuple(spec.route),
+        route=tuple(spec.route or ()),
         arrivals=_build_arrivals(spec.arrival, scenario),
         priority=spec.priority,
         sla_h=spec.sla,
@@ -141,6 +164,7 @@ def _build_item_class(name: str, spec: ItemClassSpec, scenario: Scenario) -> Ite
         ),
         work={stage: build_distribution(work) for stage, work in spec.work.items()},
         expedite=spec.expedite,
+        flow=_build_flow(spec),
     )
 
 
