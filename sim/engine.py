@@ -24,6 +24,7 @@ from typing import Any, cast
 
 import numpy as np
 import simpy
+from simpy.core import StopSimulation
 from simpy.events import Event, Timeout
 
 from sim.build import arrival_times, build_classes, build_stages
@@ -75,6 +76,10 @@ def _choose(branches: tuple[Branch, ...], decide: Callable[[], float]) -> int:
 def simulate(network: Network, *, seed: int | np.random.SeedSequence, replication: int = 0) -> Recording:
     """Run ONE replication of `network` for `network.run.horizon_h` hours (warm-up included) and record it.
 
+    With `network.run.max_cases`, the classes' own arrivals stop after that many items in all and the run ends
+    when every item (spawned ones too) is done, or at the horizon if that comes first; the recording's
+    `horizon_h` is then the moment it ended.
+
     Args:
         network: the resolved network to run.
         seed: an int, or a `SeedSequence` already specific to this replication. An int is combined with
@@ -91,9 +96,10 @@ def simulate(network: Network, *, seed: int | np.random.SeedSequence, replicatio
         root = np.random.SeedSequence(int(seed), spawn_key=(int(replication),))
     run = _Run(network, root, int(replication))
     run.env.run(until=network.run.horizon_h)
+    ended = network.run.horizon_h if run.finished is None or not run.finished.triggered else run.env.now
     schedules = {name: team.schedule for name, team in run.teams.items() if team.schedule is not None}
     return run.recorder.finish(
-        horizon_h=network.run.horizon_h, replication=int(replication), network_name=network.name, schedules=schedules
+        horizon_h=ended, replication=int(replication), network_name=network.name, schedules=schedules
     )
 
 
@@ -138,10 +144,29 @@ class _Run:
         }
         self.stages = build_stages(network, root, self.teams)
         self.classes = build_classes(network, root, self.stages)
+        self.max_cases = network.run.max_cases
+        self.finished: Event | None = None
+        """With `max_cases`: succeeds (and stops the run) when the last arrival has come and every item is done."""
+        self.arrived = 0
+        """With `max_cases`: items that arrived from outside so far (spawns not counted)."""
+        self.open = 0
+        """With `max_cases`: items created and not yet done."""
+        self.feeding = 0
+        """With `max_cases`: arrival processes that may still bring items."""
+        if self.max_cases is not None:
+            self.finished = Event(self.env)
+            self.finished.callbacks.append(StopSimulation.callback)
         for item in items:
             times = arrival_times(network, item, root)
-            if times is not None:
+            if times is None:
+                continue
+            if self.max_cases is None:
                 self.env.process(self._arrivals(self.classes[item.name], times))
+            else:
+                self.feeding += 1
+                self.env.process(self._counted_arrivals(self.classes[item.name], times, self.max_cases))
+        if self.max_cases is not None:
+            self._check_finished()
 
     # ---------------------------------------------------------------- arrivals and items
 
@@ -155,8 +180,34 @@ class _Run:
                 yield Timeout(env, time - env.now)
             self._create(plan, None)
 
+    def _counted_arrivals(
+        self, plan: ClassPlan, times: Iterator[float], max_cases: int
+    ) -> Generator[Event, object, None]:
+        """As `_arrivals`, until `max_cases` items have arrived from outside over all classes."""
+        env, horizon = self.env, self.horizon
+        for time in times:
+            if time >= horizon or self.arrived >= max_cases:
+                break
+            if time > env.now:
+                yield Timeout(env, time - env.now)
+            if self.arrived >= max_cases:  # another class's arrival took the last place meanwhile
+                break
+            self.arrived += 1
+            self._create(plan, None)
+        self.feeding -= 1
+        self._check_finished()
+
+    def _check_finished(self) -> None:
+        """With `max_cases`: end the run once no more items can arrive and every item is done."""
+        finished = cast(Event, self.finished)
+        no_more = self.arrived >= cast(int, self.max_cases) or self.feeding == 0
+        if self.open == 0 and no_more and not finished.triggered:
+            finished.succeed()
+
     def _create(self, plan: ClassPlan, parent: str | None) -> None:
         """A new work item of class `plan` arrives now (from outside, or spawned by `parent`)."""
+        if self.max_cases is not None:
+            self.open += 1
         plan.seq += 1
         row = self.new_case(
             f"r{self.replication}-{plan.name}-{plan.seq:06d}", plan.index, plan.priority, parent, self.env.now
@@ -223,6 +274,9 @@ class _Run:
                 batched = stage.batch is not None and not plan.expedite
                 position = self._after_stage(plan, after, position, loops, case, batched=batched)
         row[C_COMPLETE] = ready
+        if self.max_cases is not None:
+            self.open -= 1
+            self._check_finished()
 
     def _after_stage(
         self, plan: ClassPlan, after: AfterStage, position: int, loops: dict[int, int], case: str, *, batched: bool

@@ -200,13 +200,18 @@ class ItemClass:
 
 @dataclass(frozen=True, slots=True)
 class RunSettings:
-    """Clock and replication settings: timezone-aware start, horizon and warm-up in hours, replications, seed."""
+    """Clock and replication settings: timezone-aware start, horizon and warm-up in hours, replications, seed.
+
+    With `max_cases`, the item classes' own arrivals stop after that many items in all (spawned items do not
+    count) and a replication ends when every item is done; the horizon then only caps it.
+    """
 
     start: datetime
     horizon_h: float
     warmup_h: float = 0.0
     replications: int = 1
     seed: int = 0
+    max_cases: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

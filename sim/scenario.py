@@ -6,9 +6,11 @@ inside): every time in hours after `run.start`, every distribution a `sim.distri
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from sim import distributions as dist
+from sim.errors import ScenarioError
 from sim.network import (
     DEFAULT_MAX_VISITS,
     FLOW_START,
@@ -32,7 +34,7 @@ from sim.network import (
     WeeklyArrivals,
     WorkingCalendar,
 )
-from sim.scenario_loader import load_scenario, validate_scenario
+from sim.scenario_loader import check_references, load_scenario, validate_scenario
 from sim.scenario_model import (
     WEEKDAYS,
     ArrivalSpec,
@@ -55,7 +57,15 @@ from sim.scenario_model import (
     WeeklyArrivalSpec,
 )
 
-__all__ = ["Scenario", "build_distribution", "build_network", "load_network", "load_scenario", "validate_scenario"]
+__all__ = [
+    "Scenario",
+    "build_distribution",
+    "build_network",
+    "load_network",
+    "load_scenario",
+    "validate_scenario",
+    "with_start",
+]
 
 
 def build_distribution(spec: DistributionSpec) -> dist.Distribution:
@@ -195,6 +205,28 @@ def build_network(scenario: Scenario) -> Network:
     )
 
 
-def load_network(path: str | Path) -> Network:
-    """Read, validate and resolve a scenario file in one call (raises `ScenarioError`)."""
-    return build_network(load_scenario(path))
+def with_start(scenario: Scenario, start: datetime, source: str = "<scenario>") -> Scenario:
+    """`scenario` with `run.start` replaced (e.g. by `flowlab run --start`), its cross-references checked again: a
+    schedule of arrivals must not begin before the new start. Calendars, gates, weekly arrival rates and the event
+    log's timestamps then follow the new start (and its timezone).
+
+    Raises:
+        ValueError: `start` carries no timezone.
+        ScenarioError: the scenario does not hold with the new start (each line names `source` and the path).
+    """
+    if start.tzinfo is None or start.utcoffset() is None:
+        raise ValueError(f"the start must carry a timezone such as +00:00 (got {start.isoformat()})")
+    changed = scenario.model_copy(update={"run": scenario.run.model_copy(update={"start": start})})
+    problems = check_references(changed)
+    if problems:
+        raise ScenarioError("\n".join(f"{source}: {line}" for line in problems))
+    return changed
+
+
+def load_network(path: str | Path, *, start: datetime | None = None) -> Network:
+    """Read, validate and resolve a scenario file in one call (raises `ScenarioError`); `start` replaces its
+    `run.start` (`with_start`)."""
+    scenario = load_scenario(path)
+    if start is not None:
+        scenario = with_start(scenario, start, Path(path).name)
+    return build_network(scenario)
