@@ -7,9 +7,12 @@ visit records which server served it (a batch job takes one server).
 Per stage visit: ready -> hand-off delay -> cadence gate -> batch formation -> queue (escalation) -> work (on a
 calendared team only inside its hours, suspended over nights and weekends) -> complete -> rework (in a flow: the
 next stage, one uniform draw from the class's decision stream) -> spawns -> next stage. An expedited class skips the
-gate and the batch. Each visit records the moment each of these waits ended, so
-waiting can be split by cause. Stages that use none of the optional features (and whose team has no calendar) take
-a short path with no branches for them; the others go through `_Run._general_visit`.
+gate and the batch. Each visit records the moment each of these waits ended, so waiting can be split by cause.
+Stages that use none of the optional features (and whose team has no calendar) take a short path with no branches
+for them; the others go through `_Run._general_visit`.
+
+A run by number of cases (`RunSettings.max_cases`) counts the items that arrive from outside and those not yet done,
+and stops the environment when the last is done; a run by horizon takes none of those branches.
 
 The network is resolved into named stage, class and step records (`sim.plan`) by `sim.build`, which also binds
 every random draw to its own named stream; this module only runs them.
@@ -76,9 +79,9 @@ def _choose(branches: tuple[Branch, ...], decide: Callable[[], float]) -> int:
 def simulate(network: Network, *, seed: int | np.random.SeedSequence, replication: int = 0) -> Recording:
     """Run ONE replication of `network` for `network.run.horizon_h` hours (warm-up included) and record it.
 
-    With `network.run.max_cases`, the classes' own arrivals stop after that many items in all and the run ends
-    when every item (spawned ones too) is done, or at the horizon if that comes first; the recording's
-    `horizon_h` is then the moment it ended.
+    With `network.run.max_cases`, the classes' own arrivals stop after that many items in all have arrived since
+    the warm-up, and the run ends when every item (spawned ones and the warm-up's too) is done, or at the horizon
+    if that comes first; the recording's `horizon_h` is then the moment it ended.
 
     Args:
         network: the resolved network to run.
@@ -109,6 +112,7 @@ class _Run:
     def __init__(self, network: Network, root: np.random.SeedSequence, replication: int) -> None:
         self.env = simpy.Environment()
         self.horizon = float(network.run.horizon_h)
+        self.warmup = float(network.run.warmup_h)
         self.replication = replication
         self.network_name = network.name
         self.tickets = itertools.count()
@@ -148,7 +152,7 @@ class _Run:
         self.finished: Event | None = None
         """With `max_cases`: succeeds (and stops the run) when the last arrival has come and every item is done."""
         self.arrived = 0
-        """With `max_cases`: items that arrived from outside so far (spawns not counted)."""
+        """With `max_cases`: items that arrived from outside since the warm-up (spawns not counted)."""
         self.open = 0
         """With `max_cases`: items created and not yet done."""
         self.feeding = 0
@@ -183,8 +187,9 @@ class _Run:
     def _counted_arrivals(
         self, plan: ClassPlan, times: Iterator[float], max_cases: int
     ) -> Generator[Event, object, None]:
-        """As `_arrivals`, until `max_cases` items have arrived from outside over all classes."""
-        env, horizon = self.env, self.horizon
+        """As `_arrivals`, until `max_cases` items have arrived from outside over all classes since the warm-up
+        (those arriving during the warm-up come on top: the load the counted cases meet)."""
+        env, horizon, warmup = self.env, self.horizon, self.warmup
         for time in times:
             if time >= horizon or self.arrived >= max_cases:
                 break
@@ -192,7 +197,8 @@ class _Run:
                 yield Timeout(env, time - env.now)
             if self.arrived >= max_cases:  # another class's arrival took the last place meanwhile
                 break
-            self.arrived += 1
+            if time >= warmup:
+                self.arrived += 1
             self._create(plan, None)
         self.feeding -= 1
         self._check_finished()

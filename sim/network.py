@@ -202,8 +202,9 @@ class ItemClass:
 class RunSettings:
     """Clock and replication settings: timezone-aware start, horizon and warm-up in hours, replications, seed.
 
-    With `max_cases`, the item classes' own arrivals stop after that many items in all (spawned items do not
-    count) and a replication ends when every item is done; the horizon then only caps it.
+    With `max_cases`, the item classes' own arrivals stop after that many items in all have arrived since the
+    warm-up (spawned items do not count; those arriving during the warm-up come on top) and a replication ends when
+    every item is done; the horizon then only caps it. With warm-up 0 (the natural choice) every case counts.
     """
 
     start: datetime

@@ -98,9 +98,10 @@ def with_run_settings(
 ) -> Network:
     """Return `network` with the given run settings replaced (None keeps the scenario's); checks the result.
 
-    `max_cases`: stop the classes' own arrivals after that many items in all and end each replication when every
-    item is done (the horizon then only caps it; see `RunSettings`). Its warm-up still leaves out the cases that
-    arrive before it: with a number of cases, 0 is the natural warm-up (the run starts empty and every case counts).
+    `max_cases`: stop the classes' own arrivals after that many items in all have arrived since the warm-up and end
+    each replication when every item is done (the horizon then only caps it; see `RunSettings`). The statistics
+    then hold exactly those cases (and their spawns); with a number of cases, 0 is the natural warm-up (the run
+    starts empty and every case counts), while a warm-up > 0 lets the counted cases meet a loaded system.
 
     Raises ValueError naming the setting when replications < 1, the horizon is not > 0, the warm-up is negative or
     not shorter than the horizon, the seed is negative or max_cases < 1.

@@ -23,6 +23,7 @@ from sim.durations import format_hours, parse_duration
 from sim.errors import ScenarioError
 from sim.load_check import check_offered_load
 from sim.network import Network
+from sim.recording import Recording
 from sim.replications import Replications, run_replications, with_run_settings
 from sim.scenario import load_network
 
@@ -131,14 +132,17 @@ def report_cases(console: Console, replications: Replications) -> None:
     """After a run of a number of cases: say when it ended, or that the horizon cut it short and how many items it
     left open (their lead times are then missing from the completed-only figures)."""
     run = replications.network.run
+
+    def counted(recording: Recording) -> int:  # the cases of the N: from outside, arrived after the warm-up
+        cases = recording.cases
+        return int((cases["parent"].isna() & (cases["arrival_h"] >= run.warmup_h)).sum())
+
     short = []
     still_open = 0
     for recording in replications.recordings:
-        cases = recording.cases
-        arrived = int(cases["parent"].isna().sum())
-        unfinished = int(cases["complete_h"].isna().sum())
+        unfinished = int(recording.cases["complete_h"].isna().sum())
         still_open += unfinished
-        if unfinished or arrived < cast(int, run.max_cases):
+        if unfinished or counted(recording) < cast(int, run.max_cases):
             short.append(recording)
     if not short:
         console.print(
@@ -147,7 +151,7 @@ def report_cases(console: Console, replications: Replications) -> None:
             markup=False,
         )
         return
-    arrived_fewest = min(int(recording.cases["parent"].isna().sum()) for recording in replications.recordings)
+    arrived_fewest = min(counted(recording) for recording in replications.recordings)
     console.print(
         f"warning: the horizon {format_hours(run.horizon_h)} ended {len(short)} of {len(replications)} "
         f"replications before every item was done: {still_open} items still open in all, and as few as "
@@ -229,7 +233,8 @@ def run_command(
         int | None,
         typer.Option(
             help="Stop the arrivals after N items in all (spawned items not counted) and run until every item is "
-            "done; the horizon then only caps the run. The warm-up is 0 unless --warmup is given."
+            "done; the horizon then only caps the run. The warm-up is 0 unless --warmup is given (then the N "
+            "cases are those arriving after it)."
         ),
     ] = None,
 ) -> None:

@@ -123,3 +123,13 @@ class TestReplications:
     def test_a_number_of_cases_below_one_is_refused(self, value: int) -> None:
         with pytest.raises(ValueError, match=rf"the number of cases must be >= 1 \(got {value}\)"):
             with_run_settings(network(), max_cases=value)
+
+
+def test_with_a_warmup_the_n_cases_are_those_arriving_after_it() -> None:
+    """The warm-up's arrivals come on top (the load the counted cases meet); the statistics hold exactly N."""
+    net = with_run_settings(network(), warmup_h=48.0, max_cases=60)
+    recording = simulate(net, seed=6)
+    arrivals = external(recording.cases)["arrival_h"]
+    assert (arrivals >= 48.0).sum() == 60
+    assert (arrivals < 48.0).sum() > 30
+    assert recording.cases["complete_h"].notna().all()
