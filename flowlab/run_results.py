@@ -1,7 +1,8 @@
 """A run's results: the simulated event log measured by `mining`'s one definition of every flow measure, joined
 with what only the engine knows, and the results folder written all at once or not at all.
 
-The measures are computed on the log of *all* cases (the warm-up ones too) over the window [warm-up, horizon]: the
+The measures are computed on the log of *all* cases (the warm-up ones too) over the window [warm-up, horizon] (for
+a run of a number of cases, [warm-up, the end of its longest replication], the same for every replication): the
 per-case measures count the cases that arrived in it, the time-window measures (throughput, WIP, per-stage
 throughput) whatever happens in it (see `mining.flow_measures`). The written log holds the cases that arrived after
 the warm-up, so `flowlab mine` of it sees the same cases but not the warm-up's work still in progress at the
@@ -22,6 +23,9 @@ Files:
 | `summary.json` | scenario, run settings, library versions and the `Summary` (means with 95% CI half-widths) |
 | the scenario file | a copy, under its own name, so the folder says what was run |
 | `flowlab.json` | the manifest: a `run` folder, the command, the scenario it read, the files it holds |
+
+In `summary.json`, `max_cases` is the number of cases of a run by `--cases` (null for a run by horizon) and
+`window_end_h` the end of the measures' window (the horizon, or the end of the longest replication).
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ from mining.replication_summary import Summary, summarise_replications
 from mining.stage_measures import summarize_stages
 from mining.stage_times import compute_case_times, compute_stage_times
 from sim.engine_measures import WAIT_CAUSES, compute_engine_stage_measures
-from sim.event_log import build_event_log
+from sim.event_log import build_event_log, hours_to_timestamps
 from sim.replications import Replications
 
 __all__ = ["GROUPINGS", "STAGE_COLUMNS", "RunResults", "collect_results", "write_results"]
@@ -144,9 +148,10 @@ def _sla(replications: Replications) -> dict[str, float]:
 
 
 def run_window(replications: Replications) -> Window:
-    """[warm-up, horizon] of the run as UTC timestamps (the log's clock)."""
-    start = pd.Timestamp(replications.network.run.start).tz_convert("UTC")
-    return Window(start + pd.Timedelta(hours=replications.warmup_h), start + pd.Timedelta(hours=replications.horizon_h))
+    """[warm-up, horizon] of the run as UTC timestamps, converted as the log's are (to the microsecond), so an event
+    at the window's end (the last completion of a run of a number of cases) falls inside it."""
+    start, end = hours_to_timestamps(replications.network.run.start, [replications.warmup_h, replications.horizon_h])
+    return Window(start, end)
 
 
 def _stage_table(stage_times: pd.DataFrame, engine: pd.DataFrame, window: Window, by: list[str]) -> pd.DataFrame:
@@ -217,6 +222,8 @@ def summary_document(results: RunResults, scenario_path: Path | None) -> dict:
         "replications": run.replications,
         "horizon_h": run.horizon_h,
         "warmup_h": run.warmup_h,
+        "max_cases": run.max_cases,
+        "window_end_h": results.replications.horizon_h,
         "versions": library_versions(),
         "summary": results.summary.to_dict(),
     }

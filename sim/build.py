@@ -11,21 +11,36 @@ Draws are made in numpy batches. A name the network does not define (a team, gat
 from __future__ import annotations
 
 import itertools
+import math
 import zlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import cast
 
 import numpy as np
 
+from sim.calendar import week_hour_of
 from sim.errors import ScenarioError
-from sim.network import IntervalArrivals, ItemClass, Network, NoArrivals, PoissonArrivals, ScheduledArrivals
-from sim.plan import AfterStage, ClassPlan, Escalation, ReworkRule, SpawnRule, StagePlan, Step
+from sim.network import (
+    FLOW_END,
+    Flow,
+    IntervalArrivals,
+    ItemClass,
+    Network,
+    NoArrivals,
+    PoissonArrivals,
+    RenewalArrivals,
+    ScheduledArrivals,
+    WeeklyArrivals,
+)
+from sim.plan import AfterStage, Branch, ClassPlan, Escalation, FlowPlan, ReworkRule, SpawnRule, StagePlan, Step
 from sim.servers import ServerPool
 
-__all__ = ["arrival_times", "build_classes", "build_stages"]
+__all__ = ["arrival_times", "build_classes", "build_stages", "flow_stages", "weekly_arrival_times"]
 
 # Purposes mixed into each generator's seed, so two streams with the same name never share draws.
 _ARRIVALS, _WORK, _HANDOFF, _DECISIONS, _CLASS_WORK = 1, 2, 3, 4, 5
 _FIRST_CHUNK, _LAST_CHUNK = 64, 8192
+HOURS_PER_WEEK = 168
 
 
 def _generator(root: np.random.SeedSequence, purpose: int, *names: str) -> np.random.Generator:
@@ -91,7 +106,8 @@ def build_stages(
 def build_classes(
     network: Network, root: np.random.SeedSequence, stages: Mapping[str, StagePlan]
 ) -> dict[str, ClassPlan]:
-    """Every item class of `network`, in order, with its decision draws and its route resolved into steps."""
+    """Every item class of `network`, in order, with its decision draws and its route (or flow) resolved into
+    steps."""
     items = list(network.item_classes.values())
     classes = {
         item.name: ClassPlan(
@@ -104,8 +120,46 @@ def build_classes(
         for index, item in enumerate(items)
     }
     for item in items:
-        classes[item.name].steps = _steps(network, item, root, stages, classes)
+        plan = classes[item.name]
+        if item.flow is None:
+            plan.steps = _steps(network, item, root, stages, classes)
+        else:
+            plan.steps, plan.flow = _flow_steps(network, item, root, stages, classes)
     return classes
+
+
+def _draws(
+    item: ItemClass, visited: Sequence[str], root: np.random.SeedSequence, stages: Mapping[str, StagePlan], where: str
+) -> dict[str, Callable[[], float]]:
+    """The work-time draw of each stage the class visits: the class's own (one stream per class and stage) where it
+    overrides the stage's, else the stage's."""
+    draws = {name: stages[name].draw for name in visited}
+    for name, work in item.work.items():
+        if name not in draws:
+            raise ScenarioError(f"{where}: work overrides stage {name!r}, which is not on its route {list(visited)}")
+        draws[name] = _buffered(work.sample_many, _generator(root, _CLASS_WORK, item.name, name)).__next__
+    return draws
+
+
+def _attach_spawns(
+    item: ItemClass,
+    after: list[AfterStage | None],
+    positions: Callable[[str, str], list[int]],
+    classes: Mapping[str, ClassPlan],
+    where: str,
+) -> None:
+    """Attach the class's spawn rules to the steps (positions) of the stages they follow."""
+    for number, spawn in enumerate(item.spawn):
+        if spawn.item_class not in classes:
+            raise ScenarioError(
+                f"{where}: spawn[{number}] creates class {spawn.item_class!r}, not among {sorted(classes)}"
+            )
+        target = classes[spawn.item_class]
+        for position in positions(spawn.after, f"spawn[{number}].after"):
+            actions = after[position] = after[position] or AfterStage()
+            actions.spawns.append(
+                SpawnRule(target, spawn.count_low, spawn.count_high, spawn.probability, spawn.per_batch)
+            )
 
 
 def _steps(
@@ -122,11 +176,7 @@ def _steps(
     for name in route:
         if name not in stages:
             raise ScenarioError(f"{where} routes through stage {name!r}, not among {sorted(stages)}")
-    draws = {name: stages[name].draw for name in route}
-    for name, work in item.work.items():
-        if name not in route:
-            raise ScenarioError(f"{where}: work overrides stage {name!r}, which is not on its route {list(route)}")
-        draws[name] = _buffered(work.sample_many, _generator(root, _CLASS_WORK, item.name, name)).__next__
+    draws = _draws(item, route, root, stages, where)
     after: list[AfterStage | None] = [None] * len(route)
 
     def positions(stage: str, rule: str) -> list[int]:
@@ -142,22 +192,90 @@ def _steps(
             back_to = earlier[-1] if earlier else targets[0]
             actions = after[position] = after[position] or AfterStage()
             actions.reworks.append(ReworkRule(number, back_to, rework.probability, rework.max_loops))
-    for number, spawn in enumerate(item.spawn):
-        if spawn.item_class not in classes:
-            raise ScenarioError(
-                f"{where}: spawn[{number}] creates class {spawn.item_class!r}, not among {sorted(classes)}"
-            )
-        target = classes[spawn.item_class]
-        for position in positions(spawn.after, f"spawn[{number}].after"):
-            actions = after[position] = after[position] or AfterStage()
-            actions.spawns.append(
-                SpawnRule(target, spawn.count_low, spawn.count_high, spawn.probability, spawn.per_batch)
-            )
+    _attach_spawns(item, after, positions, classes, where)
     return tuple(Step(stages[name], actions, draws[name]) for name, actions in zip(route, after, strict=True))
 
 
+def flow_stages(flow: Flow) -> list[str]:
+    """The stages a flow can reach from its start, in the order a breadth-first walk meets them (rows and targets
+    in the order written; probability-0 branches lead nowhere)."""
+    found: list[str] = []
+    frontier = [flow.start]
+    while frontier:
+        row = frontier.pop(0)
+        for target, probability in row.items():
+            if probability > 0 and target != FLOW_END and target not in found:
+                found.append(target)
+                if target in flow.transitions:
+                    frontier.append(flow.transitions[target])
+    return found
+
+
+def _branches(row: Mapping[str, float], position: Mapping[str, int], end: int, where: str) -> tuple[Branch, ...]:
+    """A flow row as cumulative branches (probability-0 targets dropped, the rest scaled to sum exactly 1, the last
+    bound infinite)."""
+    kept = [(target, probability) for target, probability in row.items() if probability > 0]
+    total = sum(probability for _, probability in kept)
+    if not kept or not math.isfinite(total):
+        raise ScenarioError(f"{where} has no way out (every probability is 0)")
+    branches: list[Branch] = []
+    cumulative = 0.0
+    for number, (target, probability) in enumerate(kept):
+        cumulative += probability / total
+        below = math.inf if number == len(kept) - 1 else cumulative
+        branches.append(Branch(below, end if target == FLOW_END else position[target]))
+    return tuple(branches)
+
+
+def _flow_steps(
+    network: Network,
+    item: ItemClass,
+    root: np.random.SeedSequence,
+    stages: Mapping[str, StagePlan],
+    classes: Mapping[str, ClassPlan],
+) -> tuple[tuple[Step, ...], FlowPlan]:
+    """Resolve a class's flow: one step per stage it can reach (carrying the branches to the next stage, the spawn
+    rules and the class's own work-time draws), and its start branches."""
+    where = f"{network.name}: item class {item.name!r}"
+    flow = cast(Flow, item.flow)
+    if item.route or item.rework:
+        raise ScenarioError(f"{where} has a flow and a route or rework; a flow class has neither")
+    visited = flow_stages(flow)
+    for name in visited:
+        if name not in stages:
+            raise ScenarioError(f"{where}: its flow goes to stage {name!r}, not among {sorted(stages)}")
+        if name not in flow.transitions:
+            raise ScenarioError(f"{where}: its flow reaches stage {name!r} but has no row for it")
+    if not visited:
+        raise ScenarioError(f"{where}: its flow's start leads to no stage")
+    position = {name: number for number, name in enumerate(visited)}
+    end = len(visited)
+    draws = _draws(item, visited, root, stages, where)
+    after: list[AfterStage | None] = []
+    for name in visited:
+        actions = AfterStage()
+        actions.branches = _branches(flow.transitions[name], position, end, f"{where}: its flow's row {name!r}")
+        after.append(actions)
+
+    def positions(stage: str, rule: str) -> list[int]:
+        if stage not in position:
+            raise ScenarioError(f"{where}: {rule} names stage {stage!r}, which is not in its flow {visited}")
+        return [position[stage]]
+
+    _attach_spawns(item, after, positions, classes, where)
+    steps = tuple(Step(stages[name], actions, draws[name]) for name, actions in zip(visited, after, strict=True))
+    start = _branches(flow.start, position, end, f"{where}: its flow's start")
+    if any(branch.to == end for branch in start):
+        raise ScenarioError(f"{where}: its flow's start leads straight to the end (every item visits a stage)")
+    if flow.max_visits < 1:
+        raise ScenarioError(f"{where}: its flow's max_visits must be >= 1 (got {flow.max_visits})")
+    return steps, FlowPlan(start, flow.max_visits)
+
+
 def arrival_times(network: Network, item: ItemClass, root: np.random.SeedSequence) -> Iterator[float] | None:
-    """The class's arrival moments (hours, increasing, endless unless scheduled), or None when it has none."""
+    """The class's arrival moments (hours, increasing, endless unless scheduled), or None when it has none (no
+    arrivals, or weekly rates that are all 0). Poisson gaps, weekly exponential(1) steps and renewal gaps are drawn
+    on the class's own arrival stream."""
     arrivals = item.arrivals
     if isinstance(arrivals, PoissonArrivals):
         if arrivals.rate_per_h <= 0:
@@ -172,4 +290,45 @@ def arrival_times(network: Network, item: ItemClass, root: np.random.SeedSequenc
         return iter(sorted(arrivals.times_h))
     if isinstance(arrivals, NoArrivals):
         return None
+    if isinstance(arrivals, WeeklyArrivals):
+        rates = arrivals.rates_per_h
+        if len(rates) != HOURS_PER_WEEK or min(rates) < 0:
+            raise ScenarioError(
+                f"{network.name}: item class {item.name!r} needs 168 hourly rates >= 0 for its weekly arrivals "
+                f"(got {len(rates)}, lowest {min(rates, default=float('nan'))})"
+            )
+        if max(rates) <= 0:
+            return None
+        steps = _buffered(lambda rng, size: rng.exponential(1.0, size), _generator(root, _ARRIVALS, item.name))
+        return weekly_arrival_times(rates, week_hour_of(network.run.start), steps)
+    if isinstance(arrivals, RenewalArrivals):
+        if not arrivals.gap.mean > 0:
+            raise ScenarioError(
+                f"{network.name}: item class {item.name!r} has renewal gaps of mean {arrivals.gap.mean} h (must be > 0)"
+            )
+        return itertools.accumulate(_buffered(arrivals.gap.sample_many, _generator(root, _ARRIVALS, item.name)))
     raise ScenarioError(f"{network.name}: item class {item.name!r} has unknown arrivals {arrivals!r}")
+
+
+def weekly_arrival_times(rates_per_h: Sequence[float], origin_h: float, steps: Iterator[float]) -> Iterator[float]:
+    """Arrival moments (hours after the start) of a Poisson process whose rate is `rates_per_h[k]` in hour k of the
+    week (k = 0: Monday 00:00-01:00), the start falling `origin_h` hours into the week: exact inversion of the
+    piecewise-constant cumulative rate, each arrival one exponential(1) step of it (`steps`) after the previous.
+    Endless; the caller stops at its horizon. At least one rate must be > 0."""
+    hour = math.floor(origin_h)  # hours after the start week's Monday 00:00, of the hour under way
+    time = 0.0
+    need = next(steps)  # cumulative rate still to cover before the next arrival
+    while True:
+        hour_end = hour + 1 - origin_h
+        rate = rates_per_h[hour % HOURS_PER_WEEK]
+        if rate > 0:
+            while True:
+                arrival = time + need / rate
+                if arrival > hour_end:  # the first moment the cumulative rate reaches the step
+                    need -= (hour_end - time) * rate
+                    break
+                yield arrival
+                time = arrival
+                need = next(steps)
+        time = hour_end
+        hour += 1

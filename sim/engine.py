@@ -5,10 +5,14 @@ route. A team is a `sim.servers.ServerPool` (a non-preemptive priority pool awar
 visit records which server served it (a batch job takes one server).
 
 Per stage visit: ready -> hand-off delay -> cadence gate -> batch formation -> queue (escalation) -> work (on a
-calendared team only inside its hours, suspended over nights and weekends) -> complete -> rework -> spawns -> next
-stage. An expedited class skips the gate and the batch. Each visit records the moment each of these waits ended, so
-waiting can be split by cause. Stages that use none of the optional features (and whose team has no calendar) take
-a short path with no branches for them; the others go through `_Run._general_visit`.
+calendared team only inside its hours, suspended over nights and weekends) -> complete -> rework (in a flow: the
+next stage, one uniform draw from the class's decision stream) -> spawns -> next stage. An expedited class skips the
+gate and the batch. Each visit records the moment each of these waits ended, so waiting can be split by cause.
+Stages that use none of the optional features (and whose team has no calendar) take a short path with no branches
+for them; the others go through `_Run._general_visit`.
+
+A run by number of cases (`RunSettings.max_cases`) counts the items that arrive from outside and those not yet done,
+and stops the environment when the last is done; a run by horizon takes none of those branches.
 
 The network is resolved into named stage, class and step records (`sim.plan`) by `sim.build`, which also binds
 every random draw to its own named stream; this module only runs them.
@@ -23,13 +27,14 @@ from typing import Any, cast
 
 import numpy as np
 import simpy
+from simpy.core import StopSimulation
 from simpy.events import Event, Timeout
 
 from sim.build import arrival_times, build_classes, build_stages
 from sim.calendar import build_week_schedule
 from sim.gates import wait_for_gate
 from sim.network import Batching, Network
-from sim.plan import AfterStage, BatchMember, ClassPlan, SpawnRule, StagePlan, Step
+from sim.plan import AfterStage, BatchMember, Branch, ClassPlan, FlowPlan, SpawnRule, StagePlan, Step
 from sim.recording import (
     C_ARRIVAL,
     C_BATCH,
@@ -55,10 +60,28 @@ from sim.servers import Request, ServerPool
 __all__ = ["simulate"]
 
 _NAN = math.nan
+_VISITS = -1
+"""Key of a flow item's visit count in its `loops` dict (rework rules use their numbers, 0 and up)."""
+
+
+def _choose(branches: tuple[Branch, ...], decide: Callable[[], float]) -> int:
+    """The step a flow row leads to: one uniform draw picks a branch; a row with one branch draws nothing (so a
+    flow with a single path uses the decision draws exactly as the same route does)."""
+    if len(branches) == 1:
+        return branches[0].to
+    draw = decide()
+    for below, to in branches:
+        if draw < below:
+            return to
+    return branches[-1].to
 
 
 def simulate(network: Network, *, seed: int | np.random.SeedSequence, replication: int = 0) -> Recording:
     """Run ONE replication of `network` for `network.run.horizon_h` hours (warm-up included) and record it.
+
+    With `network.run.max_cases`, the classes' own arrivals stop after that many items in all have arrived since
+    the warm-up, and the run ends when every item (spawned ones and the warm-up's too) is done, or at the horizon
+    if that comes first; the recording's `horizon_h` is then the moment it ended.
 
     Args:
         network: the resolved network to run.
@@ -76,9 +99,10 @@ def simulate(network: Network, *, seed: int | np.random.SeedSequence, replicatio
         root = np.random.SeedSequence(int(seed), spawn_key=(int(replication),))
     run = _Run(network, root, int(replication))
     run.env.run(until=network.run.horizon_h)
+    ended = network.run.horizon_h if run.finished is None or not run.finished.triggered else run.env.now
     schedules = {name: team.schedule for name, team in run.teams.items() if team.schedule is not None}
     return run.recorder.finish(
-        horizon_h=network.run.horizon_h, replication=int(replication), network_name=network.name, schedules=schedules
+        horizon_h=ended, replication=int(replication), network_name=network.name, schedules=schedules
     )
 
 
@@ -88,6 +112,7 @@ class _Run:
     def __init__(self, network: Network, root: np.random.SeedSequence, replication: int) -> None:
         self.env = simpy.Environment()
         self.horizon = float(network.run.horizon_h)
+        self.warmup = float(network.run.warmup_h)
         self.replication = replication
         self.network_name = network.name
         self.tickets = itertools.count()
@@ -123,10 +148,29 @@ class _Run:
         }
         self.stages = build_stages(network, root, self.teams)
         self.classes = build_classes(network, root, self.stages)
+        self.max_cases = network.run.max_cases
+        self.finished: Event | None = None
+        """With `max_cases`: succeeds (and stops the run) when the last arrival has come and every item is done."""
+        self.arrived = 0
+        """With `max_cases`: items that arrived from outside since the warm-up (spawns not counted)."""
+        self.open = 0
+        """With `max_cases`: items created and not yet done."""
+        self.feeding = 0
+        """With `max_cases`: arrival processes that may still bring items."""
+        if self.max_cases is not None:
+            self.finished = Event(self.env)
+            self.finished.callbacks.append(StopSimulation.callback)
         for item in items:
             times = arrival_times(network, item, root)
-            if times is not None:
+            if times is None:
+                continue
+            if self.max_cases is None:
                 self.env.process(self._arrivals(self.classes[item.name], times))
+            else:
+                self.feeding += 1
+                self.env.process(self._counted_arrivals(self.classes[item.name], times, self.max_cases))
+        if self.max_cases is not None:
+            self._check_finished()
 
     # ---------------------------------------------------------------- arrivals and items
 
@@ -140,8 +184,36 @@ class _Run:
                 yield Timeout(env, time - env.now)
             self._create(plan, None)
 
+    def _counted_arrivals(
+        self, plan: ClassPlan, times: Iterator[float], max_cases: int
+    ) -> Generator[Event, object, None]:
+        """As `_arrivals`, until `max_cases` items have arrived from outside over all classes since the warm-up
+        (those arriving during the warm-up come on top: the load the counted cases meet)."""
+        env, horizon, warmup = self.env, self.horizon, self.warmup
+        for time in times:
+            if time >= horizon or self.arrived >= max_cases:
+                break
+            if time > env.now:
+                yield Timeout(env, time - env.now)
+            if self.arrived >= max_cases:  # another class's arrival took the last place meanwhile
+                break
+            if time >= warmup:
+                self.arrived += 1
+            self._create(plan, None)
+        self.feeding -= 1
+        self._check_finished()
+
+    def _check_finished(self) -> None:
+        """With `max_cases`: end the run once no more items can arrive and every item is done."""
+        finished = cast(Event, self.finished)
+        no_more = self.arrived >= cast(int, self.max_cases) or self.feeding == 0
+        if self.open == 0 and no_more and not finished.triggered:
+            finished.succeed()
+
     def _create(self, plan: ClassPlan, parent: str | None) -> None:
         """A new work item of class `plan` arrives now (from outside, or spawned by `parent`)."""
+        if self.max_cases is not None:
+            self.open += 1
         plan.seq += 1
         row = self.new_case(
             f"r{self.replication}-{plan.name}-{plan.seq:06d}", plan.index, plan.priority, parent, self.env.now
@@ -163,6 +235,8 @@ class _Run:
         ready = row[C_ARRIVAL]
         loops: dict[int, int] | None = None
         position, length = 0, len(steps)
+        if plan.flow is not None:
+            position = _choose(plan.flow.start, plan.decide)
         while position < length:
             step = steps[position]
             stage, after, draw = step
@@ -206,13 +280,24 @@ class _Run:
                 batched = stage.batch is not None and not plan.expedite
                 position = self._after_stage(plan, after, position, loops, case, batched=batched)
         row[C_COMPLETE] = ready
+        if self.max_cases is not None:
+            self.open -= 1
+            self._check_finished()
 
     def _after_stage(
         self, plan: ClassPlan, after: AfterStage, position: int, loops: dict[int, int], case: str, *, batched: bool
     ) -> int:
-        """Draw rework (first rule that hits wins) then spawns; return the next route position."""
+        """Draw rework (first rule that hits wins), or in a flow the next stage, then spawns; return the next
+        position (the number of steps: the item leaves)."""
         decide = plan.decide
         next_position = position + 1
+        branches = after.branches
+        if branches is not None:  # a flow: the next stage is drawn, until the visit limit sends the item out
+            visits = loops[_VISITS] = loops.get(_VISITS, 0) + 1
+            if visits >= cast(FlowPlan, plan.flow).max_visits:
+                next_position = len(plan.steps)
+            else:
+                next_position = _choose(branches, decide)
         for number, back_to, probability, max_loops in after.reworks:
             done = loops.get(number, 0)
             if (max_loops is None or done < max_loops) and decide() < probability:

@@ -5,7 +5,8 @@ Offered load of a team (person-hours of work per hour) = Σ over item classes an
 team of (arrival rate of the class) × (expected visits to the stage) × (mean work time of the class there: its own
 override, else the stage's) / (batch size; 1 for an expedited class, which skips batches). It is an estimate:
 spawned classes get their parents' rates × expected count × probability, rework adds a geometric expectation of
-visits, batches are assumed full, and escalation's move to another team is ignored.
+visits, a flow the expected visits of its chain (up to its visit limit), batches are assumed full, and escalation's
+move to another team is ignored.
 """
 
 from __future__ import annotations
@@ -14,7 +15,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.network import IntervalArrivals, ItemClass, Network, PoissonArrivals, ScheduledArrivals, Team
+from sim.network import (
+    FLOW_END,
+    Flow,
+    IntervalArrivals,
+    ItemClass,
+    Network,
+    PoissonArrivals,
+    RenewalArrivals,
+    ScheduledArrivals,
+    Team,
+    WeeklyArrivals,
+)
 
 __all__ = ["LoadWarning", "check_offered_load", "compute_arrival_rates", "compute_utilisation"]
 
@@ -32,7 +44,8 @@ class LoadWarning:
 
 
 def _own_rate(item: ItemClass, horizon_h: float) -> float:
-    """Arrivals per hour of a class by itself (scheduled arrivals averaged over the horizon)."""
+    """Arrivals per hour of a class by itself (scheduled arrivals averaged over the horizon, weekly ones over the
+    week, renewal ones one per mean gap)."""
     arrivals = item.arrivals
     if isinstance(arrivals, PoissonArrivals):
         return arrivals.rate_per_h
@@ -40,6 +53,10 @@ def _own_rate(item: ItemClass, horizon_h: float) -> float:
         return 1 / arrivals.every_h
     if isinstance(arrivals, ScheduledArrivals):
         return sum(1 for time in arrivals.times_h if 0 <= time < horizon_h) / horizon_h
+    if isinstance(arrivals, WeeklyArrivals):
+        return sum(arrivals.rates_per_h) / len(arrivals.rates_per_h)
+    if isinstance(arrivals, RenewalArrivals):
+        return 1 / arrivals.gap.mean if arrivals.gap.mean > 0 else 0.0
     return 0.0
 
 
@@ -50,8 +67,34 @@ def _expected_loops(probability: float, max_loops: int | None) -> float:
     return sum(probability**loop for loop in range(1, max_loops + 1))
 
 
+def _flow_visits(flow: Flow) -> dict[str, float]:
+    """Expected visits per item to each stage of a flow, the visit limit included: the chance of being at each stage
+    on visit k (k = 1 .. max_visits), summed."""
+    named = [*flow.start, *flow.transitions, *(target for row in flow.transitions.values() for target in row)]
+    stages = [stage for stage in dict.fromkeys(named) if stage != FLOW_END]
+    index = {stage: number for number, stage in enumerate(stages)}
+    moves = np.zeros((len(stages), len(stages)))
+    for stage, row in flow.transitions.items():
+        for target, probability in row.items():
+            if target != FLOW_END:
+                moves[index[stage], index[target]] += probability
+    here = np.zeros(len(stages))
+    for target, probability in flow.start.items():
+        if target != FLOW_END:
+            here[index[target]] += probability
+    total = np.zeros(len(stages))
+    for _ in range(flow.max_visits):
+        total += here
+        here = here @ moves
+        if here.sum() < 1e-12:
+            break
+    return {stage: float(total[index[stage]]) for stage in stages if total[index[stage]] > 0}
+
+
 def _visits(item: ItemClass) -> dict[str, float]:
-    """Expected visits per item to each stage of its route (rework loops multiply the stages they span)."""
+    """Expected visits per item to each stage of its route (rework loops multiply the stages they span) or flow."""
+    if item.flow is not None:
+        return _flow_visits(item.flow)
     position = {stage: index for index, stage in enumerate(item.route)}
     visits = dict.fromkeys(item.route, 1.0)
     for rework in item.rework:
@@ -75,7 +118,7 @@ def compute_arrival_rates(network: Network) -> dict[str, float] | None:
             per_completion = (spawn.count_low + spawn.count_high) / 2 * spawn.probability
             if spawn.per_batch and batch is not None:
                 per_completion /= batch.size
-            spawned[index[name], index[spawn.item_class]] += visits[spawn.after] * per_completion
+            spawned[index[name], index[spawn.item_class]] += visits.get(spawn.after, 0.0) * per_completion
     if names and np.max(np.abs(np.linalg.eigvals(spawned))) >= 1:
         return None
     rates = np.linalg.solve(np.eye(len(names)) - spawned.T, own)  # rate = own + spawned.T @ rate

@@ -108,7 +108,31 @@ class NoArrivals:
     """The class only enters by being spawned from another class's stage (a cross-stream hand-off)."""
 
 
-Arrivals = PoissonArrivals | IntervalArrivals | ScheduledArrivals | NoArrivals
+@dataclass(frozen=True, slots=True)
+class WeeklyArrivals:
+    """Poisson arrivals whose rate changes with the hour of the week: `rates_per_h[k]` arrivals per hour in hour k
+    after Monday 00:00 (168 values), in the timezone of the run start (its UTC offset holds for the whole run, as
+    for team calendars)."""
+
+    rates_per_h: tuple[float, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RenewalArrivals:
+    """Arrivals separated by independent gaps drawn from `gap` (hours); the first comes one gap after the start."""
+
+    gap: Distribution
+
+
+Arrivals = PoissonArrivals | IntervalArrivals | ScheduledArrivals | NoArrivals | WeeklyArrivals | RenewalArrivals
+
+FLOW_START = "start"
+"""In a `Flow`: the row of the first stage's probabilities (not a stage)."""
+FLOW_END = "end"
+"""In a `Flow`: the target that means the item leaves (not a stage)."""
+DEFAULT_MAX_VISITS = 1000
+"""A flow item leaves after this many stage visits unless its class says otherwise (a guard against a loop whose
+probability is close to 1)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,12 +161,27 @@ class Spawn:
 
 
 @dataclass(frozen=True, slots=True)
+class Flow:
+    """Probabilistic routing: a first-order Markov chain over stages, in place of a fixed route.
+
+    `start` gives the probability of each first stage; `transitions[stage]` the probability of each stage that
+    follows `stage` (itself too: a repeat), `FLOW_END` meaning the item leaves. Every row sums to 1. The next stage
+    is drawn when a visit completes; after `max_visits` visits the item leaves whatever the draw would say.
+    """
+
+    start: dict[str, float]
+    transitions: dict[str, dict[str, float]]
+    max_visits: int = DEFAULT_MAX_VISITS
+
+
+@dataclass(frozen=True, slots=True)
 class ItemClass:
     """A kind of work item (an IT4IT scenario): how it arrives, its route of stages, priority (lower = sooner), SLA.
 
     `work` overrides the work-time distribution of some of its route's stages (a hotfix's development takes hours,
     a feature's days); `expedite` sends it past every cadence gate and batch (an emergency change), hand-offs still
-    apply.
+    apply. A class with a `flow` draws its stages from it instead of following `route` (then empty); it has no
+    rework (loops are in the flow's probabilities), while `spawn` and `work` name stages of the flow.
     """
 
     name: str
@@ -156,17 +195,24 @@ class ItemClass:
     spawn: tuple[Spawn, ...] = ()
     work: dict[str, Distribution] = field(default_factory=dict)
     expedite: bool = False
+    flow: Flow | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class RunSettings:
-    """Clock and replication settings: timezone-aware start, horizon and warm-up in hours, replications, seed."""
+    """Clock and replication settings: timezone-aware start, horizon and warm-up in hours, replications, seed.
+
+    With `max_cases`, the item classes' own arrivals stop after that many items in all have arrived since the
+    warm-up (spawned items do not count; those arriving during the warm-up come on top) and a replication ends when
+    every item is done; the horizon then only caps it. With warm-up 0 (the natural choice) every case counts.
+    """
 
     start: datetime
     horizon_h: float
     warmup_h: float = 0.0
     replications: int = 1
     seed: int = 0
+    max_cases: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

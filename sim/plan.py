@@ -17,7 +17,18 @@ if TYPE_CHECKING:
 
     from sim.servers import ServerPool
 
-__all__ = ["AfterStage", "BatchMember", "ClassPlan", "Escalation", "ReworkRule", "SpawnRule", "StagePlan", "Step"]
+__all__ = [
+    "AfterStage",
+    "BatchMember",
+    "Branch",
+    "ClassPlan",
+    "Escalation",
+    "FlowPlan",
+    "ReworkRule",
+    "SpawnRule",
+    "StagePlan",
+    "Step",
+]
 
 
 class Escalation(NamedTuple):
@@ -84,14 +95,34 @@ class SpawnRule(NamedTuple):
     per_batch: bool
 
 
-class AfterStage:
-    """What may follow one route position: rework rules (the first that hits wins) and spawn rules."""
+class Branch(NamedTuple):
+    """One way out of a flow's row: the item goes to step `to` (its position in `ClassPlan.steps`; the number of
+    steps means it leaves) when the class's uniform draw is below `below`, the row's cumulative probability up to
+    and including this branch (the last branch of a row has ``inf``, so rounding never falls through)."""
 
-    __slots__ = ("reworks", "spawns")
+    below: float
+    to: int
+
+
+class FlowPlan(NamedTuple):
+    """A flow class's chain: the branches to its first stage and the visits after which an item leaves; the
+    branches after each stage are on that stage's `AfterStage`."""
+
+    start: tuple[Branch, ...]
+    max_visits: int
+
+
+class AfterStage:
+    """What may follow one route position: rework rules (the first that hits wins) and spawn rules; in a flow, the
+    branches to the next stage instead of rework."""
+
+    __slots__ = ("branches", "reworks", "spawns")
 
     def __init__(self) -> None:
         self.reworks: list[ReworkRule] = []
         self.spawns: list[SpawnRule] = []
+        self.branches: tuple[Branch, ...] | None = None
+        """In a flow: where the item goes next (None on a route: the next position, unless rework hits)."""
 
 
 class Step(NamedTuple):
@@ -104,9 +135,10 @@ class Step(NamedTuple):
 
 
 class ClassPlan:
-    """An item class resolved for the run: its route as steps, its decision draws and its case counter."""
+    """An item class resolved for the run: its route (or its flow's stages) as steps, its decision draws and its
+    case counter."""
 
-    __slots__ = ("decide", "expedite", "index", "name", "priority", "seq", "steps")
+    __slots__ = ("decide", "expedite", "flow", "index", "name", "priority", "seq", "steps")
 
     def __init__(self, index: int, name: str, priority: int, expedite: bool, decide: Callable[[], float]) -> None:
         self.index = index
@@ -114,9 +146,11 @@ class ClassPlan:
         self.priority = priority
         self.expedite = expedite
         self.decide = decide
-        """Uniform draws in [0, 1) for the class's rework and spawn decisions."""
+        """Uniform draws in [0, 1) for the class's rework, spawn and flow decisions."""
         self.seq = 0
         self.steps: tuple[Step, ...] = ()
+        self.flow: FlowPlan | None = None
+        """A flow class's start branches and visit limit (None: the class follows its route, step after step)."""
 
 
 class BatchMember(NamedTuple):

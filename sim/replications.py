@@ -40,8 +40,13 @@ class Replications:
 
     @property
     def horizon_h(self) -> float:
-        """Simulated hours of every replication."""
-        return self.network.run.horizon_h
+        """Simulated hours of every replication: the end of the window the measures use. With
+        `network.run.max_cases`, the end of the longest replication (its last item done, or the horizon that
+        capped it), so that window holds every replication's whole run."""
+        run = self.network.run
+        if run.max_cases is None or not self.recordings:
+            return run.horizon_h
+        return max(recording.horizon_h for recording in self.recordings)
 
     @property
     def warmup_h(self) -> float:
@@ -89,11 +94,17 @@ def with_run_settings(
     seed: int | None = None,
     horizon_h: float | None = None,
     warmup_h: float | None = None,
+    max_cases: int | None = None,
 ) -> Network:
     """Return `network` with the given run settings replaced (None keeps the scenario's); checks the result.
 
+    `max_cases`: stop the classes' own arrivals after that many items in all have arrived since the warm-up and end
+    each replication when every item is done (the horizon then only caps it; see `RunSettings`). The statistics
+    then hold exactly those cases (and their spawns); with a number of cases, 0 is the natural warm-up (the run
+    starts empty and every case counts), while a warm-up > 0 lets the counted cases meet a loaded system.
+
     Raises ValueError naming the setting when replications < 1, the horizon is not > 0, the warm-up is negative or
-    not shorter than the horizon, or the seed is negative.
+    not shorter than the horizon, the seed is negative or max_cases < 1.
     """
     changes: dict[str, Any] = {
         key: value
@@ -102,10 +113,13 @@ def with_run_settings(
             "seed": seed,
             "horizon_h": horizon_h,
             "warmup_h": warmup_h,
+            "max_cases": max_cases,
         }.items()
         if value is not None
     }
     run = dataclasses.replace(network.run, **changes)
+    if run.max_cases is not None and run.max_cases < 1:
+        raise ValueError(f"the number of cases must be >= 1 (got {run.max_cases})")
     if run.replications < 1:
         raise ValueError(f"replications must be >= 1 (got {run.replications})")
     if run.seed < 0:
@@ -140,6 +154,7 @@ def run_replications(
     seed: int | None = None,
     horizon_h: float | None = None,
     warmup_h: float | None = None,
+    max_cases: int | None = None,
     workers: int | None = None,
     scheduler: str | None = None,
     progress: ProgressCallback | None = None,
@@ -148,7 +163,8 @@ def run_replications(
 
     Args:
         network: the resolved network; its `run` settings apply unless overridden here.
-        replications, seed, horizon_h, warmup_h: overrides of `network.run` (hours for the times).
+        replications, seed, horizon_h, warmup_h, max_cases: overrides of `network.run` (hours for the times; see
+            `with_run_settings`).
         workers: local processes; None uses every core, 1 runs sequentially in this process.
         scheduler: address of a Dask distributed scheduler (``"tcp://host:port"``); the replications run there.
         progress: called once per finished replication (in completion order) with its number.
@@ -156,7 +172,9 @@ def run_replications(
     The results are identical whatever `workers` or `scheduler`: replication `i` always uses child `i` of
     ``SeedSequence(seed).spawn(n)``.
     """
-    network = with_run_settings(network, replications=replications, seed=seed, horizon_h=horizon_h, warmup_h=warmup_h)
+    network = with_run_settings(
+        network, replications=replications, seed=seed, horizon_h=horizon_h, warmup_h=warmup_h, max_cases=max_cases
+    )
     tasks = replication_tasks(network)
     recordings = run_tasks(tasks, workers=workers, scheduler=scheduler, progress=progress)
     return Replications(network=network, recordings=tuple(recordings))

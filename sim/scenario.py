@@ -6,28 +6,35 @@ inside): every time in hours after `run.start`, every distribution a `sim.distri
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from sim import distributions as dist
+from sim.errors import ScenarioError
 from sim.network import (
+    DEFAULT_MAX_VISITS,
+    FLOW_START,
     Arrivals,
     Batching,
     CadenceGate,
     Escalation,
+    Flow,
     IntervalArrivals,
     ItemClass,
     Network,
     NoArrivals,
     PoissonArrivals,
+    RenewalArrivals,
     Rework,
     RunSettings,
     ScheduledArrivals,
     Spawn,
     Stage,
     Team,
+    WeeklyArrivals,
     WorkingCalendar,
 )
-from sim.scenario_loader import load_scenario, validate_scenario
+from sim.scenario_loader import check_references, load_scenario, validate_scenario
 from sim.scenario_model import (
     WEEKDAYS,
     ArrivalSpec,
@@ -40,15 +47,25 @@ from sim.scenario_model import (
     ItemClassSpec,
     LognormalSpec,
     PoissonArrivalSpec,
+    RenewalArrivalSpec,
     Scenario,
     ScheduleArrivalSpec,
     StageSpec,
     TeamSpec,
     TriangularSpec,
     UniformSpec,
+    WeeklyArrivalSpec,
 )
 
-__all__ = ["Scenario", "build_distribution", "build_network", "load_network", "load_scenario", "validate_scenario"]
+__all__ = [
+    "Scenario",
+    "build_distribution",
+    "build_network",
+    "load_network",
+    "load_scenario",
+    "validate_scenario",
+    "with_start",
+]
 
 
 def build_distribution(spec: DistributionSpec) -> dist.Distribution:
@@ -112,14 +129,30 @@ def _build_arrivals(spec: ArrivalSpec, scenario: Scenario) -> Arrivals:
             return ScheduledArrivals(
                 times_h=tuple(sorted((moment - start).total_seconds() / 3600 for moment in spec.at))
             )
+        case WeeklyArrivalSpec():
+            days: dict[str, list[float]] = {day: rates for day, rates in spec.rates.items()}
+            hourly = [float(rate) for day in WEEKDAYS for rate in days.get(day, [0.0] * 24)]
+            return WeeklyArrivals(rates_per_h=tuple(hourly))
+        case RenewalArrivalSpec():
+            return RenewalArrivals(gap=build_distribution(spec.gap))
     return NoArrivals()
+
+
+def _build_flow(spec: ItemClassSpec) -> Flow | None:
+    if spec.flow is None:
+        return None
+    return Flow(
+        start=dict(spec.flow.get(FLOW_START, {})),
+        transitions={stage: dict(row) for stage, row in spec.flow.items() if stage != FLOW_START},
+        max_visits=DEFAULT_MAX_VISITS if spec.max_visits is None else spec.max_visits,
+    )
 
 
 def _build_item_class(name: str, spec: ItemClassSpec, scenario: Scenario) -> ItemClass:
     return ItemClass(
         name=name,
         stream=spec.stream,
-        route=tuple(spec.route),
+        route=tuple(spec.route or ()),
         arrivals=_build_arrivals(spec.arrival, scenario),
         priority=spec.priority,
         sla_h=spec.sla,
@@ -141,6 +174,7 @@ def _build_item_class(name: str, spec: ItemClassSpec, scenario: Scenario) -> Ite
         ),
         work={stage: build_distribution(work) for stage, work in spec.work.items()},
         expedite=spec.expedite,
+        flow=_build_flow(spec),
     )
 
 
@@ -171,6 +205,28 @@ def build_network(scenario: Scenario) -> Network:
     )
 
 
-def load_network(path: str | Path) -> Network:
-    """Read, validate and resolve a scenario file in one call (raises `ScenarioError`)."""
-    return build_network(load_scenario(path))
+def with_start(scenario: Scenario, start: datetime, source: str = "<scenario>") -> Scenario:
+    """`scenario` with `run.start` replaced (e.g. by `flowlab run --start`), its cross-references checked again: a
+    schedule of arrivals must not begin before the new start. Calendars, gates, weekly arrival rates and the event
+    log's timestamps then follow the new start (and its timezone).
+
+    Raises:
+        ValueError: `start` carries no timezone.
+        ScenarioError: the scenario does not hold with the new start (each line names `source` and the path).
+    """
+    if start.tzinfo is None or start.utcoffset() is None:
+        raise ValueError(f"the start must carry a timezone such as +00:00 (got {start.isoformat()})")
+    changed = scenario.model_copy(update={"run": scenario.run.model_copy(update={"start": start})})
+    problems = check_references(changed)
+    if problems:
+        raise ScenarioError("\n".join(f"{source}: {line}" for line in problems))
+    return changed
+
+
+def load_network(path: str | Path, *, start: datetime | None = None) -> Network:
+    """Read, validate and resolve a scenario file in one call (raises `ScenarioError`); `start` replaces its
+    `run.start` (`with_start`)."""
+    scenario = load_scenario(path)
+    if start is not None:
+        scenario = with_start(scenario, start, Path(path).name)
+    return build_network(scenario)

@@ -16,12 +16,27 @@ from pydantic_core import ErrorDetails
 
 from sim.durations import format_hours
 from sim.errors import ScenarioError
-from sim.scenario_model import ARRIVAL_KINDS, DISTRIBUTION_KINDS, Scenario
+from sim.network import FLOW_END, FLOW_START
+from sim.scenario_model import (
+    ARRIVAL_KINDS,
+    DISTRIBUTION_KINDS,
+    DistributionSpec,
+    EmpiricalSpec,
+    FixedSpec,
+    Scenario,
+    TriangularSpec,
+    UniformSpec,
+)
 
 __all__ = ["check_references", "load_scenario", "read_scenario_yaml", "validate_scenario"]
 
 Location = Sequence[str | int]
-_TAGGED_FIELDS = {"work": DISTRIBUTION_KINDS, "handoff": DISTRIBUTION_KINDS, "arrival": ARRIVAL_KINDS}
+_TAGGED_FIELDS = {
+    "work": DISTRIBUTION_KINDS,
+    "handoff": DISTRIBUTION_KINDS,
+    "gap": DISTRIBUTION_KINDS,
+    "arrival": ARRIVAL_KINDS,
+}
 
 
 def _tagged_kinds(path: Location) -> tuple[str, ...] | None:
@@ -200,12 +215,15 @@ def _error_lines(error: ValidationError, data: Any) -> list[str]:
     """One ``path message`` line per pydantic error (an unknown-key error gives one line per key)."""
     lines: list[str] = []
     for detail in error.errors():
-        if detail["loc"] and detail["loc"][-1] == "[key]":  # pydantic's marker for a mapping key of the wrong type
+        if detail["loc"] and detail["loc"][-1] == "[key]":  # pydantic's marker for a mapping key it refused
             path, _, _ = _locate(data, detail["loc"][:-2])
             key = detail["loc"][-2]
-            lines.append(
-                f"{format_path(path)} key {key!r} must be a name in text, e.g. in quotes (got {type(key).__name__})"
-            )
+            if isinstance(key, str):  # a name, but not one of those allowed there (a weekday, ...)
+                lines.append(f"{format_path(path)} key {key!r} {_describe(detail, key, True)}")
+            else:
+                lines.append(
+                    f"{format_path(path)} key {key!r} must be a name in text, e.g. in quotes (got {type(key).__name__})"
+                )
             continue
         path, raw, found = _locate(data, detail["loc"])
         if detail["type"] == "unknown_key":
@@ -283,50 +301,73 @@ def _check_gate_offsets(where: str, offsets: list[float], every: float) -> list[
 
 
 def _check_item(scenario: Scenario, class_name: str, stage_stream: dict[str, str]) -> list[str]:
-    """Route, rework, spawn and work-override references of one work item class."""
+    """Route (or flow), rework, spawn and work-override references of one work item class."""
     item, where = scenario.items[class_name], f"items.{class_name}"
     problems: list[str] = []
     if item.stream not in scenario.streams:
         problems.append(f"{where}.stream {item.stream!r} is not a stream (streams: {_choices(scenario.streams)})")
+    if (item.route is None) == (item.flow is None):
+        got = "both" if item.route is not None else "neither"
+        problems.append(
+            f"{where} must have exactly one of route (its stages in order) and flow (the probabilities of each next "
+            f"stage) (got {got})"
+        )
+        return problems
     position: dict[str, int] = {}
-    for index, stage in enumerate(item.route):
-        if stage not in stage_stream:
-            problems.append(f"{where}.route[{index}] {stage!r} is not a stage (stages: {_choices(stage_stream)})")
-        elif item.stream in scenario.streams and stage_stream[stage] != item.stream:
+    names_checked = True
+    if item.flow is not None:
+        visited, flow_problems = _check_flow(scenario, class_name, stage_stream)
+        problems.extend(flow_problems)
+        names_checked = not flow_problems  # a broken flow says nothing reliable of the stages it visits
+        position = {stage: index for index, stage in enumerate(visited)}
+        stages_text = f"a stage of the flow {visited}"
+        if item.rework:
             problems.append(
-                f"{where}.route[{index}] {stage!r} belongs to stream {stage_stream[stage]!r}, "
-                f"not to the item's stream {item.stream!r} (use a spawn to cross streams)"
+                f"{where}.rework is not allowed with a flow: loops are in the flow's probabilities (a row may name "
+                "its own stage, a repeat, or an earlier one)"
             )
-        if stage in position:
+    else:
+        route = item.route or []
+        stages_text = f"in the route {route}"
+        for index, stage in enumerate(route):
+            here = f"{where}.route[{index}]"
+            problems.extend(_check_stage_of_item(here, stage, item.stream, scenario, stage_stream))
+            if stage in position:
+                problems.append(f"{here} {stage!r} repeats route[{position[stage]}] (use rework to revisit a stage)")
+            else:
+                position[stage] = index
+        if item.max_visits is not None:
             problems.append(
-                f"{where}.route[{index}] {stage!r} repeats route[{position[stage]}] (use rework to revisit a stage)"
+                f"{where}.max_visits applies to a flow only (a route's loops are bounded by its rework max_loops)"
             )
-        else:
-            position[stage] = index
-    for index, rework in enumerate(item.rework):
-        here = f"{where}.rework[{index}]"
-        if rework.after not in position:
-            problems.append(f"{here}.after {rework.after!r} is not in the route {item.route}")
-        if rework.to not in position:
-            problems.append(f"{here}.to {rework.to!r} is not in the route {item.route}")
-        elif rework.after in position and position[rework.to] > position[rework.after]:
-            problems.append(
-                f"{here}.to {rework.to!r} must come before or be {rework.after!r} in the route {item.route}"
-            )
+        for index, rework in enumerate(item.rework):
+            here = f"{where}.rework[{index}]"
+            if rework.after not in position:
+                problems.append(f"{here}.after {rework.after!r} is not {stages_text}")
+            if rework.to not in position:
+                problems.append(f"{here}.to {rework.to!r} is not {stages_text}")
+            elif rework.after in position and position[rework.to] > position[rework.after]:
+                problems.append(f"{here}.to {rework.to!r} must come before or be {rework.after!r} {stages_text}")
     for index, spawn in enumerate(item.spawn):
         here = f"{where}.spawn[{index}]"
-        if spawn.after not in position:
-            problems.append(f"{here}.after {spawn.after!r} is not in the route {item.route}")
+        if names_checked and spawn.after not in position:
+            problems.append(f"{here}.after {spawn.after!r} is not {stages_text}")
         if spawn.item_class not in scenario.items:
             problems.append(
                 f"{here}.class {spawn.item_class!r} is not an item class (classes: {_choices(scenario.items)})"
             )
     for stage in item.work:
-        if stage not in position:
+        if names_checked and stage not in position:
             problems.append(
-                f"{where}.work.{stage} is not in the route {item.route} (a class overrides the work time of the "
-                "stages it visits only)"
+                f"{where}.work.{stage} is not {stages_text} (a class overrides the work time of the stages it "
+                "visits only)"
             )
+    gap = getattr(item.arrival, "gap", None)
+    if gap is not None and not _mean_hours(gap) > 0:
+        problems.append(
+            f"{where}.arrival.gap must have a mean above 0 (got {format_hours(_mean_hours(gap))}): with gaps of "
+            "length 0 the arrivals would never stop"
+        )
     for index, moment in enumerate(getattr(item.arrival, "at", [])):
         if moment < scenario.run.start:
             problems.append(
@@ -334,6 +375,128 @@ def _check_item(scenario: Scenario, class_name: str, stage_stream: dict[str, str
                 f"(got {moment.isoformat()})"
             )
     return problems
+
+
+def _check_stage_of_item(
+    here: str, stage: str, stream: str, scenario: Scenario, stage_stream: dict[str, str], *, named: bool = False
+) -> list[str]:
+    """A stage an item class names: it exists, in the class's own stream. `named`: the path `here` ends with the
+    stage's name already (a flow's row or target), so the message does not repeat it."""
+    what = here if named else f"{here} {stage!r}"
+    if stage not in stage_stream:
+        return [f"{what} is not a stage (stages: {_choices(stage_stream)})"]
+    if stream in scenario.streams and stage_stream[stage] != stream:
+        return [
+            f"{what} belongs to stream {stage_stream[stage]!r}, not to the item's stream {stream!r} "
+            "(use a spawn to cross streams)"
+        ]
+    return []
+
+
+def _mean_hours(spec: DistributionSpec) -> float:
+    """The mean (hours) of a validated distribution spec."""
+    match spec:
+        case TriangularSpec():
+            return (spec.low + spec.mode + spec.high) / 3
+        case UniformSpec():
+            return (spec.low + spec.high) / 2
+        case FixedSpec():
+            return spec.value
+        case EmpiricalSpec():
+            return sum(spec.samples) / len(spec.samples)
+    return spec.mean
+
+
+FLOW_SUM_TOLERANCE = 1e-6
+"""How far a flow row's probabilities may sum from 1 (rounding in a file written by a tool)."""
+
+
+def _check_flow(scenario: Scenario, class_name: str, stage_stream: dict[str, str]) -> tuple[list[str], list[str]]:
+    """A class's flow: known stages of its stream, rows that sum to 1, a row for every stage it reaches, no row it
+    never reaches, and a way to `end` from every stage it reaches. Returns (the stages it reaches, problems)."""
+    item, where = scenario.items[class_name], f"items.{class_name}.flow"
+    flow = item.flow or {}
+    problems: list[str] = []
+    reserved = sorted({FLOW_START, FLOW_END} & set(stage_stream))
+    if reserved:
+        problems.append(
+            f"{where} cannot be used while a stage is named {' or '.join(map(repr, reserved))}: in a flow, start "
+            "and end are not stages (rename the stage)"
+        )
+        return [], problems
+    if FLOW_START not in flow:
+        problems.append(f"{where}.start is required (the probability of each first stage, e.g. start: {{Triage: 1.0}})")
+    for row_name, row in flow.items():
+        here = f"{where}.{row_name}"
+        if row_name == FLOW_END:
+            problems.append(f"{here} must not have a row: end is where items leave")
+            continue
+        if row_name != FLOW_START:
+            problems.extend(_check_stage_of_item(here, row_name, item.stream, scenario, stage_stream, named=True))
+        for target, probability in row.items():
+            if target == FLOW_END:
+                if row_name == FLOW_START and probability > 0:
+                    problems.append(f"{here}.end must not follow start: every item visits at least one stage")
+            elif target == FLOW_START:
+                problems.append(f"{here}.start is not a target: start is where items enter (end is where they leave)")
+            else:
+                problems.extend(
+                    _check_stage_of_item(f"{here}.{target}", target, item.stream, scenario, stage_stream, named=True)
+                )
+        total = sum(row.values())
+        if abs(total - 1) > FLOW_SUM_TOLERANCE:
+            problems.append(f"{here} probabilities must sum to 1 (got {total:.10g})")
+    if problems:
+        return [], problems
+    reached, came_from = _reach(flow)
+    for stage in reached:
+        if stage not in flow:
+            problems.append(
+                f"{where} has no row for {stage!r}, which follows {came_from[stage]!r} (say where items go after it, "
+                f"e.g. {stage}: {{end: 1.0}})"
+            )
+    for row_name in flow:
+        if row_name not in (FLOW_START, *reached):
+            problems.append(f"{where}.{row_name} is never reached from start (no probability > 0 leads to it)")
+    if problems:
+        return reached, problems
+    leaving = _can_leave(flow)
+    stuck = [stage for stage in reached if stage not in leaving]
+    if stuck:
+        problems.append(
+            f"{where} never reaches end from {stuck} (these stages only lead to each other: give the loop a way out)"
+        )
+    return reached, problems
+
+
+def _reach(flow: dict[str, dict[str, float]]) -> tuple[list[str], dict[str, str]]:
+    """The stages reachable from start by probabilities > 0, breadth first, and the row that first led to each."""
+    reached: list[str] = []
+    came_from: dict[str, str] = {}
+    frontier = [FLOW_START]
+    while frontier:
+        row_name = frontier.pop(0)
+        for target, probability in flow.get(row_name, {}).items():
+            if probability > 0 and target != FLOW_END and target not in came_from:
+                came_from[target] = row_name
+                reached.append(target)
+                frontier.append(target)
+    return reached, came_from
+
+
+def _can_leave(flow: dict[str, dict[str, float]]) -> set[str]:
+    """The rows from which some path of probabilities > 0 leads to end."""
+    leaving: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for row_name, row in flow.items():
+            if row_name not in leaving and any(
+                probability > 0 and (target == FLOW_END or target in leaving) for target, probability in row.items()
+            ):
+                leaving.add(row_name)
+                changed = True
+    return leaving
 
 
 # --- entry points ----------------------------------------------------------------------------------------------------

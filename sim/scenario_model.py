@@ -11,6 +11,7 @@ import re
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     BeforeValidator,
@@ -43,6 +44,7 @@ __all__ = [
     "LognormalSpec",
     "NoArrivalSpec",
     "PoissonArrivalSpec",
+    "RenewalArrivalSpec",
     "ReworkSpec",
     "RunSpec",
     "Scenario",
@@ -53,6 +55,7 @@ __all__ = [
     "TeamSpec",
     "TriangularSpec",
     "UniformSpec",
+    "WeeklyArrivalSpec",
 ]
 
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -459,12 +462,65 @@ class NoArrivalSpec(_Spec):
     kind: Literal["none"]
 
 
+HOURS_PER_DAY = 24
+
+
+def _one_rate_per_hour(rates: list[float]) -> list[float]:
+    if len(rates) != HOURS_PER_DAY:
+        raise PydanticCustomError(
+            "hours",
+            "must have 24 rates, one per hour of the day from 00:00 to 23:00 (got {count})",
+            {"count": len(rates)},
+        )
+    return rates
+
+
+DayRates = Annotated[
+    list[Annotated[float, Field(ge=0)]],
+    AfterValidator(_one_rate_per_hour),
+    WithJsonSchema(
+        {
+            "type": "array",
+            "items": {"type": "number", "minimum": 0},
+            "minItems": HOURS_PER_DAY,
+            "maxItems": HOURS_PER_DAY,
+            "description": "arrivals per hour in each hour of the day, 00:00-01:00 first",
+        }
+    ),
+]
+"""The 24 hourly arrival rates (per hour) of one weekday."""
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+class WeeklyArrivalSpec(_Spec):
+    """Poisson arrivals whose rate changes with the hour of the week, in the timezone of `run.start`: for each
+    listed weekday 24 rates (arrivals per hour), one per hour of the day; days not listed have no arrivals."""
+
+    kind: Literal["weekly"]
+    rates: dict[Weekday, DayRates] = Field(min_length=1)
+
+
+class RenewalArrivalSpec(_Spec):
+    """Arrivals separated by independent gaps drawn from `gap`, any work-time distribution (the first arrival one
+    gap after the start)."""
+
+    kind: Literal["renewal"]
+    gap: DistributionSpec
+
+
 ArrivalSpec = Annotated[
-    PoissonArrivalSpec | IntervalArrivalSpec | ScheduleArrivalSpec | NoArrivalSpec, Field(discriminator="kind")
+    PoissonArrivalSpec
+    | IntervalArrivalSpec
+    | ScheduleArrivalSpec
+    | NoArrivalSpec
+    | WeeklyArrivalSpec
+    | RenewalArrivalSpec,
+    Field(discriminator="kind"),
 ]
 """How items of a class arrive, tagged by `kind`."""
 
-ARRIVAL_KINDS: tuple[str, ...] = ("poisson", "interval", "schedule", "none")
+ARRIVAL_KINDS: tuple[str, ...] = ("poisson", "interval", "schedule", "none", "weekly", "renewal")
 
 
 class ReworkSpec(_Spec):
@@ -494,17 +550,40 @@ class SpawnSpec(_Spec):
     per_batch: bool = False
 
 
-class ItemClassSpec(_Spec):
-    """A kind of work item (an IT4IT scenario): its stream, arrivals, route, priority, SLA, rework and spawns.
+FLOW_RULES = (
+    "a first-order Markov chain over stages: `start` gives the probability of each first stage, a row per stage "
+    "the probability of each next stage (the stage itself: a repeat; `end`: the item leaves); each row sums to 1"
+)
 
-    `work` maps stages of its route to this class's own work-time distribution there (overriding the stage's);
-    `expedite` lets it pass every cadence gate and batch on its route (an emergency change).
+FlowSpec = Annotated[
+    dict[str, dict[str, Probability]],
+    Field(description=f"Probabilistic routing, instead of `route`: {FLOW_RULES}."),
+]
+"""A class's flow: rows (`start` and stage names) of next-stage probabilities (stage names and `end`)."""
+
+
+class ItemClassSpec(_Spec):
+    """A kind of work item (an IT4IT scenario): its stream, arrivals, route (or flow), priority, SLA, rework and
+    spawns.
+
+    Exactly one of `route` (stages in order) and `flow` (probabilities of the next stage). `work` maps stages of its
+    route to this class's own work-time distribution there (overriding the stage's); `expedite` lets it pass every
+    cadence gate and batch on its route (an emergency change). `max_visits` bounds a flow item's visits.
     """
+
+    model_config = ConfigDict(json_schema_extra={"oneOf": [{"required": ["route"]}, {"required": ["flow"]}]})
 
     stream: str
     scenario: str = ""
     arrival: ArrivalSpec
-    route: list[str] = Field(min_length=1)
+    route: list[str] | None = Field(default=None, min_length=1)
+    flow: FlowSpec | None = None
+    max_visits: int | None = Field(
+        default=None,
+        ge=1,
+        description="A flow item leaves after this many stage visits (default 1000): a guard against a loop whose "
+        "probability is close to 1.",
+    )
     priority: int = 3
     sla: Hours | None = Field(default=None, gt=0)
     rework: list[ReworkSpec] = Field(default_factory=list)

@@ -6,8 +6,9 @@ import math
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, cast
 
 import typer
 from rich.console import Console
@@ -22,7 +23,8 @@ from sim.durations import format_hours, parse_duration
 from sim.errors import ScenarioError
 from sim.load_check import check_offered_load
 from sim.network import Network
-from sim.replications import run_replications, with_run_settings
+from sim.recording import Recording
+from sim.replications import Replications, run_replications, with_run_settings
 from sim.scenario import load_network
 
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent.parent
@@ -88,6 +90,77 @@ def check_run_options(
     return hours_option(horizon, "--horizon"), hours_option(warmup, "--warmup")
 
 
+def start_option(value: str | None) -> datetime | None:
+    """The --start option as a timezone-aware moment (None when not given); anything else is a usage error."""
+    if value is None:
+        return None
+    example = "e.g. 2026-03-02T08:00:00+01:00"
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(
+            f"must be an ISO 8601 moment with a UTC offset, {example} (got {value!r})", param_hint="--start"
+        ) from None
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise typer.BadParameter(
+            f"must carry a UTC offset such as +01:00 or Z, {example} (got {value!r})", param_hint="--start"
+        )
+    return moment
+
+
+def cases_option(value: int | None) -> int | None:
+    """The --cases option (None when not given); below 1 is a usage error."""
+    if value is not None and value < 1:
+        raise typer.BadParameter(f"must be >= 1 (got {value})", param_hint="--cases")
+    return value
+
+
+def describe_run(network: Network) -> str:
+    """The line saying what is about to run: replications of a horizon, or of a number of cases."""
+    run = network.run
+    if run.max_cases is None:
+        length = f"{format_hours(run.horizon_h)} (warm-up {format_hours(run.warmup_h)})"
+    else:
+        length = (
+            f"{run.max_cases} cases each, until every item is done (the horizon {format_hours(run.horizon_h)} caps "
+            f"the run; warm-up {format_hours(run.warmup_h)})"
+        )
+    return f"{network.name}: {run.replications} replications of {length}, seed {run.seed}, from {run.start.isoformat()}"
+
+
+def report_cases(console: Console, replications: Replications) -> None:
+    """After a run of a number of cases: say when it ended, or that the horizon cut it short and how many items it
+    left open (their lead times are then missing from the completed-only figures)."""
+    run = replications.network.run
+
+    def counted(recording: Recording) -> int:  # the cases of the N: from outside, arrived after the warm-up
+        cases = recording.cases
+        return int((cases["parent"].isna() & (cases["arrival_h"] >= run.warmup_h)).sum())
+
+    short = []
+    still_open = 0
+    for recording in replications.recordings:
+        unfinished = int(recording.cases["complete_h"].isna().sum())
+        still_open += unfinished
+        if unfinished or counted(recording) < cast(int, run.max_cases):
+            short.append(recording)
+    if not short:
+        console.print(
+            f"every item done: {run.max_cases} cases per replication (spawned items besides), the longest "
+            f"replication ended after {format_hours(replications.horizon_h)}",
+            markup=False,
+        )
+        return
+    arrived_fewest = min(counted(recording) for recording in replications.recordings)
+    console.print(
+        f"warning: the horizon {format_hours(run.horizon_h)} ended {len(short)} of {len(replications)} "
+        f"replications before every item was done: {still_open} items still open in all, and as few as "
+        f"{arrived_fewest} of the {run.max_cases} cases arrived in one replication; raise --horizon to let them finish",
+        style="yellow",
+        markup=False,
+    )
+
+
 def percent(value: float) -> str:
     """A share as a percentage with one decimal."""
     return f"{value:.1%}"
@@ -149,22 +222,45 @@ def run_command(
     ] = None,
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
+    start: Annotated[
+        str | None,
+        typer.Option(
+            help="Start of the run (simulated time 0), ISO 8601 with a UTC offset, e.g. 2026-03-02T08:00:00+01:00 "
+            "(default: the scenario's run.start)."
+        ),
+    ] = None,
+    cases: Annotated[
+        int | None,
+        typer.Option(
+            help="Stop the arrivals after N items in all (spawned items not counted) and run until every item is "
+            "done; the horizon then only caps the run. The warm-up is 0 unless --warmup is given (then the N "
+            "cases are those arriving after it)."
+        ),
+    ] = None,
 ) -> None:
     """Simulate a scenario: replications in parallel, a results folder, and a summary with 95% confidence intervals."""
     console = Console(highlight=False)
     errors = Console(stderr=True, highlight=False)
     horizon_h, warmup_h = check_run_options(horizon, warmup, workers)
+    start_at, max_cases = start_option(start), cases_option(cases)
+    if max_cases is not None and warmup_h is None:
+        warmup_h = 0.0  # a run of N cases starts empty and counts every case
     if scenario is None:
         scenario = DEFAULT_SCENARIO
         if not scenario.is_file():
             raise fail(errors, f"the default scenario {scenario} is missing; name a scenario file: flowlab run FILE")
     try:
-        network = load_network(scenario)
+        network = load_network(scenario, start=start_at)
     except ScenarioError as error:
-        raise fail(errors, str(error)) from None
+        raise fail(errors, str(error) if start_at is None else f"with --start {start}:\n{error}") from None
     try:
         network = with_run_settings(
-            network, replications=replications, seed=seed, horizon_h=horizon_h, warmup_h=warmup_h
+            network,
+            replications=replications,
+            seed=seed,
+            horizon_h=horizon_h,
+            warmup_h=warmup_h,
+            max_cases=max_cases,
         )
     except ValueError as error:
         raise fail(errors, f"{scenario.name}: {error}") from None
@@ -172,11 +268,7 @@ def run_command(
         console.print(f"warning: {scenario.name}: {warning.message}", style="yellow", markup=False)
 
     run = network.run
-    console.print(
-        f"{network.name}: {run.replications} replications of {format_hours(run.horizon_h)} "
-        f"(warm-up {format_hours(run.warmup_h)}), seed {run.seed}",
-        markup=False,
-    )
+    console.print(describe_run(network), markup=False)
     with replication_progress(console, run.replications) as advance:
         result = run_replications(network, workers=workers, scheduler=scheduler, progress=advance)
     results = collect_results(result)
@@ -191,6 +283,9 @@ def run_command(
     headline, items = summary_tables(results.summary)
     console.print(headline)
     console.print(items)
-    warn_unfinished(console, results.summary)
+    if run.max_cases is None:
+        warn_unfinished(console, results.summary)
+    else:
+        report_cases(console, result)
     console.print(f"results: {results_dir}", markup=False)
     console.print(f"report:  {report} (open it in a browser)", markup=False)

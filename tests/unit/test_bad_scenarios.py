@@ -82,6 +82,28 @@ def item(data: dict[str, Any]) -> dict[str, Any]:
 
 Mutation = Callable[[dict[str, Any]], None]
 
+FLOW = {
+    "start": {"Detect": 1.0},
+    "Detect": {"Diagnose": 0.8, "Detect": 0.1, "end": 0.1},
+    "Diagnose": {"Resolve": 1.0},
+    "Resolve": {"end": 0.9, "Diagnose": 0.1},
+}
+
+
+def flow_item(change: Callable[[dict[str, Any]], object] = lambda flow: None, **keys: Any) -> Mutation:
+    """A mutation that gives the incident class a flow (`FLOW`, then `change`d) instead of its route and rework,
+    plus `keys` on the class."""
+
+    def mutate(data: dict[str, Any]) -> None:
+        incident = item(data)
+        del incident["route"], incident["rework"]
+        incident["flow"] = copy.deepcopy(FLOW)
+        change(incident["flow"])
+        incident.update(keys)
+
+    return mutate
+
+
 BAD_FIELDS: list[tuple[str, Mutation, str]] = [
     (
         "unknown key",
@@ -240,7 +262,8 @@ BAD_FIELDS: list[tuple[str, Mutation, str]] = [
     (
         "unknown arrival kind",
         lambda data: item(data).update(arrival={"kind": "burst"}),
-        "items.incident.arrival.kind must be one of 'poisson', 'interval', 'schedule', 'none' (got 'burst')",
+        "items.incident.arrival.kind must be one of 'poisson', 'interval', 'schedule', 'none', 'weekly', 'renewal' "
+        "(got 'burst')",
     ),
     (
         "schedule with a naive moment",
@@ -287,6 +310,147 @@ BAD_FIELDS: list[tuple[str, Mutation, str]] = [
         "gate offset list with a bare number",
         lambda data: data["gates"]["cab"].update(offset=["1d", 5]),
         "gates.cab.offset[1] must be a duration string",
+    ),
+    (
+        "route and flow",
+        lambda data: item(data).update(flow=copy.deepcopy(FLOW)),
+        "items.incident must have exactly one of route (its stages in order) and flow (the probabilities of each "
+        "next stage) (got both)",
+    ),
+    (
+        "neither route nor flow",
+        lambda data: item(data).pop("route"),
+        "items.incident must have exactly one of route (its stages in order) and flow (the probabilities of each "
+        "next stage) (got neither)",
+    ),
+    (
+        "flow row not summing to 1",
+        flow_item(lambda flow: flow["Detect"].update(end=0.05)),
+        "items.incident.flow.Detect probabilities must sum to 1 (got 0.95)",
+    ),
+    (
+        "flow probability above 1",
+        flow_item(lambda flow: flow["Diagnose"].update(Resolve=1.5)),
+        "items.incident.flow.Diagnose.Resolve must be <= 1 (got 1.5)",
+    ),
+    (
+        "flow probability as text",
+        flow_item(lambda flow: flow["Diagnose"].update(Resolve="1")),
+        "items.incident.flow.Diagnose.Resolve must be a valid number (got '1')",
+    ),
+    (
+        "flow without start",
+        flow_item(lambda flow: flow.pop("start")),
+        "items.incident.flow.start is required (the probability of each first stage, e.g. start: {Triage: 1.0})",
+    ),
+    (
+        "flow to an unknown stage",
+        flow_item(lambda flow: flow["Resolve"].update(Close=0.0)),
+        "items.incident.flow.Resolve.Close is not a stage (stages: 'Build Fix', 'Detect', 'Diagnose', 'Resolve')",
+    ),
+    (
+        "flow row of an unknown stage",
+        flow_item(lambda flow: flow.update(Close={"end": 1.0})),
+        "items.incident.flow.Close is not a stage (stages: 'Build Fix', 'Detect', 'Diagnose', 'Resolve')",
+    ),
+    (
+        "flow into another stream",
+        flow_item(lambda flow: flow["Resolve"].update({"Build Fix": 0.0})),
+        "items.incident.flow.Resolve.Build Fix belongs to stream 'integrate', not to the item's stream 'operate'",
+    ),
+    (
+        "flow reaching a stage without a row",
+        flow_item(lambda flow: flow.pop("Resolve")),
+        "items.incident.flow has no row for 'Resolve', which follows 'Diagnose' (say where items go after it, e.g. "
+        "Resolve: {end: 1.0})",
+    ),
+    (
+        "flow row never reached",
+        flow_item(lambda flow: flow["Diagnose"].update(Resolve=0.0, end=1.0)),
+        "items.incident.flow.Resolve is never reached from start (no probability > 0 leads to it)",
+    ),
+    (
+        "flow that never ends",
+        flow_item(lambda flow: flow["Resolve"].update(end=0.0, Diagnose=1.0)),
+        "items.incident.flow never reaches end from ['Diagnose', 'Resolve'] (these stages only lead to each other: "
+        "give the loop a way out)",
+    ),
+    (
+        "flow going straight from start to end",
+        flow_item(lambda flow: flow["start"].update(Detect=0.5, end=0.5)),
+        "items.incident.flow.start.end must not follow start: every item visits at least one stage",
+    ),
+    (
+        "flow with a row for end",
+        flow_item(lambda flow: flow.update(end={"Detect": 1.0})),
+        "items.incident.flow.end must not have a row: end is where items leave",
+    ),
+    (
+        "flow with rework",
+        flow_item(rework=[{"after": "Resolve", "to": "Diagnose", "probability": 0.1}]),
+        "items.incident.rework is not allowed with a flow: loops are in the flow's probabilities",
+    ),
+    (
+        "flow spawn after a stage it never visits",
+        flow_item(spawn=[{"after": "Build Fix", "class": "hotfix"}]),
+        "items.incident.spawn[0].after 'Build Fix' is not a stage of the flow ['Detect', 'Diagnose', 'Resolve']",
+    ),
+    (
+        "flow work override off the flow",
+        flow_item(
+            lambda flow: flow["Diagnose"].update(Resolve=0.0, end=1.0) or flow.pop("Resolve"),
+            work={"Resolve": "1h"},
+            spawn=[],
+        ),
+        "items.incident.work.Resolve is not a stage of the flow ['Detect', 'Diagnose'] (a class overrides the work "
+        "time of the stages it visits only)",
+    ),
+    (
+        "max_visits below 1",
+        flow_item(max_visits=0),
+        "items.incident.max_visits must be >= 1 (got 0)",
+    ),
+    (
+        "max_visits on a route",
+        lambda data: item(data).update(max_visits=10),
+        "items.incident.max_visits applies to a flow only (a route's loops are bounded by its rework max_loops)",
+    ),
+    (
+        "weekly rates of a day with 23 hours",
+        lambda data: item(data).update(arrival={"kind": "weekly", "rates": {"mon": [1.0] * 23}}),
+        "items.incident.arrival.rates.mon must have 24 rates, one per hour of the day from 00:00 to 23:00 (got 23)",
+    ),
+    (
+        "weekly rates of an unknown day",
+        lambda data: item(data).update(arrival={"kind": "weekly", "rates": {"monday": [1.0] * 24}}),
+        "items.incident.arrival.rates key 'monday' must be 'mon', 'tue', 'wed', 'thu', 'fri', 'sat' or 'sun' "
+        "(got 'monday')",
+    ),
+    (
+        "weekly rate below 0",
+        lambda data: item(data).update(arrival={"kind": "weekly", "rates": {"tue": [0.0] * 9 + [-2.0] + [0.0] * 14}}),
+        "items.incident.arrival.rates.tue[9] must be >= 0 (got -2)",
+    ),
+    (
+        "weekly without rates",
+        lambda data: item(data).update(arrival={"kind": "weekly"}),
+        "items.incident.arrival.rates is required",
+    ),
+    (
+        "renewal gap of mean 0",
+        lambda data: item(data).update(arrival={"kind": "renewal", "gap": {"kind": "empirical", "samples": ["0m"]}}),
+        "items.incident.arrival.gap must have a mean above 0 (got 0m): with gaps of length 0 the arrivals would never "
+        "stop",
+    ),
+    (
+        "renewal gap with a bad cv",
+        lambda data: item(data).update(arrival={"kind": "renewal", "gap": {"kind": "gamma", "mean": "1h", "cv": -1}}),
+        "items.incident.arrival.gap.cv must be >= 0 (got -1)",
+    ),
+    (
+        "renewal gap as a bare number",
+        lambda data: item(data).update(arrival={"kind": "renewal", "gap": 30}),
+        "items.incident.arrival.gap must be a duration such as '2h' or a mapping with a 'kind'",
     ),
     (
         "schedule before the start",

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from sim.distributions import Exponential, Fixed
+from sim.distributions import Exponential, Fixed, Gamma
 from sim.load_check import LoadWarning, check_offered_load, compute_arrival_rates, compute_utilisation
 from sim.network import (
     Arrivals,
@@ -17,12 +17,14 @@ from sim.network import (
     Network,
     NoArrivals,
     PoissonArrivals,
+    RenewalArrivals,
     Rework,
     RunSettings,
     ScheduledArrivals,
     Spawn,
     Stage,
     Team,
+    WeeklyArrivals,
     WorkingCalendar,
 )
 
@@ -130,8 +132,10 @@ class TestArrivalRates:
             (IntervalArrivals(every_h=4.0, offset_h=1.0), 0.25),
             (ScheduledArrivals((0.0, 10.0, 99.0, 100.0, 150.0)), 3 / 100),  # three inside the 100h horizon
             (NoArrivals(), 0.0),
+            (WeeklyArrivals(tuple([0.0] * 160 + [21.0] * 8)), 1.0),  # 8 hours of 21 per hour in the 168 h week
+            (RenewalArrivals(Gamma(0.4, 2.0)), 2.5),
         ],
-        ids=["interval", "schedule", "none"],
+        ids=["interval", "schedule", "none", "weekly", "renewal"],
     )
     def test_own_rate_of_each_arrival_kind(self, arrivals: Arrivals, rate: float) -> None:
         network = two_team_network()

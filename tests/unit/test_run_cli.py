@@ -149,6 +149,94 @@ class TestRun:
         assert "warning: busy.yaml:" in result.output
 
 
+class TestStartAndCases:
+    """--start moves the run's clock; --cases runs a number of cases until every item is done."""
+
+    def test_cases_run_until_every_item_is_done(self, scenario_file: Path, tmp_path: Path) -> None:
+        out = tmp_path / "out"
+        result = runner.invoke(
+            app, ["run", str(scenario_file), "--out", str(out), "--workers", "1", "--replications", "2",
+                  "--cases", "40"],
+        )  # fmt: skip
+        assert 0 == result.exit_code, result.output
+        text = " ".join(result.output.split())
+        assert (
+            "2 replications of 40 cases each, until every item is done (the horizon 4.0w caps the run; warm-up 0"
+            in text
+        )
+        assert "every item done: 40 cases per replication" in text
+        summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+        assert (40, 0.0, 4 * 168.0) == (summary["max_cases"], summary["warmup_h"], summary["horizon_h"])
+        assert summary["window_end_h"] < 4 * 168.0
+        cases = pd.read_csv(out / "cases.csv")
+        assert [40, 40] == cases.groupby("case:replication").size().tolist()  # the warm-up is 0: every case counts
+        assert bool(cases["finished"].all())
+
+    def test_a_horizon_that_cuts_the_cases_short_is_said(self, scenario_file: Path, tmp_path: Path) -> None:
+        result = runner.invoke(
+            app, ["run", str(scenario_file), "--out", str(tmp_path / "out"), "--workers", "1", "--replications", "2",
+                  "--cases", "500", "--horizon", "1w"],
+        )  # fmt: skip
+        assert 0 == result.exit_code, result.output
+        text = " ".join(result.output.split())
+        assert "warning: the horizon 7.0d ended 2 of 2 replications before every item was done" in text
+        assert "raise --horizon to let them finish" in text
+
+    def test_an_explicit_warmup_stays_with_cases(self, scenario_file: Path, tmp_path: Path) -> None:
+        out = tmp_path / "out"
+        result = runner.invoke(
+            app, ["run", str(scenario_file), "--out", str(out), "--workers", "1", "--replications", "1",
+                  "--cases", "30", "--warmup", "1d"],
+        )  # fmt: skip
+        assert 0 == result.exit_code, result.output
+        assert 24.0 == json.loads((out / "summary.json").read_text(encoding="utf-8"))["warmup_h"]
+
+    def test_start_moves_the_clock_and_its_timezone(self, scenario_file: Path, tmp_path: Path) -> None:
+        out = tmp_path / "out"
+        result = runner.invoke(
+            app, ["run", str(scenario_file), "--out", str(out), "--workers", "1", "--replications", "1",
+                  "--start", "2027-03-01T09:30:00+01:00"],
+        )  # fmt: skip
+        assert 0 == result.exit_code, result.output
+        assert "from 2027-03-01T09:30:00+01:00" in " ".join(result.output.split())
+        assert "2027-03-01T09:30:00+01:00" == json.loads((out / "summary.json").read_text(encoding="utf-8"))["start"]
+        log = pd.read_parquet(out / "event_log.parquet")
+        first, last = log["case:arrival"].min(), log["time:timestamp"].max()
+        assert pd.Timestamp("2027-03-02T08:30:00Z") <= first  # after the 1-week warm-up from the new start
+        assert last < pd.Timestamp("2027-03-29T08:30:00Z")  # within the 4-week horizon
+
+    def test_start_before_a_schedule_is_refused_naming_it(self, scenario_file: Path, tmp_path: Path) -> None:
+        path = tmp_path / "scheduled.yaml"
+        path.write_text(
+            SCENARIO.replace(
+                "arrival: {kind: poisson, rate: 6/d}", 'arrival: {kind: schedule, at: ["2026-01-06T08:00:00Z"]}'
+            ),
+            encoding="utf-8",
+        )
+        result = runner.invoke(app, ["run", str(path), "--start", "2026-02-01T00:00:00+00:00"])
+        assert 2 == result.exit_code
+        text = " ".join(result.output.split())
+        assert (
+            "with --start 2026-02-01T00:00:00+00:00: scheduled.yaml: items.call.arrival.at[0] must not be before"
+            in text
+        )
+
+    @pytest.mark.parametrize(
+        ("arguments", "message"),
+        [
+            (["--start", "next monday"], "must be an ISO 8601 moment with a UTC offset"),
+            (["--start", "2026-03-02T08:00:00"], "must carry a UTC offset such as +01:00 or Z"),
+            (["--cases", "0"], "must be >= 1 (got 0)"),
+        ],
+        ids=["not a date", "no offset", "no cases"],
+    )
+    def test_bad_values_are_usage_errors(self, scenario_file: Path, arguments: list[str], message: str) -> None:
+        result = runner.invoke(app, ["run", str(scenario_file), *arguments])
+        assert 2 == result.exit_code
+        assert message in " ".join(result.output.split())
+        assert arguments[0] in result.output
+
+
 class TestErrors:
     """Bad input: one clear message, exit code 2, no traceback."""
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from sim.distributions import Empirical, Exponential, Fixed, Gamma, Lognormal, Triangular, Uniform
+from sim.errors import ScenarioError
 from sim.network import (
     Batching,
     CadenceGate,
@@ -206,3 +207,16 @@ def test_json_schema_describes_the_format() -> None:
         tagged["discriminator"]["mapping"]
     )
     assert "class" in schema["$defs"]["SpawnSpec"]["properties"]
+
+
+def test_a_new_start_moves_the_schedule_times_and_is_checked_again(valid_file: Path) -> None:
+    """`load_network(..., start=)` (flowlab run --start): a schedule's moments stay where they are in absolute time,
+    so their hours after the start shift; a start after one of them is refused naming it."""
+    later = START + timedelta(hours=10)
+    network = load_network(valid_file, start=later)
+    assert network.run.start == later
+    assert network.item_classes["dr-test"].arrivals == ScheduledArrivals((14.0, 15 * 24.0 - 10.0))
+    with pytest.raises(ScenarioError, match=r"two-streams\.yaml: items\.dr-test\.arrival\.at\[1\] must not be before"):
+        load_network(valid_file, start=START + timedelta(days=2))
+    with pytest.raises(ValueError, match="must carry a timezone"):
+        load_network(valid_file, start=datetime(2026, 1, 5, 8))  # naive on purpose
