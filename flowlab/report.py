@@ -261,6 +261,8 @@ def _run_report(folder: Path, scratch: Path) -> _Report:
 def _calibrate_report(folder: Path, scratch: Path) -> _Report:
     """A calibration: what was discovered (headline), the fitted-vs-observed picture, the evidence tables, the
     scenario text and what the log could not tell."""
+    if not (folder / "scenario.yaml").is_file():
+        raise ResultsFolderError(f"{folder}: a flowlab calibrate folder without its scenario.yaml")
     scenario = yaml.safe_load((folder / "scenario.yaml").read_text(encoding="utf-8"))
     if not isinstance(scenario, dict):
         raise ResultsFolderError(f"{folder / 'scenario.yaml'}: not a scenario (expected a mapping)")

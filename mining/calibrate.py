@@ -18,8 +18,9 @@ What is discovered, and by which rule (each stated in the scenario's comments):
   the median number of its resources seen working per active day, its calendar the weekdays and hours in which it
   starts and completes its work (2.5 % and 97.5 % quantiles, to the half hour);
 - **extraneous delays**: the part of each activity's wait in which the resource that did it was free
-  (`mining.wait_causes`) and, by default, its team on duty (the off-duty part the calendar reproduces), fitted like
-  work times and written as the stage's `handoff` delay when its median is above `MIN_DELAY_H`.
+  (`mining.wait_causes`) and, by default, its team on duty (the off-duty part the calendar reproduces), written as
+  the stage's `handoff` delay (its observed quantiles: delays are mostly zero with a long tail) when its mean is
+  above `MIN_DELAY_H`.
 What a log cannot give is said in `Calibration.notes`, never filled in silently: without start events, work is an
 estimate (an upper bound); without resources, pools are sized by the most visits seen in progress at once.
 """
@@ -38,7 +39,7 @@ from scipy import stats
 from mining.columns import ACTIVITY, CASE, RESOURCE
 from mining.stage_times import compute_case_times, compute_stage_times, require_columns, timestamps_ns
 from mining.wait_causes import compute_wait_causes
-from mining.working_hours import working_hours_between
+from mining.working_hours import last_opening, working_hours_between
 
 __all__ = ["MIN_FIT", "Calibration", "calibrate_log", "fit_duration"]
 
@@ -47,7 +48,7 @@ MIN_FIT = 20
 POOL_OVERLAP = 0.5
 """Jaccard similarity of two activities' resource sets above which they are served by one team."""
 MIN_DELAY_H = 0.25
-"""Median unexplained wait (hours) above which an activity gets an extraneous delay (`handoff`)."""
+"""Mean unexplained wait (hours) above which an activity gets an extraneous delay (`handoff`)."""
 MAX_SAMPLES = 200
 """Most values written into an empirical distribution."""
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -133,6 +134,19 @@ def fit_duration(values_h: Iterable[float], what: str) -> Fit:
     return Fit(spec, family, n, note, ks)
 
 
+def empirical_duration(values_h: Iterable[float], what: str) -> Fit:
+    """`MAX_SAMPLES` evenly spaced quantiles of `values_h` (hours) as an empirical distribution: delays are often
+    zero for most visits and very long for a few, a shape no single family of the format holds."""
+    values = np.asarray([value for value in values_h if np.isfinite(value) and value >= 0], dtype=float)
+    if len(values) == 0:
+        raise ValueError(f"{what}: no known duration")
+    levels = (np.arange(MAX_SAMPLES) + 0.5) / MAX_SAMPLES
+    quantiles = np.quantile(values, levels) if len(values) > MAX_SAMPLES else values
+    samples = [_hours_text(value) if value > 0 else "0s" for value in quantiles]
+    note = f"empirical: {len(samples)} quantiles of {len(values):,} observed values (zeros included)"
+    return Fit({"kind": "empirical", "samples": samples}, "empirical", len(values), note)
+
+
 def _weekly_rates(arrivals: pd.Series) -> tuple[dict[str, Any], str, pd.DataFrame]:
     """Arrivals per hour for each hour of the week (UTC), from the observed span; a constant rate under two weeks."""
     span_h = (arrivals.max() - arrivals.min()) / pd.Timedelta(hours=1)
@@ -142,8 +156,9 @@ def _weekly_rates(arrivals: pd.Series) -> tuple[dict[str, Any], str, pd.DataFram
                 pd.DataFrame({"weekday": [], "hour": [], "arrivals": [], "hours_observed": [], "rate_per_h": []}))
     start = arrivals.min().floor("h")
     hours = pd.date_range(start, arrivals.max().ceil("h"), freq="h", inclusive="left")
-    occurred = pd.Series(1, index=pd.MultiIndex.from_arrays([hours.weekday, hours.hour])).groupby(level=[0, 1]).sum()
-    counted = arrivals.groupby([arrivals.dt.weekday, arrivals.dt.hour]).size()
+    hour_of_week = pd.MultiIndex.from_arrays([hours.day_of_week, hours.hour])
+    occurred = pd.Series(1, index=hour_of_week).groupby(level=[0, 1]).sum()
+    counted = arrivals.groupby([arrivals.dt.day_of_week, arrivals.dt.hour]).size()
     table = pd.DataFrame({"arrivals": counted, "hours_observed": occurred}).fillna(0)
     table.index.names = ["weekday", "hour"]
     table["rate_per_h"] = table["arrivals"] / table["hours_observed"].where(table["hours_observed"] > 0)
@@ -239,7 +254,7 @@ def _calendar(seen: pd.DataFrame) -> dict[str, Any]:
     """Weekdays with at least 2 % of the team's work, and the hours from the 2.5 % quantile of its starts to the
     97.5 % quantile of its completions (to the half hour); none when it works around the clock."""
     begin = seen["start"].fillna(seen["complete"])
-    weekday_share = begin.dt.weekday.value_counts(normalize=True)
+    weekday_share = begin.dt.day_of_week.value_counts(normalize=True)
     days = [WEEKDAYS[day] for day in sorted(weekday_share.index) if weekday_share[day] >= 0.02]
     clock_start = begin.dt.hour + begin.dt.minute / 60
     clock_end = seen["complete"].dt.hour + seen["complete"].dt.minute / 60
@@ -261,6 +276,8 @@ def _calendar(seen: pd.DataFrame) -> dict[str, Any]:
 
 
 DELAY_RULES = {
+    "eligible": " until it could start (wall-clock, less the last off-duty stretch when it started right at an "
+    "opening: the calendar reproduces that)",
     "on-duty": " and its team on duty (working hours of the calibrated calendar)",
     "wall-clock": " (wall-clock hours, nights included)",
 }
@@ -276,6 +293,16 @@ def _unexplained_wait(
     if delays == "wall-clock" or calendar is None:
         return other.dropna()
     opening, closing = (int(part[:2]) + int(part[3:]) / 60 for part in calendar["hours"])
+    days = [WEEKDAYS.index(day) for day in calendar["weekdays"]]
+    if delays == "eligible":
+        start = timestamps_ns(visits["start"])
+        opened, closed = last_opening(start, days, opening, closing)
+        on_duty_since = working_hours_between(opened, start, days, opening, closing)
+        # started within its contention of the opening: it could have started before, during the off-duty stretch
+        waited_for_opening = on_duty_since <= causes["wait_contention_h"].to_numpy() + 1 / 60
+        stretch_h = np.where(waited_for_opening, (opened - np.maximum(closed, timestamps_ns(visits["ready"]))), 0)
+        trailing = pd.Series(np.maximum(stretch_h, 0) / 3.6e12, index=visits.index)
+        return (other - trailing).dropna().clip(lower=0.0)
     on_duty = working_hours_between(
         timestamps_ns(visits["ready"]), timestamps_ns(visits["start"]),
         [WEEKDAYS.index(day) for day in calendar["weekdays"]], opening, closing,
@@ -285,7 +312,7 @@ def _unexplained_wait(
 
 
 def calibrate_log(
-    log: pd.DataFrame, *, name: str = "calibrated", seed: int = 1, delays: str = "on-duty"
+    log: pd.DataFrame, *, name: str = "calibrated", seed: int = 1, delays: str = "eligible"
 ) -> Calibration:
     """Discover a scenario document from `log` (any log `flowlab mine` reads); see the module docstring.
 
@@ -317,7 +344,11 @@ def calibrate_log(
     activities = [str(activity) for activity in order.index]
 
     arrival, arrival_note, arrival_table = _weekly_rates(case_times["arrival"])
-    flow, routing = _routing(stage_times)
+    # routing from the finished cases only: an open case's last visit is not where it leaves
+    finished = set(case_times.loc[case_times["finished"], CASE].astype(str))
+    flow, routing = _routing(stage_times.loc[stage_times[CASE].astype(str).isin(finished)])
+    if len(finished) < len(case_times):
+        notes.append(f"{len(case_times) - len(finished):,} unfinished cases left out of the routing")
     team_of, pools, pool_notes = _pools(stage_times, activities)
     notes += pool_notes
 
@@ -326,11 +357,15 @@ def calibrate_log(
     stages = []
     fits = []
     observed: dict[str, np.ndarray] = {}
+    elapsed_only: list[str] = []
     for index, activity in enumerate(activities):
         mine = stage_times[ACTIVITY].astype(str) == activity
         work = stage_times.loc[mine & ~stage_times["estimated"], "work_h"]
         if work.notna().sum() == 0:
             work = stage_times.loc[mine, "work_h"]
+        if work.notna().sum() == 0:  # no start and no resource to estimate one: ready → complete, an upper bound
+            work = stage_times.loc[mine, "elapsed_h"]
+            elapsed_only.append(activity)
         fit = fit_duration(work, f"work of {activity}")
         observed[activity] = work.dropna().to_numpy(dtype=float)
         stage: dict[str, Any] = {"name": activity, "team": team_of[activity], "work": fit.spec}
@@ -338,18 +373,21 @@ def calibrate_log(
         fits.append({"activity": activity, "what": "work", "family": fit.family, "n": fit.n, "ks": fit.ks_statistic,
                      "spec": str(fit.spec)})  # fmt: skip
         other = _unexplained_wait(stage_times.loc[mine], causes.loc[mine], calendars.get(team_of[activity]), delays)
-        if len(other) and float(other.median()) > MIN_DELAY_H:
-            delay = fit_duration(other, f"unexplained wait before {activity}")
+        if len(other) and float(other.mean()) > MIN_DELAY_H:
+            delay = empirical_duration(other, f"unexplained wait before {activity}")
             stage["handoff"] = delay.spec
             comments[("streams", STREAM, "stages", str(index), "handoff")] = (
-                f"extraneous delay: the wait in which its resource was free{DELAY_RULES[delays]} (median "
-                f"{other.median():.2f} h); "
+                f"extraneous delay: the wait in which its resource was free{DELAY_RULES[delays]} (mean "
+                f"{other.mean():.2f} h, {float((other <= 0).mean()):.0%} none); "
                 + delay.note
             )
             fits.append({"activity": activity, "what": "extraneous delay", "family": delay.family, "n": delay.n,
                          "ks": delay.ks_statistic, "spec": str(delay.spec)})  # fmt: skip
         stages.append(stage)
 
+    if elapsed_only:
+        notes.append(f"work of {len(elapsed_only)} activities is unknown (no start, no resource): the time from ready "
+                     "to completion is used instead, an upper bound that holds their waiting too")  # fmt: skip
     teams: dict[str, Any] = {}
     for row in pools.to_dict(orient="records"):
         team: dict[str, Any] = {"capacity": int(row["capacity"])}

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-__all__ = ["working_hours_between"]
+__all__ = ["last_opening", "working_hours_between"]
 
 _NS_PER_HOUR = 3_600_000_000_000
 _NS_PER_DAY = 24 * _NS_PER_HOUR
@@ -39,3 +39,28 @@ def working_hours_between(
     begin = np.asarray(begin_ns, dtype=np.int64)
     end = np.asarray(end_ns, dtype=np.int64)
     return _working_hours_until(end, daily, open_h, close_h) - _working_hours_until(begin, daily, open_h, close_h)
+
+
+def last_opening(
+    moments_ns: np.ndarray, weekdays: Iterable[int], open_h: float, close_h: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each moment: the calendar's last opening at or before it, and the closing of the working day before that
+    opening (both ns). A moment inside working hours has its own day's opening."""
+    days = set(weekdays)
+    if not days:
+        raise ValueError("a calendar without working days has no opening")
+    moments = np.asarray(moments_ns, dtype=np.int64)
+    day = np.floor_divide(moments, _NS_PER_DAY)
+    open_ns, close_ns = round(open_h * _NS_PER_HOUR), round(close_h * _NS_PER_HOUR)
+    working = np.array([day_of_week in days for day_of_week in range(7)])
+    # step back to the latest working day whose opening is not after the moment
+    candidate = day.copy()
+    opened = working[(candidate + _EPOCH_WEEKDAY) % 7] & (candidate * _NS_PER_DAY + open_ns <= moments)
+    for _ in range(8):
+        candidate = np.where(opened, candidate, candidate - 1)
+        opened = working[(candidate + _EPOCH_WEEKDAY) % 7] & (candidate * _NS_PER_DAY + open_ns <= moments)
+    opening = candidate * _NS_PER_DAY + open_ns
+    previous = candidate - 1
+    for _ in range(7):
+        previous = np.where(working[(previous + _EPOCH_WEEKDAY) % 7], previous, previous - 1)
+    return opening, previous * _NS_PER_DAY + close_ns

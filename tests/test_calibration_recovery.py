@@ -16,7 +16,7 @@ from sim.event_log import build_event_log
 from sim.replications import run_replications
 from sim.scenario import load_network
 
-OFFICE = [0, 0, 0, 0, 0, 0, 0, 0, 3, 3, 3, 3, 3, 3, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0]  # 3 per hour, 08:00–16:00
+OFFICE = [0, 0, 0, 0, 0, 0, 0, 0, 1.5, 1.5, 1.5, 1.5, 1.5, 1.5, 1.5, 1.5, 0, 0, 0, 0, 0, 0, 0, 0]  # 08:00–16:00
 KNOWN = f"""\
 version: 1
 name: known
@@ -96,7 +96,7 @@ class TestRecovery:
     def test_arrivals(self, calibrated: dict) -> None:
         rates = calibrated["document"]["items"]["case"]["arrival"]["rates"]
         busy = [rate for day in rates.values() for rate in day[8:16]]
-        assert sum(busy) / len(busy) == pytest.approx(3.0, rel=0.10)
+        assert sum(busy) / len(busy) == pytest.approx(1.5, rel=0.10)
         assert set(rates) <= {"mon", "tue", "wed", "thu", "fri"}
         assert max(rate for day in rates.values() for rate in day[:7] + day[17:]) == 0.0
 
@@ -105,3 +105,39 @@ class TestRecovery:
         original = collect_results(run_replications(load_network(known[0]), workers=1)).summary
         again = collect_results(run_replications(load_network(calibrated["path"]), workers=1)).summary
         assert again.lead_time_mean_h.mean == pytest.approx(original.lead_time_mean_h.mean, rel=0.10)
+
+
+class TestCommand:
+    def test_calibrate_writes_a_scenario_that_runs(self, known: tuple[Path, pd.DataFrame], tmp_path: Path) -> None:
+        from typer.testing import CliRunner
+
+        from flowlab.cli import app
+        from flowlab.folders import read_manifest
+
+        log = tmp_path / "known.parquet"
+        known[1].to_parquet(log, index=False)
+        out = tmp_path / "calibrated"
+        result = CliRunner().invoke(app, ["calibrate", str(log), "--out", str(out)], env={"COLUMNS": "200"})
+        assert 0 == result.exit_code, result.output
+        assert "calibrate" == read_manifest(out).kind
+        assert {"scenario.yaml", "work_fits.csv", "routing.csv", "pools.csv", "calibration.png", "report.html"} <= {
+            path.name for path in out.iterdir()
+        }
+        text = (out / "scenario.yaml").read_text(encoding="utf-8")
+        assert "# lognormal" in text or "# gamma" in text or "# exponential" in text  # each fit says where it came from
+        arguments = ["run", str(out / "scenario.yaml"), "--cases", "50", "--start", "2026-06-01T08:00:00+00:00"]
+        run = CliRunner().invoke(app, [*arguments, "--workers", "1", "--out", str(tmp_path / "run")])
+        assert 0 == run.exit_code, run.output
+
+    def test_complete_only_log_without_resources_says_what_it_could_not_learn(
+        self, known: tuple[Path, pd.DataFrame], tmp_path: Path
+    ) -> None:
+        log = known[1]
+        columns = ["case:concept:name", "concept:name", "lifecycle:transition", "time:timestamp"]
+        bare = log.loc[log["lifecycle:transition"] == "complete", columns]
+        calibration = calibrate_log(bare.reset_index(drop=True))
+        notes = " ".join(calibration.notes)
+        assert "no start events" in notes and "no resources" in notes
+        path = tmp_path / "scenario.yaml"
+        path.write_text(dump_scenario(calibration.scenario, calibration.comments), encoding="utf-8")
+        load_network(path)

@@ -214,13 +214,13 @@ class TestWriteReport:
         assert "Value stream map" in page
 
     def test_the_manifest_decides_not_the_files(self, tmp_path: Path) -> None:
-        """A calibrate folder holding stage times is still a calibrate folder, which has no report."""
+        """A calibrate folder holding stage times is still a calibrate folder (not a mine one): without its scenario
+        it has nothing to report, and says so."""
         write_log(tmp_path / "stage_times.parquet")
         manifest = Manifest(kind="calibrate", format_version=1, flowlab_version="0.1.0",
                             created="2026-01-05T09:30:12+00:00", command="", inputs=(), files=("stage_times.parquet",))
         (tmp_path / MANIFEST_FILE).write_text(json.dumps(asdict(manifest)), encoding="utf-8")
-        with pytest.raises(EventLogError, match=r"a flowlab calibrate folder has no report \(reports are made of "
-                                                r"compare, sweep, run, mine folders\)"):
+        with pytest.raises(EventLogError, match=r"a flowlab calibrate folder without its scenario.yaml"):
             write_report(tmp_path)
         assert [MANIFEST_FILE, "stage_times.parquet"] == sorted(path.name for path in tmp_path.iterdir())
 
