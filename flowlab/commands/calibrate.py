@@ -94,7 +94,8 @@ def calibrate_command(
         header = (
             f"Calibrated by flowlab from {log.name}.\n"
             "Each number says where it came from; edit any of them for a what-if.\n"
-            "Simulate a period of your own: flowlab run scenario.yaml --start <ISO time> --cases <N>"
+            "Simulate a period of your own: flowlab run scenario.yaml --start <ISO time> --cases <N> --horizon 52w\n"
+            "(with --cases the horizon only caps the run: give one long enough for every case to finish)"
         )
         text = dump_scenario(calibration.scenario, calibration.comments, header=header)
 
@@ -121,6 +122,20 @@ def calibrate_command(
     _print_summary(console, calibration, target, time.perf_counter() - began)
 
 
+def _describe(spec: dict) -> str:
+    """A distribution spec in a few words: its kind and mean (an empirical one's mean from its samples)."""
+    from flowlab.headline import render_duration
+    from sim.durations import parse_duration
+
+    if spec["kind"] == "empirical":
+        samples = [parse_duration(sample) for sample in spec["samples"]]
+        return f"empirical, mean {render_duration(sum(samples) / len(samples))}"
+    if spec["kind"] == "fixed":
+        return f"fixed {render_duration(parse_duration(spec['value']))}"
+    cv = f", cv {spec['cv']}" if "cv" in spec else ""
+    return f"{spec['kind']}, mean {render_duration(parse_duration(spec['mean']))}{cv}"
+
+
 def _print_summary(console: Console, calibration: Calibration, target: Path, seconds: float) -> None:
     scenario = calibration.scenario
     stages = scenario["streams"]["calibrated"]["stages"]
@@ -128,13 +143,12 @@ def _print_summary(console: Console, calibration: Calibration, target: Path, sec
     for column in ("stage", "team", "work", "extraneous delay"):
         table.add_column(column)
     for stage in stages:
-        work = stage["work"]
         delay = stage.get("handoff")
         table.add_row(
             stage["name"],
             f"{stage['team']} ({scenario['teams'][stage['team']]['capacity']})",
-            f"{work['kind']} {work.get('mean', work.get('value', ''))}",
-            "–" if delay is None else f"{delay['kind']} {delay.get('mean', delay.get('value', ''))}",
+            _describe(stage["work"]),
+            "–" if delay is None else _describe(delay),
         )
     console.print(table)
     console.print(f"arrivals: {scenario['items']['case']['arrival']['kind']}", markup=False)
