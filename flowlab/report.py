@@ -272,7 +272,7 @@ def _calibrate_report(folder: Path, scratch: Path) -> _Report:
     first_item: dict[str, Any] = next(iter(items.values()), {})
     arrival: dict[str, Any] = first_item.get("arrival") or {}
     report = _Report(title=f"{scenario.get('name', folder.name)} — calibrated scenario", kind="flowlab calibrate",
-                     source=str(folder))  # fmt: skip
+                     source=str(scenario.get("description", "")))  # fmt: skip
     report.headline = [
         ("stages", str(len(stages))),
         ("teams (people)", ", ".join(f"{name} ({team.get('capacity')})" for name, team in teams.items())),

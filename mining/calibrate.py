@@ -94,6 +94,13 @@ def _hours_text(hours: float) -> str:
     return f"{max(seconds, 0.001):.6g}s"
 
 
+def _short(spec: dict[str, Any]) -> str:
+    """A spec for a table cell: an empirical one by its number of samples, the others by their parameters."""
+    if spec["kind"] == "empirical":
+        return f"empirical, {len(spec['samples'])} samples"
+    return ", ".join(f"{key} {value}" for key, value in spec.items() if key != "kind")
+
+
 def fit_duration(values_h: Iterable[float], what: str) -> Fit:
     """The distribution spec for durations `values_h` (hours): exponential, lognormal or gamma by lowest AIC
     (maximum likelihood, location 0), a constant when all are equal, empirical below `MIN_FIT` values."""
@@ -371,7 +378,7 @@ def calibrate_log(
         stage: dict[str, Any] = {"name": activity, "team": team_of[activity], "work": fit.spec}
         comments[("streams", STREAM, "stages", str(index), "work")] = fit.note
         fits.append({"activity": activity, "what": "work", "family": fit.family, "n": fit.n, "ks": fit.ks_statistic,
-                     "spec": str(fit.spec)})  # fmt: skip
+                     "spec": _short(fit.spec)})  # fmt: skip
         other = _unexplained_wait(stage_times.loc[mine], causes.loc[mine], calendars.get(team_of[activity]), delays)
         if len(other) and float(other.mean()) > MIN_DELAY_H:
             delay = empirical_duration(other, f"unexplained wait before {activity}")
@@ -382,7 +389,7 @@ def calibrate_log(
                 + delay.note
             )
             fits.append({"activity": activity, "what": "extraneous delay", "family": delay.family, "n": delay.n,
-                         "ks": delay.ks_statistic, "spec": str(delay.spec)})  # fmt: skip
+                         "ks": delay.ks_statistic, "spec": _short(delay.spec)})  # fmt: skip
         stages.append(stage)
 
     if elapsed_only:

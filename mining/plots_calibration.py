@@ -63,16 +63,17 @@ def plot_calibration(
         values = np.asarray(work[stage["name"]], dtype=float)
         positive = values[values > 0]
         if len(positive):
-            spread = positive.max() > positive.min()
-            bins: int | list[float] = list(np.geomspace(positive.min(), positive.max() * 1.0001, 30)) if spread else 10
+            # on a log axis, compare densities of log10(time): the fitted pdf f(x) becomes f(x)·x·ln 10
+            logs = np.log10(positive)
             label = f"observed (n={len(values)})"
-            axes.hist(positive, bins=bins, density=True, color=WORK_COLOUR, alpha=0.5, label=label)
-            axes.set_xscale("log")
-            x = np.geomspace(positive.min(), positive.max(), 200) if spread else positive
-            density = _pdf(stage["work"], x)
-            if density is not None:
-                axes.plot(x, density, color="black", linewidth=1.5, label=f"fitted {stage['work']['kind']}")
+            axes.hist(logs, bins=30, density=True, color=WORK_COLOUR, alpha=0.5, label=label)
+            if np.ptp(logs) > 0:
+                exponents = np.linspace(logs.min(), logs.max(), 200)
+                density = _pdf(stage["work"], 10**exponents)
+                if density is not None:
+                    axes.plot(exponents, density * 10**exponents * math.log(10), color="black", linewidth=1.5,
+                              label=f"fitted {stage['work']['kind']}")  # fmt: skip
         axes.set_title(stage["name"], fontsize=11)
-        axes.set_xlabel("work time (hours, log scale)")
+        axes.set_xlabel("work time, log10 of hours")
         axes.legend(fontsize=8)
     return save_figure(figure, path)
