@@ -379,7 +379,9 @@ def calibrate_log(
         comments[("streams", STREAM, "stages", str(index), "work")] = fit.note
         fits.append({"activity": activity, "what": "work", "family": fit.family, "n": fit.n, "ks": fit.ks_statistic,
                      "spec": _short(fit.spec)})  # fmt: skip
-        other = _unexplained_wait(stage_times.loc[mine], causes.loc[mine], calendars.get(team_of[activity]), delays)
+        # a case's first visit has no observed wait (the log starts the case with it): learn delays from the others
+        later = mine & (position > 0).to_numpy()
+        other = _unexplained_wait(stage_times.loc[later], causes.loc[later], calendars.get(team_of[activity]), delays)
         if len(other) and float(other.mean()) > MIN_DELAY_H:
             delay = empirical_duration(other, f"unexplained wait before {activity}")
             stage["handoff"] = delay.spec
