@@ -12,8 +12,9 @@ What is discovered, and by which rule (each stated in the scenario's comments):
 - **routing**: a first-order Markov chain (`flow`) from the cases' activity sequences (ordered by start): for each
   activity, the share of its visits followed by each activity or by the end;
 - **work time** per activity: exponential, lognormal and gamma fitted by maximum likelihood (`scipy.stats`), the
-  one with the lowest AIC kept; a constant when every value is the same; the observed values themselves (empirical)
-  with fewer than `MIN_FIT` known values;
+  one with the lowest AIC kept among those whose mean is within `MEAN_TOLERANCE` of the observed mean (the observed
+  quantiles when none is: the mean is what loads the teams); a constant when every value is the same; the observed
+  values themselves (empirical) with fewer than `MIN_FIT` known values;
 - **resource pools**: activities whose resource sets overlap (Jaccard ≥ `POOL_OVERLAP`) share a team; its size is
   the median number of its resources seen working per active day, its calendar the weekdays and hours in which it
   starts and completes its work (2.5 % and 97.5 % quantiles, to the half hour);
@@ -49,6 +50,8 @@ POOL_OVERLAP = 0.5
 """Jaccard similarity of two activities' resource sets above which they are served by one team."""
 MIN_DELAY_H = 0.25
 """Mean unexplained wait (hours) above which an activity gets an extraneous delay (`handoff`)."""
+MEAN_TOLERANCE = 0.10
+"""How far a fitted family's mean may be from the observed mean (relative) to be kept."""
 MAX_SAMPLES = 200
 """Most values written into an empirical distribution."""
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -103,7 +106,8 @@ def _short(spec: dict[str, Any]) -> str:
 
 def fit_duration(values_h: Iterable[float], what: str) -> Fit:
     """The distribution spec for durations `values_h` (hours): exponential, lognormal or gamma by lowest AIC
-    (maximum likelihood, location 0), a constant when all are equal, empirical below `MIN_FIT` values."""
+    (maximum likelihood, location 0) among those keeping the observed mean, a constant when all are equal,
+    empirical below `MIN_FIT` values or when no family keeps the mean."""
     values = np.asarray([value for value in values_h if np.isfinite(value) and value >= 0], dtype=float)
     n = len(values)
     if n == 0:
@@ -126,10 +130,20 @@ def fit_duration(values_h: Iterable[float], what: str) -> Fit:
             continue
         k = len(params) - 1  # the location is fixed at 0
         candidates.append((2 * k - 2 * loglik, family, params, distribution))
-    if not candidates:
-        samples = [_hours_text(value) for value in np.sort(values)[:: max(1, n // MAX_SAMPLES)]]
-        return Fit({"kind": "empirical", "samples": samples}, "empirical", n, f"{n} values: no family fitted")
-    _aic, family, params, distribution = min(candidates, key=lambda candidate: candidate[0])
+    # a family whose mean misses the observed one would change the work the teams do (utilisation, queues): keep
+    # only those within MEAN_TOLERANCE of it; the observed quantiles otherwise
+    observed_mean = float(values.mean())
+    faithful = [
+        candidate for candidate in candidates
+        if abs(float(candidate[3].mean(*candidate[2])) - observed_mean) <= MEAN_TOLERANCE * observed_mean
+    ]  # fmt: skip
+    if not faithful:
+        fit = empirical_duration(values, what)
+        note = (f"empirical: no family (exponential, lognormal, gamma) keeps the observed mean "
+                f"{_hours_text(observed_mean)} within {MEAN_TOLERANCE:.0%}; {len(fit.spec['samples'])} quantiles of "
+                f"n={n}")  # fmt: skip
+        return Fit(fit.spec, "empirical", n, note)
+    _aic, family, params, distribution = min(faithful, key=lambda candidate: candidate[0])
     mean = float(distribution.mean(*params))
     cv = float(distribution.std(*params) / mean) if mean > 0 else 0.0
     spec: dict[str, Any] = {"kind": family, "mean": _hours_text(mean)}
@@ -338,9 +352,11 @@ def calibrate_log(
     notes: list[str] = []
     comments: dict[tuple[str, ...], str] = {}
     estimated = stage_times["estimated"].to_numpy(dtype=bool)
-    if estimated.all():
-        notes.append("no start events: work times are estimates from completions (an upper bound) and waits are "
-                     "not split by cause")  # fmt: skip
+    no_starts = bool(estimated.all())
+    if no_starts:
+        notes.append("no start events: wait and work cannot be told apart, so the time before each completion is "
+                     "modelled as one delay and the work as an instant; team sizes and hours are what the log shows "
+                     "of its resources, but their load is not learned")  # fmt: skip
     elif estimated.any():
         notes.append(f"{int(estimated.sum()):,} of {len(estimated):,} visits have no start event: their work is "
                      "left out of the fits")  # fmt: skip
@@ -364,23 +380,37 @@ def calibrate_log(
     stages = []
     fits = []
     observed: dict[str, np.ndarray] = {}
-    elapsed_only: list[str] = []
+    stage: dict[str, Any]
     for index, activity in enumerate(activities):
         mine = stage_times[ACTIVITY].astype(str) == activity
+        later = mine & (position > 0).to_numpy()
+        if no_starts:
+            # nothing says how long the work took nor how long the item waited: the time before each completion is
+            # one delay, and the work an instant (the teams' load cannot be learned from such a log)
+            stage = {"name": activity, "team": team_of[activity], "work": {"kind": "fixed", "value": "1s"}}
+            comments[("streams", STREAM, "stages", str(index), "work")] = "no start events: work not learnable"
+            elapsed = stage_times.loc[later, "elapsed_h"].dropna()
+            observed[activity] = elapsed.to_numpy(dtype=float)
+            if len(elapsed) and float(elapsed.mean()) > 0:
+                delay = empirical_duration(elapsed, f"time before {activity}")
+                stage["handoff"] = delay.spec
+                comments[("streams", STREAM, "stages", str(index), "handoff")] = (
+                    f"the time from ready to completion (no start events: wait and work together); {delay.note}"
+                )
+                fits.append({"activity": activity, "what": "time before completion", "family": delay.family,
+                             "n": delay.n, "ks": delay.ks_statistic, "spec": _short(delay.spec)})  # fmt: skip
+            stages.append(stage)
+            continue
         work = stage_times.loc[mine & ~stage_times["estimated"], "work_h"]
         if work.notna().sum() == 0:
             work = stage_times.loc[mine, "work_h"]
-        if work.notna().sum() == 0:  # no start and no resource to estimate one: ready → complete, an upper bound
-            work = stage_times.loc[mine, "elapsed_h"]
-            elapsed_only.append(activity)
         fit = fit_duration(work, f"work of {activity}")
         observed[activity] = work.dropna().to_numpy(dtype=float)
-        stage: dict[str, Any] = {"name": activity, "team": team_of[activity], "work": fit.spec}
+        stage = {"name": activity, "team": team_of[activity], "work": fit.spec}
         comments[("streams", STREAM, "stages", str(index), "work")] = fit.note
         fits.append({"activity": activity, "what": "work", "family": fit.family, "n": fit.n, "ks": fit.ks_statistic,
                      "spec": _short(fit.spec)})  # fmt: skip
         # a case's first visit has no observed wait (the log starts the case with it): learn delays from the others
-        later = mine & (position > 0).to_numpy()
         other = _unexplained_wait(stage_times.loc[later], causes.loc[later], calendars.get(team_of[activity]), delays)
         if len(other) and float(other.mean()) > MIN_DELAY_H:
             delay = empirical_duration(other, f"unexplained wait before {activity}")
@@ -394,9 +424,6 @@ def calibrate_log(
                          "ks": delay.ks_statistic, "spec": _short(delay.spec)})  # fmt: skip
         stages.append(stage)
 
-    if elapsed_only:
-        notes.append(f"work of {len(elapsed_only)} activities is unknown (no start, no resource): the time from ready "
-                     "to completion is used instead, an upper bound that holds their waiting too")  # fmt: skip
     teams: dict[str, Any] = {}
     for row in pools.to_dict(orient="records"):
         team: dict[str, Any] = {"capacity": int(row["capacity"])}
