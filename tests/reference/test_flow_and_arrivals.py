@@ -7,13 +7,12 @@ the weekly profile is checked cell by cell with a chi-square test over the 168 h
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 
 import numpy as np
 import pandas as pd
 from scipy import stats
+from test_queueing_theory import assert_within_four_standard_errors, replicate
 
 from sim.distributions import Distribution, Exponential, Fixed, Gamma, Lognormal
 from sim.engine import simulate
@@ -51,17 +50,6 @@ def network_of(
         stages={name: Stage(name, "s", "T", work.get(name, Fixed(0.05))) for name in ("Triage", "Fix", "Check")},
         item_classes={item.name: item for item in items},
     )
-
-
-def replicate(network: Network, replications: int, statistic: Callable[[Recording], float], seed: int) -> np.ndarray:
-    return np.array([statistic(simulate(network, seed=seed, replication=r)) for r in range(replications)])
-
-
-def assert_within_four_standard_errors(expected: float, values: np.ndarray, max_relative_half_width: float) -> None:
-    mean = float(values.mean())
-    standard_error = float(values.std(ddof=1) / math.sqrt(len(values)))
-    assert abs(mean - expected) <= 4 * standard_error, (expected, mean, standard_error)
-    assert 4 * standard_error <= max_relative_half_width * expected, (expected, mean, standard_error)
 
 
 # ---------------------------------------------------------------- routing frequencies
