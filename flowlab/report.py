@@ -277,7 +277,9 @@ def _calibrate_report(folder: Path, scratch: Path) -> _Report:
         ("stages", str(len(stages))),
         ("teams (people)", ", ".join(f"{name} ({team.get('capacity')})" for name, team in teams.items())),
         ("arrivals", str(arrival.get("kind", "n/a"))),
-        ("stages with an extraneous delay", str(sum("handoff" in stage for stage in stages))),
+        ("extraneous delays (stages · ways between stages)",
+         f"{sum('handoff' in stage for stage in stages)} · "
+         f"{sum(len(row) for row in (first_item.get('flow_delays') or {}).values())}"),
     ]
     notes = (folder / "notes.txt").read_text(encoding="utf-8").splitlines() if (folder / "notes.txt").is_file() else []
     report.headline_note = "; ".join(notes) if notes else "the log gave every part of the model (see the tables)"

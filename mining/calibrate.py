@@ -18,9 +18,10 @@ What is discovered, and by which rule (each stated in the scenario's comments):
 - **resource pools**: activities whose resource sets overlap (Jaccard ≥ `POOL_OVERLAP`) share a team; its size is
   the median number of its resources seen working per active day, its calendar the weekdays and hours in which it
   starts and completes its work (2.5 % and 97.5 % quantiles, to the half hour);
-- **extraneous delays**: the part of each activity's wait in which the resource that did it was free
-  (`mining.wait_causes`) and, by default, its team on duty (the off-duty part the calendar reproduces), written as
-  the stage's `handoff` delay (its observed quantiles: delays are mostly zero with a long tail) when its mean is
+- **extraneous delays**: the part of each visit's wait in which the resource that did it was free
+  (`mining.wait_causes`), measured by one of `DELAY_RULES` (by default until the item could have started), per way
+  into the activity (from each activity before it: a call-back waits for a customer, a re-check does not), written
+  as the flow's `flow_delays` (their observed quantiles: delays are mostly zero with a long tail) where the mean is
   above `MIN_DELAY_H`.
 What a log cannot give is said in `Calibration.notes`, never filled in silently: without start events, work is an
 estimate (an upper bound); without resources, pools are sized by the most visits seen in progress at once.
@@ -217,6 +218,14 @@ def _routing(stage_times: pd.DataFrame) -> tuple[dict[str, dict[str, float]], pd
     return ordered_flow, counts
 
 
+def _previous_activity(stage_times: pd.DataFrame) -> pd.Series:
+    """Per visit, the activity before it in its case, in the order `_routing` reads the cases (start, then end)."""
+    ordered = stage_times.assign(_begin=stage_times["start"].fillna(stage_times["complete"]))
+    ordered = ordered.sort_values([CASE, "_begin", "complete"], kind="stable")
+    previous = ordered[ACTIVITY].astype("str").groupby(ordered[CASE].astype("str"), sort=False).shift(1)
+    return previous.reindex(stage_times.index)
+
+
 def _pools(stage_times: pd.DataFrame, activities: list[str]) -> tuple[dict[str, str], pd.DataFrame, list[str]]:
     """Activity → team name, and one row per team: its activities, resources, size and calendar."""
     notes: list[str] = []
@@ -375,6 +384,8 @@ def calibrate_log(
     team_of, pools, pool_notes = _pools(stage_times, activities)
     notes += pool_notes
 
+    previous = _previous_activity(stage_times)
+    flow_delays: dict[str, dict[str, Any]] = {}
     causes = compute_wait_causes(stage_times, log)
     calendars = {row["team"]: row.get("calendar") for row in pools.to_dict(orient="records")}
     stages = []
@@ -410,18 +421,21 @@ def calibrate_log(
         comments[("streams", STREAM, "stages", str(index), "work")] = fit.note
         fits.append({"activity": activity, "what": "work", "family": fit.family, "n": fit.n, "ks": fit.ks_statistic,
                      "spec": _short(fit.spec)})  # fmt: skip
-        # a case's first visit has no observed wait (the log starts the case with it): learn delays from the others
-        other = _unexplained_wait(stage_times.loc[later], causes.loc[later], calendars.get(team_of[activity]), delays)
-        if len(other) and float(other.mean()) > MIN_DELAY_H:
-            delay = empirical_duration(other, f"unexplained wait before {activity}")
-            stage["handoff"] = delay.spec
-            comments[("streams", STREAM, "stages", str(index), "handoff")] = (
-                f"extraneous delay: the wait in which its resource was free{DELAY_RULES[delays]} (mean "
-                f"{other.mean():.2f} h, {float((other <= 0).mean()):.0%} none); "
-                + delay.note
+        # a case's first visit has no observed wait (the log starts the case with it): learn delays from the others,
+        # one per way into the stage (the wait before a call-back differs from the wait before a re-check)
+        for source in sorted(set(previous[later].dropna())):
+            way = later & (previous == source).to_numpy()
+            other = _unexplained_wait(stage_times.loc[way], causes.loc[way], calendars.get(team_of[activity]), delays)
+            if not len(other) or float(other.mean()) <= MIN_DELAY_H or flow.get(source, {}).get(activity, 0) <= 0:
+                continue
+            delay = empirical_duration(other, f"unexplained wait from {source} to {activity}")
+            flow_delays.setdefault(source, {})[activity] = delay.spec
+            comments[("items", "case", "flow_delays", source, activity)] = (
+                f"extraneous delay from {source}: the wait in which its resource was free{DELAY_RULES[delays]} (mean "
+                f"{other.mean():.2f} h, {float((other <= 0).mean()):.0%} none); " + delay.note
             )
-            fits.append({"activity": activity, "what": "extraneous delay", "family": delay.family, "n": delay.n,
-                         "ks": delay.ks_statistic, "spec": _short(delay.spec)})  # fmt: skip
+            fits.append({"activity": activity, "what": f"delay after {source}", "family": delay.family,
+                         "n": delay.n, "ks": delay.ks_statistic, "spec": _short(delay.spec)})  # fmt: skip
         stages.append(stage)
 
     teams: dict[str, Any] = {}
@@ -445,8 +459,11 @@ def calibrate_log(
                 "seed": seed},
         "teams": teams,
         "streams": {STREAM: {"stages": stages}},
-        "items": {"case": {"stream": STREAM, "arrival": arrival, "flow": flow}},
     }
+    item: dict[str, Any] = {"stream": STREAM, "arrival": arrival, "flow": flow}
+    if flow_delays:
+        item["flow_delays"] = flow_delays
+    scenario["items"] = {"case": item}
     comments[("items", "case", "arrival")] = arrival_note
     comments[("items", "case", "flow")] = (
         f"first-order routing from {routing['count'].sum():,} observed transitions (start and end included)"

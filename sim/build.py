@@ -38,7 +38,7 @@ from sim.servers import ServerPool
 __all__ = ["arrival_times", "build_classes", "build_stages", "flow_stages", "weekly_arrival_times"]
 
 # Purposes mixed into each generator's seed, so two streams with the same name never share draws.
-_ARRIVALS, _WORK, _HANDOFF, _DECISIONS, _CLASS_WORK = 1, 2, 3, 4, 5
+_ARRIVALS, _WORK, _HANDOFF, _DECISIONS, _CLASS_WORK, _FLOW_DELAY = 1, 2, 3, 4, 5, 6
 _FIRST_CHUNK, _LAST_CHUNK = 64, 8192
 HOURS_PER_WEEK = 168
 
@@ -211,9 +211,15 @@ def flow_stages(flow: Flow) -> list[str]:
     return found
 
 
-def _branches(row: Mapping[str, float], position: Mapping[str, int], end: int, where: str) -> tuple[Branch, ...]:
+def _branches(
+    row: Mapping[str, float],
+    position: Mapping[str, int],
+    end: int,
+    where: str,
+    delays: Mapping[str, Callable[[], float]] | None = None,
+) -> tuple[Branch, ...]:
     """A flow row as cumulative branches (probability-0 targets dropped, the rest scaled to sum exactly 1, the last
-    bound infinite)."""
+    bound infinite), each with its delay draw (`delays` by target) where it has one."""
     kept = [(target, probability) for target, probability in row.items() if probability > 0]
     total = sum(probability for _, probability in kept)
     if not kept or not math.isfinite(total):
@@ -223,7 +229,7 @@ def _branches(row: Mapping[str, float], position: Mapping[str, int], end: int, w
     for number, (target, probability) in enumerate(kept):
         cumulative += probability / total
         below = math.inf if number == len(kept) - 1 else cumulative
-        branches.append(Branch(below, end if target == FLOW_END else position[target]))
+        branches.append(Branch(below, end if target == FLOW_END else position[target], (delays or {}).get(target)))
     return tuple(branches)
 
 
@@ -254,7 +260,14 @@ def _flow_steps(
     after: list[AfterStage | None] = []
     for name in visited:
         actions = AfterStage()
-        actions.branches = _branches(flow.transitions[name], position, end, f"{where}: its flow's row {name!r}")
+        delays = {
+            target: _buffered(delay.sample_many, _generator(root, _FLOW_DELAY, item.name, name, target)).__next__
+            for (source, target), delay in flow.delays.items()
+            if source == name
+        }
+        actions.branches = _branches(
+            flow.transitions[name], position, end, f"{where}: its flow's row {name!r}", delays
+        )
         after.append(actions)
 
     def positions(stage: str, rule: str) -> list[int]:

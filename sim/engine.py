@@ -64,16 +64,16 @@ _VISITS = -1
 """Key of a flow item's visit count in its `loops` dict (rework rules use their numbers, 0 and up)."""
 
 
-def _choose(branches: tuple[Branch, ...], decide: Callable[[], float]) -> int:
-    """The step a flow row leads to: one uniform draw picks a branch; a row with one branch draws nothing (so a
-    flow with a single path uses the decision draws exactly as the same route does)."""
+def _choose(branches: tuple[Branch, ...], decide: Callable[[], float]) -> Branch:
+    """The branch a flow row takes: one uniform draw picks it; a row with one branch draws nothing (so a flow with
+    a single path uses the decision draws exactly as the same route does)."""
     if len(branches) == 1:
-        return branches[0].to
+        return branches[0]
     draw = decide()
-    for below, to in branches:
-        if draw < below:
-            return to
-    return branches[-1].to
+    for branch in branches:
+        if draw < branch.below:
+            return branch
+    return branches[-1]
 
 
 def simulate(network: Network, *, seed: int | np.random.SeedSequence, replication: int = 0) -> Recording:
@@ -235,8 +235,9 @@ class _Run:
         ready = row[C_ARRIVAL]
         loops: dict[int, int] | None = None
         position, length = 0, len(steps)
+        pending = 0.0  # a flow's delay on the way to the next stage
         if plan.flow is not None:
-            position = _choose(plan.flow.start, plan.decide)
+            position = _choose(plan.flow.start, plan.decide).to
         while position < length:
             step = steps[position]
             stage, after, draw = step
@@ -247,7 +248,7 @@ class _Run:
             row[C_START] = _NAN
             row[C_BATCH] = -1
             row[C_ESCALATED] = _NAN
-            if stage.simple:  # no hand-off, gate, batch, escalation or calendar: ready is when it joins the queue
+            if stage.simple and not pending:  # no hand-off, gate, batch, escalation, calendar or flow delay
                 row[C_HANDOFF_DONE] = row[C_GATE_DONE] = row[C_QUEUED] = ready
                 if team.busy < team.capacity:  # a team without a calendar is always on duty
                     team.busy += 1
@@ -270,15 +271,16 @@ class _Run:
                 team.release(server)
             else:
                 row[C_HANDOFF_DONE] = row[C_GATE_DONE] = row[C_QUEUED] = _NAN
-                priority = yield from self._general_visit(step, row, priority, plan)
+                priority = yield from self._general_visit(step, row, priority, plan, pending)
                 ready = env.now
             if after is None:
                 position += 1
+                pending = 0.0
             else:
                 if loops is None:
                     loops = {}
                 batched = stage.batch is not None and not plan.expedite
-                position = self._after_stage(plan, after, position, loops, case, batched=batched)
+                position, pending = self._after_stage(plan, after, position, loops, case, batched=batched)
         row[C_COMPLETE] = ready
         if self.max_cases is not None:
             self.open -= 1
@@ -286,18 +288,22 @@ class _Run:
 
     def _after_stage(
         self, plan: ClassPlan, after: AfterStage, position: int, loops: dict[int, int], case: str, *, batched: bool
-    ) -> int:
-        """Draw rework (first rule that hits wins), or in a flow the next stage, then spawns; return the next
-        position (the number of steps: the item leaves)."""
+    ) -> tuple[int, float]:
+        """Draw rework (first rule that hits wins), or in a flow the next stage (and its delay), then spawns; return
+        the next position (the number of steps: the item leaves) and the delay on the way there (hours)."""
         decide = plan.decide
         next_position = position + 1
+        delay = 0.0
         branches = after.branches
         if branches is not None:  # a flow: the next stage is drawn, until the visit limit sends the item out
             visits = loops[_VISITS] = loops.get(_VISITS, 0) + 1
             if visits >= cast(FlowPlan, plan.flow).max_visits:
                 next_position = len(plan.steps)
             else:
-                next_position = _choose(branches, decide)
+                branch = _choose(branches, decide)
+                next_position = branch.to
+                if branch.delay is not None:
+                    delay = max(branch.delay(), 0.0)
         for number, back_to, probability, max_loops in after.reworks:
             done = loops.get(number, 0)
             if (max_loops is None or done < max_loops) and decide() < probability:
@@ -307,7 +313,7 @@ class _Run:
         for spawn in after.spawns:
             if not (spawn.per_batch and batched):
                 self._spawn(plan, spawn, case)
-        return next_position
+        return next_position, delay
 
     def _spawn(self, plan: ClassPlan, spawn: SpawnRule, parent: str) -> None:
         target, low, high, probability, _ = spawn
@@ -320,13 +326,17 @@ class _Run:
 
     # ---------------------------------------------------------------- the general stage visit
 
-    def _general_visit(self, step: Step, row: list, priority: int, plan: ClassPlan) -> Generator[Event, Any, int]:
-        """Hand-off, gate, batch (neither for an expedited class), queue with escalation and calendar work; returns
-        the item's priority afterwards."""
+    def _general_visit(
+        self, step: Step, row: list, priority: int, plan: ClassPlan, delay_h: float = 0.0
+    ) -> Generator[Event, Any, int]:
+        """Hand-off (after a flow's `delay_h` on the way here), gate, batch (neither for an expedited class), queue
+        with escalation and calendar work; returns the item's priority afterwards."""
         env = self.env
         stage, after, draw = step
         if stage.handoff is not None:
-            yield Timeout(env, max(stage.handoff(), 0.0))
+            yield Timeout(env, delay_h + max(stage.handoff(), 0.0))
+        elif delay_h > 0:
+            yield Timeout(env, delay_h)
         row[C_HANDOFF_DONE] = env.now
         if stage.gate is not None and not plan.expedite:
             wait = wait_for_gate(stage.gate, env.now)

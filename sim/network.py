@@ -172,6 +172,8 @@ class Flow:
     start: dict[str, float]
     transitions: dict[str, dict[str, float]]
     max_visits: int = DEFAULT_MAX_VISITS
+    delays: dict[tuple[str, str], Distribution] = field(default_factory=dict)
+    """Waits on the way from a stage to the next, by (from, to): before the next stage's own hand-off."""
 
 
 @dataclass(frozen=True, slots=True)

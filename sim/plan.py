@@ -102,6 +102,8 @@ class Branch(NamedTuple):
 
     below: float
     to: int
+    delay: Callable[[], float] | None = None
+    """A wait on this way to the next stage (hours), drawn as the item takes it; None: none."""
 
 
 class FlowPlan(NamedTuple):

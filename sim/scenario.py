@@ -145,6 +145,11 @@ def _build_flow(spec: ItemClassSpec) -> Flow | None:
         start=dict(spec.flow.get(FLOW_START, {})),
         transitions={stage: dict(row) for stage, row in spec.flow.items() if stage != FLOW_START},
         max_visits=DEFAULT_MAX_VISITS if spec.max_visits is None else spec.max_visits,
+        delays={
+            (source, target): build_distribution(delay)
+            for source, row in spec.flow_delays.items()
+            for target, delay in row.items()
+        },
     )
 
 

@@ -6,7 +6,7 @@ problems found are raised together as one `ScenarioError`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -326,6 +326,8 @@ def _check_item(scenario: Scenario, class_name: str, stage_stream: dict[str, str
                 f"{where}.rework is not allowed with a flow: loops are in the flow's probabilities (a row may name "
                 "its own stage, a repeat, or an earlier one)"
             )
+        if not flow_problems:
+            problems.extend(_check_flow_delays(item.flow, item.flow_delays, f"{where}.flow_delays"))
     else:
         route = item.route or []
         stages_text = f"in the route {route}"
@@ -340,6 +342,8 @@ def _check_item(scenario: Scenario, class_name: str, stage_stream: dict[str, str
             problems.append(
                 f"{where}.max_visits applies to a flow only (a route's loops are bounded by its rework max_loops)"
             )
+        if item.flow_delays:
+            problems.append(f"{where}.flow_delays applies to a flow only (a route's stages have their hand-off)")
         for index, rework in enumerate(item.rework):
             here = f"{where}.rework[{index}]"
             if rework.after not in position:
@@ -467,6 +471,23 @@ def _check_flow(scenario: Scenario, class_name: str, stage_stream: dict[str, str
             f"{where} never reaches end from {stuck} (these stages only lead to each other: give the loop a way out)"
         )
     return reached, problems
+
+
+def _check_flow_delays(
+    flow: dict[str, dict[str, float]], delays: Mapping[str, Mapping[str, object]], where: str
+) -> list[str]:
+    """Each delay names a way the flow can take: from a stage (not `start`) to a stage (not `end`) it may follow."""
+    problems = []
+    for source, row in delays.items():
+        for target in row:
+            if source == FLOW_START or target == FLOW_END:
+                problems.append(f"{where}.{source}.{target}: a delay lies between two stages (not after start or "
+                                "before end)")  # fmt: skip
+            elif flow.get(source, {}).get(target, 0) <= 0:
+                ways = sorted(target for target, p in flow.get(source, {}).items() if p > 0 and target != FLOW_END)
+                problems.append(f"{where}.{source}.{target}: the flow never goes from {source!r} to {target!r} "
+                                f"(from {source!r} it goes to {ways})")  # fmt: skip
+    return problems
 
 
 def _reach(flow: dict[str, dict[str, float]]) -> tuple[list[str], dict[str, str]]:

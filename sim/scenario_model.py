@@ -578,6 +578,11 @@ class ItemClassSpec(_Spec):
     arrival: ArrivalSpec
     route: list[str] | None = Field(default=None, min_length=1)
     flow: FlowSpec | None = None
+    flow_delays: dict[str, dict[str, DistributionSpec]] = Field(
+        default_factory=dict,
+        description="A flow's delays on the way from one stage (the key) to the next (the inner key): a wait before "
+        "the next stage's own hand-off, e.g. a customer's reply between two calls.",
+    )
     max_visits: int | None = Field(
         default=None,
         ge=1,

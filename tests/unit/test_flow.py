@@ -210,3 +210,50 @@ class TestOfferedLoad:
         utilisation = compute_utilisation(network({"x": flow_class("x", flow)}))
         assert utilisation is not None
         assert utilisation["T"] == pytest.approx(0.5 * 1.9 * 1.0 / 2)
+
+
+class TestFlowDelays:
+    """`flow_delays`: a wait on one way between two stages, before the next stage's own hand-off."""
+
+    def test_a_delay_on_one_way_only(self) -> None:
+        """A → B (half) with a 5 h delay, A → end (half); B → end. Plenty of people: B waits exactly 5 h, A never."""
+        flow = Flow(start={"A": 1.0}, transitions={"A": {"B": 0.5, "end": 0.5}, "B": {"end": 1.0}},
+                    delays={("A", "B"): Fixed(5.0)})  # fmt: skip
+        net = dataclasses.replace(
+            network({"x": flow_class("x", flow)}),
+            stages={"A": Stage("A", "s", "T", Fixed(1.0)), "B": Stage("B", "s", "T", Fixed(1.0))},
+            teams={"T": Team("T", 1000)},
+        )
+        visits = simulate(net, seed=3).visits
+        wait = visits["start_h"] - visits["ready_h"]
+        assert np.allclose(wait[visits["stage"] == "B"], 5.0, atol=1e-9) and (visits["stage"] == "B").sum() > 10
+        assert (wait[visits["stage"] == "A"] == 0.0).all()
+        handoff = visits["handoff_done_h"] - visits["ready_h"]
+        assert np.allclose(handoff[visits["stage"] == "B"], 5.0, atol=1e-9)  # the delay is hand-off time
+
+    @pytest.mark.parametrize(
+        ("delays", "message"),
+        [
+            ({"Fix": {"Triage": {"kind": "fixed", "value": "1h"}}}, "the flow never goes from 'Fix' to 'Triage'"),
+            ({"start": {"Triage": {"kind": "fixed", "value": "1h"}}}, "a delay lies between two stages"),
+        ],
+    )
+    def test_a_delay_on_a_way_the_flow_never_takes_is_refused(self, tmp_path: Path, delays: dict, message: str) -> None:
+        import yaml
+
+        document = yaml.safe_load(BRIEF_EXAMPLE)
+        document["items"]["application"]["flow_delays"] = delays
+        path = tmp_path / "flow.yaml"
+        path.write_text(yaml.safe_dump(document), encoding="utf-8")
+        with pytest.raises(ScenarioError, match=message):
+            load_network(path)
+
+    def test_the_file_key_reaches_the_network(self, tmp_path: Path) -> None:
+        import yaml
+
+        document = yaml.safe_load(BRIEF_EXAMPLE)
+        document["items"]["application"]["flow_delays"] = {"Triage": {"Fix": {"kind": "fixed", "value": "2h"}}}
+        path = tmp_path / "flow.yaml"
+        path.write_text(yaml.safe_dump(document), encoding="utf-8")
+        flow = load_network(path).item_classes["application"].flow
+        assert flow is not None and flow.delays[("Triage", "Fix")].mean == 2.0
