@@ -53,23 +53,32 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--cfld", action="store_true", help="also the control-flow log distance (seconds per seed)")
     parser.add_argument("--delays", choices=list(DELAY_RULES), default="eligible")
+    parser.add_argument("--contention", choices=["pool", "person"], default="pool")
     parser.add_argument("--validate", action="store_true",
                         help="choose settings without the test split: calibrate on the train split's cases that ended "
                         "before its last 2 weeks and score on the cases that started in them")  # fmt: skip
+    parser.add_argument("--in-sample", action="store_true",
+                        help="score the model against the train split it was calibrated on, over its whole span "
+                        "(the simulated cases censored at its end alike): how well it reproduces its data")  # fmt: skip
     arguments = parser.parse_args()
     folder = DATA / "calibration"
     began = time.perf_counter()
     train = read_log(folder / "BPIC_2012_W_train.csv.gz")
     if arguments.validate:
         train, held_out = _split(train, pd.Timedelta(hours=WINDOW_H))
-    calibration = calibrate_log(train, name="bpic2012w", delays=arguments.delays)
+    calibration = calibrate_log(train, name="bpic2012w", delays=arguments.delays, contention=arguments.contention)
     text = dump_scenario(calibration.scenario, calibration.comments)
     calibrate_s = time.perf_counter() - began
 
+    window_h = WINDOW_H
     if arguments.validate:
         test = activity_instances(held_out)
         print("validation: scored on the cases that started and ended in the train split's last 2 weeks (the "
               "simulated ones censored alike), not on the test split")  # fmt: skip
+    elif arguments.in_sample:
+        test = activity_instances(train)
+        window_h = (test["end"].max() - test["start"].min()) / pd.Timedelta(hours=1)
+        print("in sample: scored on the train split itself over its whole span (the simulated cases censored alike)")
     else:
         test = activity_instances(read_log(folder / "BPIC_2012_W_test.csv.gz"))
     cases = test["case:concept:name"].nunique()
@@ -83,10 +92,10 @@ def main() -> None:
     scores = []
     for seed in range(1, arguments.seeds + 1):
         began = time.perf_counter()
-        if arguments.validate:
+        if arguments.validate or arguments.in_sample:
             # the held-out cases are those that started and ended in the window: simulate the window and keep the
             # simulated cases that ended in it too, so both sides are censored alike
-            settled = with_run_settings(network, seed=seed, replications=1, warmup_h=0.0, horizon_h=WINDOW_H)
+            settled = with_run_settings(network, seed=seed, replications=1, warmup_h=0.0, horizon_h=window_h)
             recording = simulate(settled, seed=seed, replication=0)
             finished = set(recording.cases.loc[recording.cases["complete_h"].notna(), "case"])
             log = build_event_log(recording, settled.run.start)

@@ -40,7 +40,7 @@ from scipy import stats
 
 from mining.columns import ACTIVITY, CASE, RESOURCE
 from mining.stage_times import compute_case_times, compute_stage_times, require_columns, timestamps_ns
-from mining.wait_causes import compute_wait_causes
+from mining.wait_causes import compute_pool_contention, compute_wait_causes
 from mining.working_hours import last_opening, working_hours_between
 
 __all__ = ["MIN_FIT", "Calibration", "calibrate_log", "fit_duration"]
@@ -342,17 +342,21 @@ def _unexplained_wait(
 
 
 def calibrate_log(
-    log: pd.DataFrame, *, name: str = "calibrated", seed: int = 1, delays: str = "eligible"
+    log: pd.DataFrame, *, name: str = "calibrated", seed: int = 1, delays: str = "eligible", contention: str = "pool"
 ) -> Calibration:
     """Discover a scenario document from `log` (any log `flowlab mine` reads); see the module docstring.
 
-    `delays` says how extraneous delays are measured (`DELAY_RULES`).
+    `delays` says how extraneous delays are measured (`DELAY_RULES`); `contention` what part of a wait queueing
+    explains: the hours its whole team was busy (`pool`, what the simulated pools reproduce) or the hours the person
+    who did it was busy (`person`, `mining.wait_causes`).
 
     Raises:
         ValueError: the log has no completed visit, or `delays` is not a rule.
     """
     if delays not in DELAY_RULES:
         raise ValueError(f"delays must be one of {', '.join(DELAY_RULES)} (got {delays!r})")
+    if contention not in ("pool", "person"):
+        raise ValueError(f"contention must be 'pool' or 'person' (got {contention!r})")
     require_columns(log)
     stage_times = compute_stage_times(log)
     if stage_times.empty:
@@ -386,7 +390,13 @@ def calibrate_log(
 
     previous = _previous_activity(stage_times)
     flow_delays: dict[str, dict[str, Any]] = {}
-    causes = compute_wait_causes(stage_times, log)
+    if contention == "pool":
+        # the wait a simulation of pools reproduces is the time the whole team was busy: the rest is a delay
+        sizes = {row["team"]: int(row["capacity"]) for row in pools.to_dict(orient="records")}
+        pooled = compute_pool_contention(stage_times, log, team_of, sizes)
+        causes = pd.DataFrame({"wait_contention_h": pooled, "wait_other_h": stage_times["wait_h"] - pooled})
+    else:
+        causes = compute_wait_causes(stage_times, log)
     calendars = {row["team"]: row.get("calendar") for row in pools.to_dict(orient="records")}
     stages = []
     fits = []

@@ -16,7 +16,7 @@ Data-driven analysis of waiting times in business processes", CAiSE 2023).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -24,7 +24,7 @@ import pandas as pd
 from mining.columns import ACTIVITY, RESOURCE, TIMESTAMP
 from mining.stage_times import _transition_masks, factorize_column, require_columns, timestamps_ns
 
-__all__ = ["WAIT_CAUSE_NOTE", "compute_wait_causes", "summarize_wait_causes"]
+__all__ = ["WAIT_CAUSE_NOTE", "compute_pool_contention", "compute_wait_causes", "summarize_wait_causes"]
 
 WAIT_CAUSE_NOTE = (
     "wait split as far as the log tells: contention = the person who did the work was busy with other work (at most "
@@ -62,6 +62,44 @@ def compute_wait_causes(stage_times: pd.DataFrame, log: pd.DataFrame) -> pd.Data
     )
 
 
+def compute_pool_contention(
+    stage_times: pd.DataFrame, log: pd.DataFrame, pool_of: Mapping[str, str], size: Mapping[str, int]
+) -> pd.Series:
+    """Per visit: the hours of its wait in which its whole pool was busy (at least `size[pool]` of the pool's visits
+    in progress, suspended time excluded), the pool being `pool_of[activity]`: the contention a simulation of
+    pools reproduces (NaN where the visit's start is estimated). A person busy while a colleague was free is not
+    contention here, unlike `compute_wait_causes`."""
+    require_columns(stage_times, (ACTIVITY, "ready", "start", "complete", "estimated"))
+    contention = np.full(len(stage_times), np.nan)
+    activity = stage_times[ACTIVITY].astype("str").to_numpy()
+    pool = np.array([pool_of.get(name, "") for name in activity], dtype=object)
+    ready, start = timestamps_ns(stage_times["ready"]), timestamps_ns(stage_times["start"])
+    complete = timestamps_ns(stage_times["complete"])
+    known = ~stage_times["estimated"].to_numpy(dtype=bool) & (start != _NAT)
+    pauses = _activity_pauses(log)
+    for name in sorted(set(pool[known])):
+        mine = known & (pool == name)
+        paused = np.isin(pauses[0], [a for a, p in pool_of.items() if p == name])
+        times = np.concatenate([start[mine], complete[mine], pauses[1][paused]])
+        steps = np.concatenate([np.ones(mine.sum()), -np.ones(mine.sum()), pauses[2][paused]])
+        busy_until = _busy_hours_until(times, steps, at_least=max(int(size.get(name, 1)), 1))
+        rows = np.flatnonzero(mine)
+        contention[rows] = busy_until(start[rows]) - busy_until(ready[rows])
+    wait = stage_times["wait_h"].to_numpy(dtype=float)
+    return pd.Series(np.minimum(np.maximum(contention, 0.0), wait), index=stage_times.index)
+
+
+def _activity_pauses(log: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Suspend (−1) and resume (+1) steps of the log, with their activity name and time (ns)."""
+    masks = _transition_masks(log, "suspend", "resume")
+    if masks["suspend"] is None:
+        return np.empty(0, dtype=object), np.empty(0, dtype=np.int64), np.empty(0)
+    rows = masks["suspend"] | (masks["resume"] if masks["resume"] is not None else False)
+    names = log.loc[rows, ACTIVITY].astype("str").to_numpy(dtype=object)
+    times = timestamps_ns(log.loc[rows, TIMESTAMP])
+    return names, times, np.where(masks["suspend"][rows], -1.0, 1.0)
+
+
 def _pauses(log: pd.DataFrame, names: pd.Index) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Suspend (−1) and resume (+1) steps of the log, with their resource's code in `names` and their time (ns)."""
     masks = _transition_masks(log, "suspend", "resume")
@@ -74,11 +112,13 @@ def _pauses(log: pd.DataFrame, names: pd.Index) -> tuple[np.ndarray, np.ndarray,
     return codes, times, steps
 
 
-def _busy_hours_until(times: np.ndarray, steps: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
-    """B(t): hours up to t in which the count of the resource's active visits (the cumulative `steps`) was > 0."""
+def _busy_hours_until(
+    times: np.ndarray, steps: np.ndarray, at_least: int = 1
+) -> Callable[[np.ndarray], np.ndarray]:
+    """B(t): hours up to t in which the count of active visits (the cumulative `steps`) was at least `at_least`."""
     order = np.lexsort((steps, times))  # at one moment, ends (−1) before starts (+1)
     times, level = times[order], np.cumsum(steps[order])
-    busy = np.concatenate([[0.0], np.cumsum(np.where(level[:-1] > 0, np.diff(times), 0) / _NS_PER_HOUR)])
+    busy = np.concatenate([[0.0], np.cumsum(np.where(level[:-1] >= at_least, np.diff(times), 0) / _NS_PER_HOUR)])
 
     def busy_until(moments: np.ndarray) -> np.ndarray:
         return np.interp(moments.astype(float), times.astype(float), busy)

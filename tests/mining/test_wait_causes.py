@@ -84,3 +84,22 @@ class TestUnknown:
         # X: a waits 0 (ready at its own start), b waits 2 h contention + 1 h other → means 1.0 and 0.5
         assert (1.0, 0.5, 2) == pytest.approx(tuple(summary.loc["X"]))
         assert not math.isnan(summary.loc["P", "wait_other_mean_h"])
+
+
+class TestPoolContention:
+    def test_only_the_hours_the_whole_pool_was_busy(self) -> None:
+        """Pool {r1, r2} of size 2. b waits for X 08:00–11:00; r1 works on a 09:00–11:00, r2 on c 10:00–10:30.
+        Both busy only 10:00–10:30: pool contention 0.5 h (the person-level reading says 2 h: r1 was busy)."""
+        from mining.wait_causes import compute_pool_contention
+
+        events = log([
+            ("a", "X", "start", "09:00", "r1"), ("a", "X", "complete", "11:00", "r1"),
+            ("c", "X", "start", "10:00", "r2"), ("c", "X", "complete", "10:30", "r2"),
+            ("b", "P", "start", "08:00", "r2"), ("b", "P", "complete", "08:00", "r2"),
+            ("b", "X", "start", "11:00", "r1"), ("b", "X", "complete", "12:00", "r1"),
+        ])  # fmt: skip
+        stage_times = compute_stage_times(events)
+        pooled = compute_pool_contention(stage_times, events, {"X": "pool", "P": "pool"}, {"pool": 2})
+        row = stage_times.index[(stage_times[CASE] == "b") & (stage_times[ACTIVITY] == "X")][0]
+        assert pooled[row] == pytest.approx(0.5)
+        assert causes_of(events).loc[("b", "X"), "wait_contention_h"] == pytest.approx(2.0)
