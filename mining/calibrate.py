@@ -18,8 +18,9 @@ What is discovered, and by which rule (each stated in the scenario's comments):
 - **resource pools**: activities whose resource sets overlap (Jaccard ≥ `POOL_OVERLAP`) share a team; its size is
   the median number of its resources seen working per active day, its calendar the weekdays and hours in which it
   starts and completes its work (2.5 % and 97.5 % quantiles, to the half hour);
-- **extraneous delays**: the part of each visit's wait in which the resource that did it was free
-  (`mining.wait_causes`), measured by one of `DELAY_RULES` (by default until the item could have started), per way
+- **extraneous delays**: the part of each visit's wait that its team's queueing does not explain (by default the
+  hours not all of the team was busy, `mining.wait_causes.compute_pool_contention`, as the simulated pool behaves),
+  measured by one of `DELAY_RULES` (by default until the item could have started), per way
   into the activity (from each activity before it: a call-back waits for a customer, a re-check does not), written
   as the flow's `flow_delays` (their observed quantiles: delays are mostly zero with a long tail) where the mean is
   above `MIN_DELAY_H`.
