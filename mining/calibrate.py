@@ -31,7 +31,7 @@ estimate (an upper bound); without resources, pools are sized by the most visits
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,6 +40,7 @@ import pandas as pd
 from scipy import stats
 
 from mining.columns import ACTIVITY, CASE, RESOURCE
+from mining.compare import apply_stage_map
 from mining.stage_times import compute_case_times, compute_stage_times, require_columns, timestamps_ns
 from mining.wait_causes import compute_pool_contention, compute_wait_causes
 from mining.working_hours import last_opening, working_hours_between
@@ -343,13 +344,22 @@ def _unexplained_wait(
 
 
 def calibrate_log(
-    log: pd.DataFrame, *, name: str = "calibrated", seed: int = 1, delays: str = "eligible", contention: str = "pool"
+    log: pd.DataFrame,
+    *,
+    name: str = "calibrated",
+    seed: int = 1,
+    delays: str = "eligible",
+    contention: str = "pool",
+    stream: str = STREAM,
+    stage_map: Mapping[str, str] | None = None,
 ) -> Calibration:
     """Discover a scenario document from `log` (any log `flowlab mine` reads); see the module docstring.
 
-    `delays` says how extraneous delays are measured (`DELAY_RULES`); `contention` what part of a wait queueing
-    explains: the hours its whole team was busy (`pool`, what the simulated pools reproduce) or the hours the person
-    who did it was busy (`person`, `mining.wait_causes`).
+    `stream` names the scenario's stream; `stage_map` renames the log's activities first (activity → stage, e.g. an
+    IT4IT stream's stages; see `mining.compare.apply_stage_map`). `delays` says how extraneous delays are measured
+    (`DELAY_RULES`); `contention` what part of a wait queueing explains: the hours its whole team was busy (`pool`,
+    what the simulated pools reproduce) or the hours the person who did it was busy (`person`,
+    `mining.wait_causes`).
 
     Raises:
         ValueError: the log has no completed visit, or `delays` is not a rule.
@@ -359,6 +369,8 @@ def calibrate_log(
     if contention not in ("pool", "person"):
         raise ValueError(f"contention must be 'pool' or 'person' (got {contention!r})")
     require_columns(log)
+    if stage_map:
+        log = apply_stage_map(log, stage_map, "the log")
     stage_times = compute_stage_times(log)
     if stage_times.empty:
         raise ValueError("the log has no completed activity to learn from")
@@ -410,13 +422,13 @@ def calibrate_log(
             # nothing says how long the work took nor how long the item waited: the time before each completion is
             # one delay, and the work an instant (the teams' load cannot be learned from such a log)
             stage = {"name": activity, "team": team_of[activity], "work": {"kind": "fixed", "value": "1s"}}
-            comments[("streams", STREAM, "stages", str(index), "work")] = "no start events: work not learnable"
+            comments[("streams", stream, "stages", str(index), "work")] = "no start events: work not learnable"
             elapsed = stage_times.loc[later, "elapsed_h"].dropna()
             observed[activity] = elapsed.to_numpy(dtype=float)
             if len(elapsed) and float(elapsed.mean()) > 0:
                 delay = empirical_duration(elapsed, f"time before {activity}")
                 stage["handoff"] = delay.spec
-                comments[("streams", STREAM, "stages", str(index), "handoff")] = (
+                comments[("streams", stream, "stages", str(index), "handoff")] = (
                     f"the time from ready to completion (no start events: wait and work together); {delay.note}"
                 )
                 fits.append({"activity": activity, "what": "time before completion", "family": delay.family,
@@ -429,7 +441,7 @@ def calibrate_log(
         fit = fit_duration(work, f"work of {activity}")
         observed[activity] = work.dropna().to_numpy(dtype=float)
         stage = {"name": activity, "team": team_of[activity], "work": fit.spec}
-        comments[("streams", STREAM, "stages", str(index), "work")] = fit.note
+        comments[("streams", stream, "stages", str(index), "work")] = fit.note
         fits.append({"activity": activity, "what": "work", "family": fit.family, "n": fit.n, "ks": fit.ks_statistic,
                      "spec": _short(fit.spec)})  # fmt: skip
         # a case's first visit has no observed wait (the log starts the case with it): learn delays from the others,
@@ -469,9 +481,9 @@ def calibrate_log(
         "run": {"start": first.isoformat(), "horizon": _hours_text(span_h), "warmup": "0h", "replications": 1,
                 "seed": seed},
         "teams": teams,
-        "streams": {STREAM: {"stages": stages}},
+        "streams": {stream: {"stages": stages}},
     }
-    item: dict[str, Any] = {"stream": STREAM, "arrival": arrival, "flow": flow}
+    item: dict[str, Any] = {"stream": stream, "arrival": arrival, "flow": flow}
     if flow_delays:
         item["flow_delays"] = flow_delays
     scenario["items"] = {"case": item}

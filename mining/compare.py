@@ -52,6 +52,7 @@ __all__ = [
     "ControlFlowDistance",
     "LeadTimeDistance",
     "LogSide",
+    "apply_stage_map",
     "compare_logs",
     "count_directly_follows",
     "count_variants",
@@ -271,13 +272,15 @@ def load_stage_map(source: Mapping[str, str] | str | Path) -> dict[str, str]:
     return mapping
 
 
-def _rename_stages(log: pd.DataFrame, stage_map: Mapping[str, str], name: str) -> pd.DataFrame:
+def apply_stage_map(log: pd.DataFrame, stage_map: Mapping[str, str], name: str) -> pd.DataFrame:
+    """`log` with its activities renamed by `stage_map` (activity → stage name; activities it does not name keep
+    theirs, several mapped to one stage become one); a name the log does not have is an error naming `name`."""
     names = log[ACTIVITY].astype("string")
     found = set(names.dropna().unique())
     unknown = sorted(set(stage_map) - found)
     if unknown:
         raise EventLogError(
-            f"stage map names {format_values(unknown)} are not activities of log B ({name}); "
+            f"stage map names {format_values(unknown)} are not activities of {name}; "
             f"activities found: {format_values(sorted(found))}"
         )
     renamed = log.copy(deep=False)
@@ -545,7 +548,7 @@ def compare_logs(
     require_columns(log_b)
     names = (str(names[0]), str(names[1]))
     if stage_map is not None:
-        log_b = _rename_stages(log_b, load_stage_map(stage_map), names[1])
+        log_b = apply_stage_map(log_b, load_stage_map(stage_map), f"log B ({names[1]})")
     stages_a = compute_stage_times(log_a)
     stages_b = compute_stage_times(log_b)
     cases_a = compute_case_times(log_a, stage_times=stages_a)

@@ -141,3 +141,26 @@ class TestCommand:
         path = tmp_path / "scenario.yaml"
         path.write_text(dump_scenario(calibration.scenario, calibration.comments), encoding="utf-8")
         load_network(path)
+
+    def test_a_stage_map_names_the_stages_of_a_stream(self, known: tuple[Path, pd.DataFrame], tmp_path: Path) -> None:
+        """An analyst maps the log's activities onto a value stream's stages (Triage and Check are both the desk's
+        Detect Issue here) and names the stream; a name the log does not have is refused with the names it has."""
+        from typer.testing import CliRunner
+
+        from flowlab.cli import app
+
+        log = tmp_path / "known.parquet"
+        known[1].to_parquet(log, index=False)
+        mapping = tmp_path / "map.yaml"
+        mapping.write_text('Triage: "Detect Issue"\nCheck: "Detect Issue"\nFix: "Resolve Issue"\n', encoding="utf-8")
+        out = tmp_path / "operate"
+        arguments = ["calibrate", str(log), "--stage-map", str(mapping), "--stream", "operate", "--out", str(out)]
+        result = CliRunner().invoke(app, arguments, env={"COLUMNS": "200"})
+        assert 0 == result.exit_code, result.output
+        document = yaml.safe_load((out / "scenario.yaml").read_text(encoding="utf-8"))
+        stages = document["streams"]["operate"]["stages"]
+        assert ["Detect Issue", "Resolve Issue"] == sorted(stage["name"] for stage in stages)
+        mapping.write_text("Nope: Detect Issue\n", encoding="utf-8")
+        refused = CliRunner().invoke(app, [*arguments[:-1], str(tmp_path / "other")], env={"COLUMNS": "200"})
+        assert 2 == refused.exit_code
+        assert "stage map names 'Nope' are not activities of the log" in " ".join(refused.output.split())

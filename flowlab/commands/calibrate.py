@@ -61,6 +61,14 @@ def calibrate_command(
     timezone: TimezoneOption = None,
     separator: SeparatorOption = None,
     name: Annotated[str | None, typer.Option(help="Scenario name (default: the log's file name).")] = None,
+    stream: Annotated[
+        str, typer.Option(help="Name of the scenario's stream (e.g. an IT4IT value stream).")
+    ] = "calibrated",
+    stage_map: Annotated[
+        Path | None,
+        typer.Option("--stage-map", help="YAML or CSV renaming the log's activities to stages (activity, stage).",
+                     show_default=False),
+    ] = None,
     seed: Annotated[int, typer.Option(help="Seed written into the scenario's run settings.")] = 1,
     out: Annotated[
         Path | None, typer.Option(help="Results folder (default: results/calibrate-<log name>/).", show_default=False)
@@ -70,6 +78,7 @@ def calibrate_command(
     from flowlab.report import write_report
     from flowlab.scenario_yaml import dump_scenario
     from mining.calibrate import calibrate_log
+    from mining.compare import load_stage_map
     from mining.plots_calibration import plot_calibration
     from sim.errors import ScenarioError
     from sim.scenario import load_network
@@ -90,7 +99,8 @@ def calibrate_command(
                 ),
             )  # fmt: skip
         with console.status("discovering arrivals, routing, work times and pools …"):
-            calibration = calibrate_log(frame, name=name or _stem(log), seed=seed)
+            mapping = load_stage_map(stage_map) if stage_map is not None else None
+            calibration = calibrate_log(frame, name=name or _stem(log), seed=seed, stream=stream, stage_map=mapping)
         header = (
             f"Calibrated by flowlab from {log.name}.\n"
             "Each number says where it came from; edit any of them for a what-if.\n"
@@ -110,7 +120,7 @@ def calibrate_command(
             calibration.arrivals.to_csv(folder / "arrivals.csv", index=False)
             calibration.pools.to_csv(folder / "pools.csv", index=False)
             (folder / "notes.txt").write_text("".join(f"{note}\n" for note in calibration.notes), encoding="utf-8")
-            stages = calibration.scenario["streams"]["calibrated"]["stages"]
+            stages = next(iter(calibration.scenario["streams"].values()))["stages"]
             plot_calibration(calibration.arrivals, calibration.observed_work_h, stages, folder / "calibration")
             write_report(folder, kind="calibrate")
 
@@ -138,7 +148,7 @@ def _describe(spec: dict) -> str:
 
 def _print_summary(console: Console, calibration: Calibration, target: Path, seconds: float) -> None:
     scenario = calibration.scenario
-    stages = scenario["streams"]["calibrated"]["stages"]
+    stages = next(iter(scenario["streams"].values()))["stages"]
     table = Table(title=f"Calibrated scenario {scenario['name']} ({seconds:.1f} s)", title_justify="left")
     for column in ("stage", "team", "work", "extraneous delay"):
         table.add_column(column)
