@@ -6,9 +6,10 @@ units, see `scenarios/README.md`) plus a note per number saying where it came fr
 commented YAML and `sim` validates and runs it. This module never imports `sim`: the scenario format is the contract.
 
 What is discovered, and by which rule (each stated in the scenario's comments):
-- **arrivals**: a Poisson process whose rate follows the week (`kind: weekly`): the cases' arrivals counted per hour
-  of the week and divided by how often that hour occurred in the observed span; with less than two weeks observed,
-  one constant rate;
+- **arrivals**: when the rate follows the week (a Kruskal–Wallis test of the arrivals per observed hour, grouped by
+  hour of the week, p < `WEEKLY_P`), a Poisson process with that weekly profile (`kind: weekly`: the arrivals per hour
+  of the week divided by how often that hour occurred); otherwise a renewal process whose gaps are fitted like work
+  times (`kind: renewal`); with less than two weeks observed, one constant rate;
 - **routing**: a first-order Markov chain (`flow`) from the cases' activity sequences (ordered by start): for each
   activity, the share of its visits followed by each activity or by the end;
 - **work time** per activity: exponential, lognormal and gamma fitted by maximum likelihood (`scipy.stats`), the
@@ -59,6 +60,10 @@ MAX_SAMPLES = 200
 """Most values written into an empirical distribution."""
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 STREAM = "calibrated"
+WEEKLY_P = 0.01
+"""Below this p-value of a Kruskal–Wallis test of the arrivals per observed hour grouped by hour of the week (the
+weeks as replicates), the arrivals get a weekly profile; otherwise a renewal process with fitted gaps (which keeps
+their burstiness)."""
 
 
 @dataclass(frozen=True)
@@ -192,7 +197,19 @@ def _weekly_rates(arrivals: pd.Series) -> tuple[dict[str, Any], str, pd.DataFram
         row = table.loc[table["weekday"] == day].set_index("hour")["rate_per_h"].reindex(range(24)).fillna(0.0)
         if row.sum() > 0:
             rates[name] = [round(float(value), 5) for value in row]
-    note = (f"Poisson with a weekly profile: {len(arrivals):,} arrivals counted per hour of the week (UTC) over "
+    # does the rate follow the week? Kruskal–Wallis of the arrivals in each observed hour, grouped by hour of the
+    # week: each week is a replicate, so bursty arrivals (more variable than Poisson) are not mistaken for a profile
+    per_hour = arrivals.dt.floor("h").value_counts().reindex(hours, fill_value=0)
+    groups = [counts.to_numpy(dtype=float) for _, counts in per_hour.groupby([hours.day_of_week, hours.hour])]
+    p_value = float(stats.kruskal(*groups).pvalue) if len({float(c.sum()) for c in groups}) > 1 else 1.0
+    if p_value >= WEEKLY_P:
+        gaps_h = np.diff(np.sort(arrivals.to_numpy(dtype="datetime64[ns]").astype(np.int64))) / 3.6e12
+        fit = fit_duration(gaps_h, "inter-arrival gaps")
+        note = (f"renewal: the rate does not follow the week (Kruskal–Wallis over the hours of the week, p = "
+                f"{p_value:.2g} ≥ {WEEKLY_P}); gaps: {fit.note}")  # fmt: skip
+        return {"kind": "renewal", "gap": fit.spec}, note, table
+    note = (f"Poisson with a weekly profile: the rate follows the week (Kruskal–Wallis over the hours of the week, p = "
+            f"{p_value:.2g} < {WEEKLY_P}); {len(arrivals):,} arrivals counted per hour of the week (UTC) over "
             f"{span_h / 168:.1f} weeks")  # fmt: skip
     return {"kind": "weekly", "rates": rates}, note, table
 

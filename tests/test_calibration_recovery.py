@@ -164,3 +164,23 @@ class TestCommand:
         refused = CliRunner().invoke(app, [*arguments[:-1], str(tmp_path / "other")], env={"COLUMNS": "200"})
         assert 2 == refused.exit_code
         assert "stage map names 'Nope' are not activities of the log" in " ".join(refused.output.split())
+
+
+def test_arrivals_that_do_not_follow_the_week_get_a_renewal_process(tmp_path: Path) -> None:
+    """Bursty arrivals around the clock (lognormal gaps, mean 1 h, cv 2): no weekly profile, and the gaps' mean back
+    within 10%."""
+    path = tmp_path / "bursty.yaml"
+    path.write_text("""\
+version: 1
+name: bursty
+run: {start: "2026-01-05T00:00:00+00:00", horizon: 8w, seed: 5}
+teams: {desk: {capacity: 50}}
+streams: {s: {stages: [{name: Serve, team: desk, work: {kind: exponential, mean: 30m}}]}}
+items:
+  x: {stream: s, route: [Serve], arrival: {kind: renewal, gap: {kind: lognormal, mean: 1h, cv: 2.0}}}
+""", encoding="utf-8")  # fmt: skip
+    network = load_network(path)
+    log = build_event_log(run_replications(network, workers=1), network.run.start)
+    arrival = calibrate_log(log).scenario["items"]["case"]["arrival"]
+    assert "renewal" == arrival["kind"]
+    assert _hours(arrival["gap"]["mean"]) == pytest.approx(1.0, rel=0.10)
