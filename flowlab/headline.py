@@ -12,7 +12,7 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from mining.plots_common import choose_time_unit
+from mining.time_units import choose_time_unit
 
 __all__ = [
     "FLOW_EFFICIENCY_MEAN",

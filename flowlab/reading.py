@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import pandas as pd
-import typer
 from rich.console import Console
 
 from mining.errors import LogRepairWarning
@@ -27,31 +26,3 @@ def read_log_with_repairs(path: Path, console: Console | None = None, **options:
         for message in messages:
             console.print(f"repaired: {message}", style="yellow", markup=False, highlight=False)
     return log, messages
-
-
-# The column options of every command that reads a log (mine, calibrate): one definition, one help text each.
-CaseOption = Annotated[str | None, typer.Option(help="Column holding the case id.")]
-ActivityOption = Annotated[str | None, typer.Option(help="Column holding the activity name.")]
-TimestampOption = Annotated[str | None, typer.Option(help="Column holding the (complete) timestamp.")]
-StartTimestampOption = Annotated[
-    str | None, typer.Option("--start-timestamp", help="Column holding a start timestamp (one row per visit).")
-]
-ResourceOption = Annotated[str | None, typer.Option(help="Column holding the resource.")]
-LifecycleOption = Annotated[str | None, typer.Option(help="Column holding the lifecycle transition.")]
-ClassifierOption = Annotated[list[str] | None, typer.Option(help="Columns joined into the activity name (repeatable).")]
-TimestampFormatOption = Annotated[
-    str | None, typer.Option("--timestamp-format", help="strftime format of the timestamps.")
-]
-TimezoneOption = Annotated[
-    str | None,
-    typer.Option(
-        help="Timezone of timestamps written without an offset (default: UTC; a column mixing naive and "
-        "offset timestamps is refused unless this is given)."
-    ),
-]
-SeparatorOption = Annotated[str | None, typer.Option(help="CSV field separator (default: detected).")]
-
-
-def read_options(**given: Any) -> dict[str, Any]:
-    """The `read_log` keyword arguments from a command's column options (an empty classifier list is none)."""
-    return {key: (value or None) if key == "classifier" else value for key, value in given.items()}

@@ -15,6 +15,8 @@ from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.textpath import TextToPath
 
+from mining.time_units import choose_time_unit, format_hours
+
 __all__ = [
     "WAIT_COLOUR",
     "WORK_COLOUR",
@@ -47,24 +49,6 @@ def save_figure(figure: Figure, path: str | Path) -> list[Path]:
         figure.savefig(target, dpi=DPI, bbox_inches="tight", facecolor="white")
         written.append(target)
     return written
-
-
-def choose_time_unit(hours: float) -> tuple[str, float]:
-    """A readable unit for durations around `hours`: ("min", 60), ("h", 1) or ("d", 1/24), as (name, factor)."""
-    if hours < 1.0:
-        return "min", 60.0
-    if hours < 72.0:
-        return "h", 1.0
-    return "d", 1.0 / 24.0
-
-
-def format_hours(hours: float) -> str:
-    """A duration in hours as short text in the most readable unit: '35 min', '4.2 h', '3.1 d'; NaN as 'n/a'."""
-    if math.isnan(hours):
-        return "n/a"
-    unit, factor = choose_time_unit(abs(hours))
-    value = hours * factor
-    return f"{value:.0f} {unit}" if abs(value) >= 100 or unit == "min" else f"{value:.1f} {unit}"
 
 
 def format_difference(hours: float, low: float = math.nan, high: float = math.nan) -> str:

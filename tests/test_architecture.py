@@ -36,3 +36,26 @@ def test_package_does_not_import_the_other(package: str) -> None:
     }
     offenders = {name: bad for name, bad in offenders.items() if bad}
     assert offenders == {}
+
+
+def test_the_command_line_loads_light() -> None:
+    """Building `flowlab --help` imports no pandas, scipy, matplotlib, pm4py or SimPy (DESIGN.md): each command
+    imports what it uses when it runs."""
+    import subprocess
+    import sys
+
+    heavy = ("pandas", "scipy", "matplotlib", "pm4py", "simpy", "numpy", "pyarrow", "pydantic")
+    code = f"import sys, flowlab.cli; print(sorted(m for m in {heavy!r} if m in sys.modules))"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert loaded == "[]"
+
+
+@pytest.mark.parametrize("package", ["sim", "mining"])
+def test_every_public_name_resolves(package: str) -> None:
+    """The packages import their public names lazily; every name of `__all__` is there and comes from its module."""
+    import importlib
+
+    module = importlib.import_module(package)
+    for name in module.__all__:
+        value = getattr(module, name)
+        assert getattr(value, "__module__", package).startswith(package), name  # constants have no module

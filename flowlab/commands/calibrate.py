@@ -17,8 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from flowlab.folders import write_folder
-from flowlab.reading import (
+from flowlab.options import (
     ActivityOption,
     CaseOption,
     ClassifierOption,
@@ -29,7 +28,6 @@ from flowlab.reading import (
     TimestampFormatOption,
     TimestampOption,
     TimezoneOption,
-    read_log_with_repairs,
     read_options,
 )
 from mining.errors import EventLogError
@@ -75,6 +73,8 @@ def calibrate_command(
     ] = None,
 ) -> None:
     """Calibrate a simulation scenario from an event log: arrivals, routing, work times, pools, delays."""
+    from flowlab.folders import write_folder
+    from flowlab.reading import read_log_with_repairs
     from flowlab.report import write_report
     from flowlab.scenario_yaml import dump_scenario
     from mining.calibrate import calibrate_log

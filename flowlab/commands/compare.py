@@ -14,8 +14,6 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from flowlab.folders import read_manifest, write_folder
-from flowlab.reading import read_log_with_repairs
 from mining.errors import EventLogError
 
 EVENT_LOG_FILE = "event_log.parquet"
@@ -45,6 +43,8 @@ def _label(path: Path) -> str:
 
 def _is_run_folder(path: Path) -> bool:
     """True for a `flowlab run` results folder (its manifest says so): its event log is a simulation."""
+    from flowlab.folders import read_manifest
+
     return path.is_dir() and read_manifest(path).kind == "run"
 
 
@@ -96,6 +96,8 @@ def field_distances(distances: Any) -> str:
 def _compare(
     log_a: Path, log_b: Path, stage_map: Path | None, out: Path | None, *, cfld: bool = False
 ) -> tuple[Path, Any]:
+    from flowlab.folders import write_folder
+    from flowlab.reading import read_log_with_repairs
     from flowlab.report import PLOTS_DIR, write_report
     from mining.compare import compare_logs
     from mining.measures import compute_case_times, compute_stage_times

@@ -16,9 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from flowlab.folders import write_folder
-from flowlab.headline import HEADLINE_NOTE, headline_rows, render_estimate
-from flowlab.reading import (
+from flowlab.options import (
     ActivityOption,
     CaseOption,
     ClassifierOption,
@@ -29,12 +27,9 @@ from flowlab.reading import (
     TimestampFormatOption,
     TimestampOption,
     TimezoneOption,
-    read_log_with_repairs,
     read_options,
 )
 from mining.errors import EventLogError
-from mining.json_safe import to_json_safe
-from mining.wait_causes import WAIT_CAUSE_NOTE
 
 _ARCHIVE_SUFFIXES = (".gz", ".xes", ".csv", ".parquet", ".pq", ".json", ".jsonocel")
 TOP_BOTTLENECKS = 5
@@ -95,10 +90,13 @@ def _log_stem(path: Path) -> str:
 def _mine(
     path: Path, target: Path, console: Console, *, conformance: bool, read_options: dict[str, Any]
 ) -> tuple[dict[str, Any], Any]:
+    from flowlab.folders import write_folder
+    from flowlab.reading import read_log_with_repairs
     from flowlab.report import write_report
     from mining.bottlenecks import rank_bottlenecks
     from mining.columns import ACTIVITY
     from mining.discovery import check_conformance, discover_dfg, discover_process_model, list_variants
+    from mining.json_safe import to_json_safe
     from mining.measures import (
         compute_case_times,
         compute_flow_summary,
@@ -166,6 +164,9 @@ def _mine(
 
 
 def _print_summary(console: Console, path: Path, target: Path, summary: dict[str, Any], bottlenecks: Any) -> None:
+    from flowlab.headline import HEADLINE_NOTE, headline_rows, render_estimate
+    from mining.wait_causes import WAIT_CAUSE_NOTE
+
     flow = summary["flow"]
     estimated = bool(flow["estimated"])
     mark = " [yellow](estimated)[/]" if estimated else ""

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, cast
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 from rich.console import Console
@@ -16,16 +16,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from flowlab.headline import HEADLINE_NOTE, constraint_rows, headline_rows, render_estimate
-from flowlab.report import write_report
-from flowlab.run_results import collect_results, write_results
-from mining.replication_summary import Summary
 from sim.durations import format_hours, parse_duration
 from sim.errors import ScenarioError
-from sim.load_check import check_offered_load
-from sim.network import Network
-from sim.recording import Recording
-from sim.replications import Replications, run_replications, with_run_settings
-from sim.scenario import load_network
+
+if TYPE_CHECKING:  # the heavy modules are imported where a command runs, so `flowlab --help` stays light
+    from mining.replication_summary import Summary
+    from sim.network import Network
+    from sim.recording import Recording
+    from sim.replications import Replications
 
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent.parent
 """The checkout holding the `flowlab` package (its `scenarios/` folder has the default scenario)."""
@@ -239,6 +237,12 @@ def run_command(
     ] = None,
 ) -> None:
     """Simulate a scenario: replications in parallel, a results folder, and a summary with 95% confidence intervals."""
+    from flowlab.report import write_report
+    from flowlab.run_results import collect_results, write_results
+    from sim.load_check import check_offered_load
+    from sim.replications import run_replications, with_run_settings
+    from sim.scenario import load_network
+
     console = Console(highlight=False)
     errors = Console(stderr=True, highlight=False)
     horizon_h, warmup_h = check_run_options(horizon, warmup, workers)

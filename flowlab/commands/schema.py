@@ -8,8 +8,6 @@ from typing import Annotated
 
 import typer
 
-from sim.scenario import Scenario
-
 
 def schema_command(
     out: Annotated[
@@ -17,6 +15,8 @@ def schema_command(
     ] = None,
 ) -> None:
     """Print (or write to --out) the JSON Schema of the scenario model."""
+    from sim.scenario import Scenario
+
     text = json.dumps(Scenario.model_json_schema(), indent=2, ensure_ascii=False) + "\n"
     if out is None:
         typer.echo(text, nl=False)

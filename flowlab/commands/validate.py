@@ -8,15 +8,15 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from sim.errors import ScenarioError
-from sim.load_check import check_offered_load
-from sim.scenario import build_network, load_scenario
-
 
 def validate_command(
     files: Annotated[list[Path], typer.Argument(help="Scenario YAML files to check.", show_default=False)],
 ) -> None:
     """Validate scenario files: print a summary per valid file, load warnings in yellow, errors in red (exit 1)."""
+    from sim.errors import ScenarioError
+    from sim.load_check import check_offered_load
+    from sim.scenario import build_network, load_scenario
+
     out = Console(highlight=False, soft_wrap=True)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     failed = 0

@@ -14,9 +14,9 @@ from scipy import stats
 from typer.testing import CliRunner
 
 from flowlab.cli import app
-from flowlab.commands.sweep import parse_setting, variant_settings
 from flowlab.folders import read_manifest
 from flowlab.run_results import collect_results
+from flowlab.sweeping import parse_setting, variant_settings
 from sim.overrides import load_variant
 from sim.replications import run_replications
 from sim.scenario import load_network

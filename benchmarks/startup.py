@@ -1,0 +1,47 @@
+"""Start-up cost of the command line: CPU time of `flowlab --help` and `flowlab validate FILE` beside
+`python -c pass`, measured side by side in one run (best of N, user + system CPU of the child process).
+
+Targets (issue "Fast and pleasant"): both within 10x of `python -c pass`.
+
+    python benchmarks/startup.py            # best of 5
+    python benchmarks/startup.py --runs 10
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "operate.yaml"
+
+
+def cpu_seconds(command: list[str], runs: int) -> float:
+    """The least user + system CPU time of `runs` runs of `command` (its output discarded)."""
+    best = float("inf")
+    for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        best = min(best, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime))
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    runs = parser.parse_args().runs
+    flowlab = shutil.which("flowlab") or sys.exit("the flowlab command is not installed (pip install -e .)")
+    base = cpu_seconds([sys.executable, "-c", "pass"], runs)
+    print(f"python -c pass: {base * 1000:.0f} ms CPU (best of {runs})")
+    for command in ([flowlab, "--help"], [flowlab, "validate", str(SCENARIO)]):
+        seconds = cpu_seconds(command, runs)
+        shown = " ".join(["flowlab", *command[1:2]])
+        print(f"{shown:18} {seconds * 1000:6.0f} ms CPU = {seconds / base:5.1f}x python -c pass (target <= 10x)")
+
+
+if __name__ == "__main__":
+    main()
