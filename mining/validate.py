@@ -61,7 +61,8 @@ EPOCH_UNITS = ("s", "ms", "us", "ns")
 _NUMBER = re.compile(r"^\s*[+-]?\d+(?:\.\d*)?(?:[eE][+-]?\d+)?\s*$")
 # Tail of a timestamp string that carries a UTC offset; looking at the last 9 characters only keeps this fast
 # (the distinct tails are few) and tells '14:50:17-0500' (aware) from '09-10-2012' (a day-first date).
-_OFFSET_TAIL = re.compile(r"(?:(Z)|([+-]\d\d):(\d\d)|(?::\d\d|\.\d+)([+-]\d\d)(\d\d))$")
+_OFFSET_TAIL = re.compile(r"(?:(Z)|([+-]\d\d):(\d\d)|(?::\d\d|\.\d+)([+-]\d\d)(\d\d)|(?::\d\d|\.\d+)([+-]\d\d))$")
+"""A UTC offset at the end of a timestamp, in every ISO 8601 form: Z, +01:00, +0100 and +01."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,7 +320,9 @@ def _offset(tail: str) -> str | None:
         return "+00:00"
     if match.group(2):
         return f"{match.group(2)}:{match.group(3)}"
-    return f"{match.group(4)}:{match.group(5)}"
+    if match.group(4):
+        return f"{match.group(4)}:{match.group(5)}"
+    return f"{match.group(6)}:00"
 
 
 def _refuse_numbers(values: pd.Series, column: str, source: str) -> None:

@@ -139,6 +139,17 @@ class TestTimezones:
         assert log.attrs["flowlab:repairs"][0]["rows"] == 1
         assert str(log["time:timestamp"].iloc[1]) == "2024-04-02 08:00:00+00:00"
 
+    @pytest.mark.parametrize("offset", ["+01:00", "+0100", "+01", ".250+01"])
+    def test_every_iso_offset_form_is_read(self, tmp_path: Path, offset: str) -> None:
+        """+01:00, +0100 and +01 (the short form some exports write), after seconds or a fraction: all one zone."""
+        fraction = ".250" if offset.startswith(".") else ""
+        zone = offset.removeprefix(".250")
+        path = write(tmp_path / "tz.csv", f"case,activity,timestamp\nc1,A,2024-01-01T10:00:00{fraction}{zone}\n"
+                                          f"c1,B,2024-01-01T12:00:00{fraction}{zone}\n")  # fmt: skip
+        messages, log = repairs_of(path)
+        assert [] == messages
+        assert str(log["time:timestamp"].iloc[0]).startswith("2024-01-01 09:00:00")
+
     def test_naive_and_aware_refused_without_timezone(self, tmp_path: Path) -> None:
         path = write(
             tmp_path / "tz.csv", "case,activity,timestamp\nc1,A,2024-01-01T10:00:00+01:00\nc1,B,2024-01-02 10:00:00\n"
