@@ -40,7 +40,13 @@ import pandas as pd
 
 from flowlab.folders import write_folder
 from mining.columns import ACTIVITY
-from mining.flow_measures import MEASURE_COLUMNS, Window, attach_case_attributes, compute_flow_measures
+from mining.flow_measures import (
+    MEASURE_COLUMNS,
+    Window,
+    attach_case_attributes,
+    compute_flow_measures,
+    sla_verdicts,
+)
 from mining.replication_summary import Summary, summarise_replications
 from mining.stage_measures import summarize_stages
 from mining.stage_times import compute_case_times, compute_stage_times
@@ -93,18 +99,21 @@ class RunResults:
         Every class (stream) of the network has a row in every replication, also one without a case there.
         """
         column = _grouping(by)
-        network = self.replications.network
-        names = list(network.item_classes) if by == "item" else list(network.streams)
-        if by == "stream":
-            names += [item.stream for item in network.item_classes.values()]
-        names = list(dict.fromkeys([*names, *self.case_times[column].dropna().astype(str)]))
         groups = pd.MultiIndex.from_product(
-            [_replication_numbers(self.replications), names], names=[REPLICATION, column]
+            [_replication_numbers(self.replications), self._group_names(by)], names=[REPLICATION, column]
         )
         table = compute_flow_measures(
             self.case_times, by=[REPLICATION, column], window=self.window, sla_h=_sla(self.replications), groups=groups
         )
         return table.rename(columns={REPLICATION: "replication", column: by})
+
+    def _group_names(self, by: str) -> list[str]:
+        """The classes (streams) of the network in its order, then any other the cases name."""
+        network = self.replications.network
+        names = list(network.item_classes) if by == "item" else list(network.streams)
+        if by == "stream":
+            names += [item.stream for item in network.item_classes.values()]
+        return list(dict.fromkeys([*names, *self.case_times[_grouping(by)].dropna().astype(str)]))
 
     def group_bottlenecks(self, by: str) -> pd.DataFrame:
         """Per class (stream): the stage where its cases waited most over all replications, with that stage's share
@@ -115,7 +124,7 @@ class RunResults:
         utilisation = self.stages.set_index("stage")["utilisation"]
         team = self.stages.set_index("stage")["team"]
         rows = []
-        for group in self.group_measures(by)[by].drop_duplicates():
+        for group in self._group_names(by):
             mine = stages.loc[(stages[column].astype(str) == group) & (stages["wait_share"] > 0)]
             row: dict[str, object] = {by: group, "stage": None, "team": None}
             row |= dict.fromkeys(("wait_share", "wait_mean_h", "utilisation"), float("nan"))
@@ -179,16 +188,15 @@ def collect_results(replications: Replications) -> RunResults:
     sla = _sla(replications)
     measures = compute_flow_measures(case_times, by=[REPLICATION], window=window, sla_h=sla, groups=numbers)
     items = compute_flow_measures(case_times, by=[REPLICATION, "case:item"], window=window, sla_h=sla)
-    stages = _stage_table(stage_times, compute_engine_stage_measures(replications, pooled=True), window, [])
-    by_replication = _stage_table(stage_times, compute_engine_stage_measures(replications), window, [REPLICATION])
+    engine_by_replication, engine_pooled = compute_engine_stage_measures(replications)
+    stages = _stage_table(stage_times, engine_pooled, window, [])
+    by_replication = _stage_table(stage_times, engine_by_replication, window, [REPLICATION])
     summary = summarise_replications(
         measures, items, stages, warmup_h=replications.warmup_h, horizon_h=replications.horizon_h
     )
     arrived = case_times["arrival"].between(window.start, window.end).to_numpy()
     cases = case_times.loc[arrived].reset_index(drop=True)
-    cases["sla_h"] = cases["case:item"].map(sla).astype("float64")
-    cases["sla_met"] = (cases["lead_time_h"] <= cases["sla_h"]).astype("boolean")
-    cases.loc[cases["sla_h"].isna() | ~cases["finished"], "sla_met"] = pd.NA
+    cases = pd.concat([cases, sla_verdicts(cases, sla)], axis=1)
     kept = log["case:arrival"] >= window.start
     return RunResults(
         replications=replications,

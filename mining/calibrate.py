@@ -214,10 +214,16 @@ def _weekly_rates(arrivals: pd.Series) -> tuple[dict[str, Any], str, pd.DataFram
     return {"kind": "weekly", "rates": rates}, note, table
 
 
+def _in_case_order(stage_times: pd.DataFrame) -> pd.DataFrame:
+    """The visits case by case, each case's in the order they began (start, else completion), then ended: the order
+    the routing and the ways into each activity are read in."""
+    began = stage_times["start"].fillna(stage_times["complete"])
+    return stage_times.assign(_begin=began).sort_values([CASE, "_begin", "complete"], kind="stable")
+
+
 def _routing(stage_times: pd.DataFrame) -> tuple[dict[str, dict[str, float]], pd.DataFrame]:
     """The first-order chain: per activity (and `start`), the share of its visits followed by each activity/`end`."""
-    ordered = stage_times.assign(_begin=stage_times["start"].fillna(stage_times["complete"]))
-    ordered = ordered.sort_values([CASE, "_begin", "complete"], kind="stable")
+    ordered = _in_case_order(stage_times)
     case = ordered[CASE].astype("str").to_numpy()
     activity = ordered[ACTIVITY].astype("str").to_numpy()
     first = np.concatenate([[True], case[1:] != case[:-1]]) if len(case) else np.array([], dtype=bool)
@@ -239,8 +245,7 @@ def _routing(stage_times: pd.DataFrame) -> tuple[dict[str, dict[str, float]], pd
 
 def _previous_activity(stage_times: pd.DataFrame) -> pd.Series:
     """Per visit, the activity before it in its case, in the order `_routing` reads the cases (start, then end)."""
-    ordered = stage_times.assign(_begin=stage_times["start"].fillna(stage_times["complete"]))
-    ordered = ordered.sort_values([CASE, "_begin", "complete"], kind="stable")
+    ordered = _in_case_order(stage_times)
     previous = ordered[ACTIVITY].astype("str").groupby(ordered[CASE].astype("str"), sort=False).shift(1)
     return previous.reindex(stage_times.index)
 

@@ -38,6 +38,7 @@ __all__ = [
     "attach_case_attributes",
     "compute_flow_measures",
     "observation_window",
+    "sla_verdicts",
 ]
 
 MEASURE_COLUMNS = (
@@ -182,13 +183,23 @@ def compute_flow_measures(
     return out[[*by, *MEASURE_COLUMNS]]
 
 
+def sla_verdicts(case_times: pd.DataFrame, sla_h: Mapping[str, float] | None) -> pd.DataFrame:
+    """Per case: `sla_h`, its class's SLA target (hours; NaN without one), and `sla_met`, whether its lead time met
+    it (NA for a case without an SLA or not finished). The class is `case:item`."""
+    items = case_times["case:item"].astype("str") if "case:item" in case_times.columns else None
+    target = (items.map(dict(sla_h or {})) if items is not None else pd.Series(np.nan, index=case_times.index))
+    target = target.astype("float64")
+    met = (case_times["lead_time_h"] <= target).astype("boolean")
+    met[target.isna() | ~case_times["finished"].astype(bool)] = pd.NA
+    return pd.DataFrame({"sla_h": target, "sla_met": met}, index=case_times.index)
+
+
 def _sla_attainment(completed: pd.DataFrame, keys: list[str], sla_h: Mapping[str, float] | None) -> pd.Series:
     if not sla_h or "case:item" not in completed.columns:
         return pd.Series(dtype="float64")
-    target = completed["case:item"].astype("str").map(dict(sla_h)).astype("float64")
-    with_sla = completed.loc[target.notna()]
-    met = (with_sla["lead_time_h"] <= target[target.notna()]).astype("float64")
-    return met.groupby([with_sla[key] for key in keys]).mean()
+    met = sla_verdicts(completed, sla_h)["sla_met"]
+    with_sla = completed.loc[met.notna()]
+    return met.dropna().astype("float64").groupby([with_sla[key] for key in keys]).mean()
 
 
 def _kaplan_meier(

@@ -46,10 +46,10 @@ def compute_wait_causes(stage_times: pd.DataFrame, log: pd.DataFrame) -> pd.Data
         ready, start = timestamps_ns(stage_times["ready"]), timestamps_ns(stage_times["start"])
         complete = timestamps_ns(stage_times["complete"])
         known = (resource >= 0) & ~stage_times["estimated"].to_numpy(dtype=bool) & (start != _NAT)
-        pause_resource, pause_time, pause_step = _pauses(log, names)
+        pause_resource, pause_time, pause_step = _pauses(log, RESOURCE)
         for code in np.unique(resource[known]):
             mine = known & (resource == code)
-            paused = pause_resource == code
+            paused = pause_resource == str(names[code])
             times = np.concatenate([start[mine], complete[mine], pause_time[paused]])
             steps = np.concatenate([np.ones(mine.sum()), -np.ones(mine.sum()), pause_step[paused]])
             busy_until = _busy_hours_until(times, steps)
@@ -76,7 +76,7 @@ def compute_pool_contention(
     ready, start = timestamps_ns(stage_times["ready"]), timestamps_ns(stage_times["start"])
     complete = timestamps_ns(stage_times["complete"])
     known = ~stage_times["estimated"].to_numpy(dtype=bool) & (start != _NAT)
-    pauses = _activity_pauses(log)
+    pauses = _pauses(log, ACTIVITY)
     for name in sorted(set(pool[known])):
         mine = known & (pool == name)
         paused = np.isin(pauses[0], [a for a, p in pool_of.items() if p == name])
@@ -89,27 +89,15 @@ def compute_pool_contention(
     return pd.Series(np.minimum(np.maximum(contention, 0.0), wait), index=stage_times.index)
 
 
-def _activity_pauses(log: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Suspend (−1) and resume (+1) steps of the log, with their activity name and time (ns)."""
+def _pauses(log: pd.DataFrame, key: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Suspend (−1) and resume (+1) steps of the log: the value of column `key` on each (its resource or activity,
+    as text; empty when the log has no such column or no pauses), its time (ns) and its step."""
     masks = _transition_masks(log, "suspend", "resume")
-    if masks["suspend"] is None:
+    if key not in log.columns or masks["suspend"] is None:
         return np.empty(0, dtype=object), np.empty(0, dtype=np.int64), np.empty(0)
     rows = masks["suspend"] | (masks["resume"] if masks["resume"] is not None else False)
-    names = log.loc[rows, ACTIVITY].astype("str").to_numpy(dtype=object)
-    times = timestamps_ns(log.loc[rows, TIMESTAMP])
-    return names, times, np.where(masks["suspend"][rows], -1.0, 1.0)
-
-
-def _pauses(log: pd.DataFrame, names: pd.Index) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Suspend (−1) and resume (+1) steps of the log, with their resource's code in `names` and their time (ns)."""
-    masks = _transition_masks(log, "suspend", "resume")
-    if RESOURCE not in log.columns or masks["suspend"] is None:
-        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), np.empty(0)
-    rows = masks["suspend"] | (masks["resume"] if masks["resume"] is not None else False)
-    codes = names.get_indexer(log.loc[rows, RESOURCE].astype(str))
-    times = timestamps_ns(log.loc[rows, TIMESTAMP])
-    steps = np.where(masks["suspend"][rows], -1.0, 1.0)
-    return codes, times, steps
+    keys = log.loc[rows, key].astype("str").to_numpy(dtype=object)
+    return keys, timestamps_ns(log.loc[rows, TIMESTAMP]), np.where(masks["suspend"][rows], -1.0, 1.0)
 
 
 def _busy_hours_until(

@@ -171,9 +171,9 @@ def _describe_stages(network_stages: dict, frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def compute_engine_stage_measures(replications: Replications, *, pooled: bool = False) -> pd.DataFrame:
-    """Per replication and stage (network order), or per stage over all replications when `pooled`: stream,
-    team, utilisation, mean queue length and the mean wait per cause (hours; `WAIT_CAUSES`).
+def compute_engine_stage_measures(replications: Replications) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per replication and stage (network order), and per stage over all replications: stream, team, utilisation,
+    mean queue length and the mean wait per cause (hours; `WAIT_CAUSES`). The samples and visits are read once.
 
     Pooled, utilisation and queue length are the mean of the replications' values (equal windows, so this is the
     pooled time average) and the wait per cause is the mean over every replication's visits.
@@ -181,13 +181,18 @@ def compute_engine_stage_measures(replications: Replications, *, pooled: bool = 
     network = replications.network
     window = _window_measures(replications)
     causes = _wait_by_cause(replications)
-    columns = [f"wait_{cause}_h" for cause in WAIT_CAUSES]
-    keys = ["stage"] if pooled else ["replication", "stage"]
-    if pooled:
-        window = window.groupby(level="stage", sort=False).mean().reindex(list(network.stages))
-    means = causes.groupby(keys)[columns].mean()
+    pooled_window = window.groupby(level="stage", sort=False).mean().reindex(list(network.stages))
+    return (
+        _engine_table(network.stages, window, causes, ["replication", "stage"]),
+        _engine_table(network.stages, pooled_window, causes, ["stage"]),
+    )
+
+
+def _engine_table(stages: dict, window: pd.DataFrame, causes: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """The window measures joined with the mean wait per cause, grouped by `keys`, with stream and team."""
+    means = causes.groupby(keys)[[f"wait_{cause}_h" for cause in WAIT_CAUSES]].mean()
     means.columns = [f"wait_{cause}_mean_h" for cause in WAIT_CAUSES]
     table = window.join(means)
     table.index.names = keys
-    table = _describe_stages(network.stages, table.reset_index())
+    table = _describe_stages(stages, table.reset_index())
     return table[[*keys[:-1], *ENGINE_STAGE_COLUMNS]]
