@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from flowlab.builtin_scenarios import DEFAULT_SCENARIO_NAME, builtin_scenarios_folder
 from flowlab.headline import HEADLINE_NOTE, constraint_rows, headline_rows, render_estimate
 from sim.durations import format_hours, parse_duration
 from sim.errors import ScenarioError
@@ -25,9 +26,8 @@ if TYPE_CHECKING:  # the heavy modules are imported where a command runs, so `fl
     from sim.recording import Recording
     from sim.replications import Replications
 
-REPOSITORY_ROOT = Path(__file__).resolve().parent.parent.parent
-"""The checkout holding the `flowlab` package (its `scenarios/` folder has the default scenario)."""
-DEFAULT_SCENARIO = REPOSITORY_ROOT / "scenarios" / "it4it-e2e.yaml"
+DEFAULT_SCENARIO = builtin_scenarios_folder() / DEFAULT_SCENARIO_NAME
+"""The built-in end-to-end IT4IT chain, inside the installed package or the checkout (see flowlab.builtin_scenarios)."""
 TOP_ITEM_CLASSES = 10
 USAGE_ERROR = 2
 
@@ -207,7 +207,8 @@ def run_command(
     scenario: Annotated[
         Path | None,
         typer.Argument(
-            help="Scenario YAML file (default: scenarios/it4it-e2e.yaml of the flowlab checkout).", show_default=False
+            help="Scenario YAML file (default: the built-in it4it-e2e.yaml, the seven IT4IT streams chained).",
+            show_default=False,
         ),
     ] = None,
     *,
