@@ -18,7 +18,7 @@ from rich.table import Table
 from flowlab.builtin_scenarios import DEFAULT_SCENARIO_NAME, builtin_scenarios_folder
 from flowlab.headline import HEADLINE_NOTE, constraint_rows, headline_rows, render_estimate
 from sim.durations import format_hours, parse_duration
-from sim.errors import ScenarioError
+from sim.errors import ClusterError, ScenarioError
 
 if TYPE_CHECKING:  # the heavy modules are imported where a command runs, so `flowlab --help` stays light
     from mining.replication_summary import Summary
@@ -275,7 +275,10 @@ def run_command(
     run = network.run
     console.print(describe_run(network), markup=False)
     with replication_progress(console, run.replications) as advance:
-        result = run_replications(network, workers=workers, scheduler=scheduler, progress=advance)
+        try:
+            result = run_replications(network, workers=workers, scheduler=scheduler, progress=advance)
+        except ClusterError as error:
+            raise fail(errors, str(error)) from None
     results = collect_results(result)
     results_dir = out if out is not None else default_results_dir(network)
     try:
