@@ -59,3 +59,23 @@ def test_every_public_name_resolves(package: str) -> None:
     for name in module.__all__:
         value = getattr(module, name)
         assert getattr(value, "__module__", package).startswith(package), name  # constants have no module
+
+
+def test_validate_loads_only_pydantic_and_yaml() -> None:
+    """`flowlab validate FILE` reads, checks and load-checks a scenario (spawns included) without numpy, pandas, scipy,
+    matplotlib, pm4py, SimPy or pyarrow: its start-up stays within reach of `flowlab --help` (benchmarks/startup.py)."""
+    import subprocess
+    import sys
+
+    heavy = ("pandas", "scipy", "matplotlib", "pm4py", "simpy", "numpy", "pyarrow")
+    scenario = Path(__file__).resolve().parent.parent / "scenarios" / "it4it-e2e.yaml"  # spawns: a linear solve
+    code = (
+        "import runpy, sys\n"
+        f"sys.argv = ['flowlab', 'validate', {str(scenario)!r}]\n"
+        "try:\n    runpy.run_module('flowlab.cli', run_name='__main__')\nexcept SystemExit as exit:\n"
+        "    assert not exit.code, exit.code\n"
+        f"print(sorted(m for m in {heavy!r} if m in sys.modules), file=sys.stderr)"
+    )
+    ran = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "✓" in ran.stdout
+    assert "[]" == ran.stderr.strip().splitlines()[-1]
