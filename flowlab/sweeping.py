@@ -20,6 +20,7 @@ from rich.table import Table
 from flowlab.commands.run import (
     check_run_options,
     fail,
+    quiet_cluster_logs,
     replication_progress,
     safe_folder_name,
 )
@@ -237,7 +238,10 @@ def _run(
         f"(warm-up {format_hours(settings.warmup_h)}), seed {settings.seed}",
         markup=False,
     )
-    with replication_progress(console, sum(network.run.replications for network in networks.values())) as advance:
+    with (
+        replication_progress(console, sum(network.run.replications for network in networks.values())) as advance,
+        quiet_cluster_logs(scheduler),
+    ):
         return run_variants(networks, workers=workers, scheduler=scheduler, progress=advance)
 
 

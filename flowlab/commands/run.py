@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from collections.abc import Callable, Iterator
@@ -50,6 +51,33 @@ def replication_progress(console: Console, total: int) -> Iterator[Callable[[int
     ) as progress:
         task = progress.add_task("replications", total=total)
         yield lambda _: progress.advance(task)
+
+
+@contextmanager
+def quiet_cluster_logs(scheduler: str | None) -> Iterator[None]:
+    """While a run on a Dask cluster lasts, show only Dask's critical log records.
+
+    Dask's client logs its own tracebacks on stderr when it loses or cannot reach the scheduler; the run then ends
+    with one ClusterError message saying what happened, so those tracebacks would only bury it. Local runs are left
+    alone, and the levels are restored afterwards.
+    """
+    if scheduler is None:
+        yield
+        return
+    try:
+        import distributed  # noqa: F401  # importing it configures its loggers: quieten them after that
+    except ImportError:  # run_replications says how to install it
+        yield
+        return
+    names = [name for name in logging.root.manager.loggerDict if name.split(".")[0] == "distributed"]
+    saved = {name: logging.getLogger(name).level for name in names}
+    for name in names:
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for name, level in saved.items():
+            logging.getLogger(name).setLevel(level)
 
 
 def safe_folder_name(name: str, fallback: str = "scenario") -> str:
@@ -276,7 +304,8 @@ def run_command(
     console.print(describe_run(network), markup=False)
     with replication_progress(console, run.replications) as advance:
         try:
-            result = run_replications(network, workers=workers, scheduler=scheduler, progress=advance)
+            with quiet_cluster_logs(scheduler):
+                result = run_replications(network, workers=workers, scheduler=scheduler, progress=advance)
         except ClusterError as error:
             raise fail(errors, str(error)) from None
     results = collect_results(result)

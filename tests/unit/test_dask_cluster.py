@@ -61,6 +61,44 @@ def test_workers_killed_mid_run_cost_time_not_the_run() -> None:
     _assert_same(expected, remote)
 
 
+CLUSTER_SCRIPT = """\
+import sys, time
+from distributed import LocalCluster
+if __name__ == "__main__":
+    cluster = LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None)
+    print(cluster.scheduler_address, flush=True)
+    time.sleep(600)
+"""
+
+
+@pytest.mark.slow
+def test_losing_the_scheduler_mid_run_is_one_clear_error(tmp_path: Path) -> None:
+    """The scheduler (a cluster in another process) is SIGKILLed at the first finished replication: the run ends in
+    one ClusterError saying the cluster failed, not a hang or a Dask traceback."""
+    pytest.importorskip("distributed")
+    script = tmp_path / "cluster.py"
+    script.write_text(CLUSTER_SCRIPT, encoding="utf-8")
+    cluster = subprocess.Popen(
+        [sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=tmp_path
+    )
+    try:
+        assert cluster.stdout is not None
+        address = cluster.stdout.readline().strip()
+        network = with_run_settings(small_network(replications=8), horizon_h=100_000.0)
+
+        def kill_the_scheduler(_: int) -> None:
+            if cluster.poll() is None:
+                cluster.kill()
+
+        with pytest.raises(ClusterError) as raised:
+            run_replications(network, scheduler=address, progress=kill_the_scheduler)
+        assert str(raised.value).startswith(f"the Dask cluster at {address!r} failed during the run (")
+        assert str(raised.value).endswith("; no results were written")
+    finally:
+        cluster.kill()
+        cluster.wait()
+
+
 @pytest.mark.slow
 def test_an_unreachable_scheduler_is_one_clear_error() -> None:
     address = f"tcp://127.0.0.1:{_closed_port()}"
