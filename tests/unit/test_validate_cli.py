@@ -105,3 +105,19 @@ def test_every_problem_of_a_file_is_listed(tmp_path: Path, runner: CliRunner) ->
         "names.yaml: streams.operate.stages[0].team 'helpdesk' is not a team (teams: 'desk', 'dev')",
         "names.yaml: streams.operate.stages[1].team 'devs' is not a team (teams: 'desk', 'dev')",
     ] == result.stderr.splitlines()
+
+
+def test_the_console_script_runs_the_named_command_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`flowlab validate FILE` through `main` (the console script), which registers only `validate`."""
+    from flowlab import cli
+
+    path = write(tmp_path, "small.yaml", SMALL.replace("FIX_MEAN", "30m"))
+    monkeypatch.setattr("sys.argv", ["flowlab", "validate", str(path)])
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main()
+    assert 0 == exit_info.value.code
+    assert f"✓ {path}: 1 streams, 2 stages, 1 item classes, 2 teams\n" == capsys.readouterr().out
+    assert ["validate"] == [command.name for command in cli.build_app(["validate"]).registered_commands]
+    assert list(cli.COMMANDS) == [command.name for command in cli.app.registered_commands]
