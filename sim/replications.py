@@ -262,7 +262,11 @@ def _run_on_dask(tasks: Sequence[Task], scheduler: str, progress: ProgressCallba
     cluster_failures = (OSError, CancelledError, KilledWorker)  # CommClosedError and TimeoutError are OSErrors
     try:
         client = Client(scheduler, timeout=SCHEDULER_CONNECT_TIMEOUT_S)
-    except (OSError, ValueError) as error:
+    except ValueError as error:
+        raise ClusterError(
+            f"{scheduler!r} is not a Dask scheduler address ({error}); expected tcp://host:port"
+        ) from None
+    except OSError as error:
         raise ClusterError(
             f"cannot reach the Dask scheduler at {scheduler!r} within {SCHEDULER_CONNECT_TIMEOUT_S:g} s ({error}); "
             "check the address (tcp://host:port) and that the scheduler is running"
