@@ -7,9 +7,10 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from mining.codes import timestamps_ns
 from mining.columns import ACTIVITY, RESOURCE
 from mining.stage_measures import summarize_stages
-from mining.stage_times import require_columns, timestamps_ns
+from mining.stage_times import require_columns
 
 __all__ = ["BOTTLENECK_COLUMNS", "compute_peak_queues", "estimate_utilisation", "rank_bottlenecks"]
 
