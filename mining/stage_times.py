@@ -1,21 +1,23 @@
 """Wait and work time of every stage visit, per case, and per stage.
 
 A *stage visit* is one execution of an activity in a case. Its **ready** moment is when the item became
-available to the stage: its `schedule` event where the log has one (the k-th schedule of an activity in a case
-goes with its k-th completion), else the latest earlier completion in the same case (never its own), or the case's
-arrival for the first visit. **wait** = start - ready and **work** = complete - start minus the visit's suspended
-time (each `suspend` up to the next `resume` of the same activity in the case, counted for the visit that had
-started by then), in hours: a 1 h job of a team that stops for the night is 1 h of work, not 16.
+available to the stage: its `schedule` event where the log has one, else the latest completion of *another* visit
+of the same case at or before the visit began (never its own: an instantaneous visit beside a longer parallel one
+would otherwise show no wait), else the case's arrival (`case:arrival`, else the case's first event).
+**wait** = start - ready and **work** = complete - start minus the visit's suspended time (each `suspend` up to the
+`resume` that closes it, counted for the visit of that activity that had started by then), in hours: a 1 h job of a
+team that stops for the night is 1 h of work, not 16.
 
-When the log has real `start` events, start and complete are paired by `concept:instance` if that column
-is present, else by order of occurrence within (case, activity); the times are observed (`estimated=False`).
+Which start, schedule or suspend belongs to which complete or resume is decided in one place, `mining.pairing`
+(each closing event takes the earliest opening event still open before it, within (case, activity), or within
+`concept:instance` when the log has usable instance ids); paired visits have observed times (`estimated=False`).
 
 When a visit has no start event (complete-only logs such as helpdesk, or an unpaired complete), the split
 is **estimated** (`estimated=True`) by this rule:
 
-* ready = the previous completion in the case; for the first visit the case's `case:arrival` when the log
-  has it, else the visit's own completion (nothing before the first event is observable, so the first
-  visit of such a case has zero wait and zero work, which keeps lead time = last - first event as in pm4py);
+* ready as above; for the first visit of a complete-only case without `case:arrival` that is the visit's own
+  completion (nothing before the first event is observable, so the first visit of such a case has zero wait and
+  zero work, which keeps lead time = last - first event as in pm4py);
 * with a known resource, start = max(ready, the resource's previous completion in the whole log): a
   resource is assumed to do one thing at a time and to start this visit as soon as both it and the item
   were free. This gives the longest work and the shortest wait the data allow;
@@ -136,13 +138,15 @@ def compute_stage_times(log: pd.DataFrame) -> pd.DataFrame:
     overlapping = (ready != NAT) & (ready > begin)
     if overlapping.any():
         # parallel branches: take the latest completion in the case that is not after this visit began
-        ready[overlapping] = _latest_completion_before(case, complete, case[overlapping], begin[overlapping])
+        ready[overlapping] = _latest_completion_before(case, complete, np.flatnonzero(overlapping), begin[overlapping])
+    # no earlier completion: the case's arrival (`case:arrival`, else its first event)
     arrivals = _case_arrivals(log, case_codes, len(case_names))
-    no_ready = ready == NAT
+    first_event = np.full(len(case_names), np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(first_event, case_codes, ts)
     if arrivals is not None:
-        ready[no_ready] = arrivals[case[no_ready]]
-        no_ready = ready == NAT
-    ready[no_ready] = begin[no_ready]
+        first_event = np.where(arrivals != NAT, arrivals, first_event)
+    no_ready = ready == NAT
+    ready[no_ready] = first_event[case[no_ready]]
     has_schedule = (scheduled != NAT) & (scheduled <= begin)
     ready[has_schedule] = scheduled[has_schedule]
     ready = np.minimum(ready, begin)  # a ready moment after the start (clock skew) would make wait negative
@@ -192,18 +196,25 @@ def compute_stage_times(log: pd.DataFrame) -> pd.DataFrame:
 
 
 def _latest_completion_before(
-    case: np.ndarray, complete: np.ndarray, query_case: np.ndarray, query_time: np.ndarray
+    case: np.ndarray, complete: np.ndarray, query: np.ndarray, moment: np.ndarray
 ) -> np.ndarray:
-    """For each query, the latest completion of the same case at or before query_time (NaT if none)."""
+    """For each queried visit (an index into `case`/`complete`), the latest completion of *another* visit of the same
+    case at or before `moment` (NaT if none). A visit never counts its own completion: an instantaneous visit beside
+    a longer parallel one would otherwise be ready at its own completion and show no wait at all."""
     right = pd.DataFrame({"case": case, "time": complete, "index": np.arange(len(case))})
     right = right.sort_values("time", kind="stable")
-    left = pd.DataFrame({"case": query_case, "time": query_time, "q": np.arange(len(query_case))})
+    left = pd.DataFrame({"case": case[query], "time": moment, "q": np.arange(len(query))})
     left = left.sort_values("time", kind="stable")
-    found = pd.merge_asof(left, right, on="time", by="case", direction="backward", allow_exact_matches=True)
-    result = np.full(len(query_case), NAT, dtype=np.int64)
-    index = found["index"].to_numpy(dtype=float)
+    before = pd.merge_asof(left, right, on="time", by="case", direction="backward", allow_exact_matches=False)
+    result = np.full(len(query), NAT, dtype=np.int64)
+    index = before["index"].to_numpy(dtype=float)  # row numbers, exact in a float
     matched = ~np.isnan(index)
-    result[found["q"].to_numpy()[matched]] = complete[index[matched].astype(np.int64)]
+    result[before["q"].to_numpy()[matched]] = complete[index[matched].astype(np.int64)]
+    # a completion exactly at the moment counts too, unless the only one there is the visit's own
+    at_moment = pd.DataFrame({"case": case, "time": complete}).value_counts()
+    key = pd.MultiIndex.from_arrays([case[query], moment], names=["case", "time"])
+    others = at_moment.reindex(key, fill_value=0).to_numpy() - (complete[query] == moment)
+    result[others > 0] = moment[others > 0]
     return result
 
 
