@@ -10,6 +10,7 @@ import zlib
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from mining.columns import ACTIVITY, CASE, COMPLETE, INSTANCE, LIFECYCLE, RESOURCE, START, TIMESTAMP
@@ -302,14 +303,21 @@ def _expand_start_end(
     ends, _ = parse_timestamps(
         frame[TIMESTAMP], column=TIMESTAMP, source=name, timestamp_format=timestamp_format, timezone=timezone
     )
-    rest = frame.drop(columns=[start_column])
+    rest = frame.drop(columns=[start_column]).reset_index(drop=True)
     rows = rest.index.repeat(2)
     expanded = rest.loc[rows].reset_index(drop=True)
-    moments = pd.concat([starts, ends]).sort_index(kind="stable")
+    moments = pd.concat([starts.reset_index(drop=True), ends.reset_index(drop=True)]).sort_index(kind="stable")
     expanded[TIMESTAMP] = moments.reset_index(drop=True)
     expanded[LIFECYCLE] = pd.Series([START, COMPLETE] * len(rest), dtype="str")
     expanded[INSTANCE] = pd.Series(rows, dtype="int64")
-    return expanded
+    if CASE not in expanded.columns or expanded[TIMESTAMP].isna().any():
+        return expanded  # repair_log reports the missing column or timestamps
+    # A table of activity instances has no event order of its own: put the events it implies in time order within
+    # each case here, so that sorting is not reported as a repair of the input (overlapping instances in a sorted
+    # file would otherwise count as events "out of order").
+    case_codes = pd.factorize(expanded[CASE])[0]
+    order = np.lexsort((np.arange(len(expanded)), expanded[TIMESTAMP].array.asi8, case_codes))
+    return expanded.iloc[order].reset_index(drop=True)
 
 
 def _apply_classifier(frame: pd.DataFrame, classifier: Sequence[str], name: str) -> pd.DataFrame:

@@ -219,3 +219,26 @@ class TestReadyNeverCountsTheVisitsOwnCompletion:
         assert visits.loc["Next", "wait_h"] == 1.0
         assert visits.loc["Long", "wait_h"] == 0.0
         assert visits.loc["Long", "work_h"] == 12.0
+
+
+class TestOnlyRepairsTheInputNeeded:
+    def test_an_activity_instance_table_with_overlapping_instances_is_not_reported_as_unsorted(
+        self, tmp_path: Path
+    ) -> None:
+        path = tmp_path / "instances.csv"
+        path.write_text(
+            "case,activity,start,end\n"
+            "c1,Review,2024-01-01 09:00,2024-01-01 12:00\n"
+            "c1,Legal,2024-01-01 10:00,2024-01-01 11:00\n"  # overlaps Review: its start precedes Review's end
+            "c1,Sign,2024-01-01 13:00,2024-01-01 13:30\n"
+            "c2,Review,2024-01-01 09:30,2024-01-01 10:30\n",
+            encoding="utf-8",
+        )
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", LogRepairWarning)
+            log = read_log(path, case="case", activity="activity", start_timestamp="start", timestamp="end")
+        assert [str(w.message) for w in caught if issubclass(w.category, LogRepairWarning)] == []
+        assert log.attrs[REPAIRS_ATTR] == []
+        visits = compute_stage_times(log).set_index("concept:name")
+        assert visits.loc["Legal", "work_h"] == 1.0
+        assert visits.loc["Review", "work_h"].tolist() == [3.0, 1.0]
