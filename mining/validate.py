@@ -21,7 +21,9 @@ Repairs (counted, warned, recorded in ``log.attrs["flowlab:repairs"]``):
     ``unmatched_complete``: a complete with no open start of its activity before it, in a log where that activity
     has start events, is kept as a visit without an observed start (its wait/work split is estimated, as for a
     complete-only log). A complete of an activity that never has a start is an atomic event (XES allows them) and
-    no repair.
+    no repair;
+    ``fabricated_starts``: when every start has exactly the timestamp of its complete (some exports write a start
+    for each complete), the starts measure nothing: they are dropped and the log is read as complete-only.
 
 Each complete is paired with the earliest start still open before it (`mining.pairing`) within (case,
 ``concept:instance``) when the log has instance ids, otherwise within (case, activity); logs with start events
@@ -74,7 +76,7 @@ class Repair:
 
     Attributes:
         kind: what was repaired (``duplicates``, ``unsorted``, ``mixed_timezones``, ``missing_lifecycle``,
-            ``unmatched_start``, ``unmatched_complete``).
+            ``unmatched_start``, ``unmatched_complete``, ``fabricated_starts``).
         rows: how many rows (events) the repair touched.
         message: a sentence saying what was found and what was done.
     """
@@ -449,6 +451,18 @@ def _pair_start_complete(
     by_start = np.argsort(start_of[paired], kind="stable")  # pairs in the order of their start events
     start_rows = start_of[paired][by_start]
     complete_rows = rows[paired][by_start]
+    if len(start_rows) >= 2 and bool((moments[start_rows] == moments[complete_rows]).all()):
+        # every start carries its complete's timestamp: the export made them up, they measure nothing
+        frame = frame.loc[~is_start].reset_index(drop=True)
+        return frame, [
+            Repair(
+                "fabricated_starts",
+                int(is_start.sum()),
+                f"dropped {int(is_start.sum())} start event(s): every start has the timestamp of its complete, so the "
+                "export made them up and they measure no work; the log is read as complete-only (wait and work are "
+                "estimated where resources are known, unknown where not) instead of reporting 0% flow efficiency",
+            )
+        ]
 
     repairs = []
     lone = rows[side & ~paired]
