@@ -23,6 +23,7 @@ from flowlab.options import (
     ResourceOption,
     SeparatorOption,
     StartTimestampOption,
+    StatesOption,
     TimestampFormatOption,
     TimestampOption,
     TimezoneOption,
@@ -47,6 +48,7 @@ def mine_command(
     timestamp_format: TimestampFormatOption = None,
     timezone: TimezoneOption = None,
     separator: SeparatorOption = None,
+    states: StatesOption = False,
     out: Annotated[
         Path | None, typer.Option(help="Output folder (default: results/mine-<log name>/).", show_default=False)
     ] = None,
@@ -67,7 +69,7 @@ def mine_command(
             read_options=read_options(
                 case=case, activity=activity, timestamp=timestamp, start_timestamp=start_timestamp,
                 resource=resource, lifecycle=lifecycle, classifier=classifier, timestamp_format=timestamp_format,
-                timezone=timezone, separator=separator,
+                timezone=timezone, separator=separator, states=states,
             ),
         )
     except (EventLogError, FileExistsError) as error:
