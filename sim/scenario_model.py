@@ -419,6 +419,9 @@ class StageSpec(_Spec):
     name: str = Field(min_length=1)
     team: str
     work: DistributionSpec
+    activity: str | None = Field(default=None, min_length=1)
+    """The activity name the event log writes for this stage (default: its name); several stages may share one,
+    e.g. the first and the later visits of an activity, routed apart (as `flowlab calibrate` writes them)."""
     handoff: DistributionSpec | None = None
     gate: str | None = None
     batch: BatchSpec | None = None
