@@ -12,7 +12,7 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from mining.time_units import choose_time_unit
+from mining.time_units import choose_time_unit, format_hours, format_number, format_share
 
 __all__ = [
     "FLOW_EFFICIENCY_MEAN",
@@ -20,7 +20,6 @@ __all__ = [
     "HEADLINE_NOTE",
     "constraint_rows",
     "headline_rows",
-    "render_duration",
     "render_estimate",
 ]
 
@@ -43,18 +42,8 @@ def _number(value: Any) -> float | None:
     return float(value)
 
 
-def render_duration(hours: float, unit_of: float | None = None) -> str:
-    """Hours in the unit that suits `unit_of` (default: the value itself): '35 min', '4.2 h', '3.1 d'."""
-    unit, factor = choose_time_unit(abs(hours if unit_of is None else unit_of))
-    return f"{hours * factor:,.1f} {unit}"
-
-
-def _share(value: float) -> str:
-    return f"{value:.1%}"
-
-
 def _rate(value: float) -> str:
-    return f"{value:,.2f}"
+    return format_number(value, decimals=2)
 
 
 def render_estimate(value: Any, kind: str) -> str:
@@ -68,9 +57,10 @@ def render_estimate(value: Any, kind: str) -> str:
         return "n/a"
     render: Callable[[float], str]
     if kind == "duration":
-        render = lambda hours: render_duration(hours, unit_of=mean)  # noqa: E731 - one unit for both parts
+        unit = choose_time_unit(mean)
+        render = lambda hours: format_hours(hours, unit)  # noqa: E731 - one unit for both parts
     else:
-        render = _share if kind == "share" else _rate
+        render = format_share if kind == "share" else _rate
     half = _number(value.get("half_width")) if isinstance(value, Mapping) else None
     return render(mean) if half is None else f"{render(mean)} ± {render(half)}"
 

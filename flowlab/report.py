@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -25,7 +25,7 @@ import pandas as pd
 import yaml
 
 from flowlab.folders import FolderKind, ResultsFolderError, read_manifest, replace_folder
-from flowlab.headline import HEADLINE_NOTE, constraint_rows, headline_rows
+from flowlab.headline import HEADLINE_NOTE, constraint_rows, headline_rows, render_estimate
 from flowlab.reading import read_log_with_repairs
 from flowlab.sweep_plot import plot_sweep, plot_sweep_groups
 from flowlab.sweep_table import GROUP_KEYS, describe_variants, group_file, verdict_lines
@@ -34,7 +34,6 @@ from mining.compare import END_NODE, START_NODE, count_directly_follows
 from mining.errors import EventLogError
 from mining.plots import (
     attach_groups,
-    choose_time_unit,
     format_difference,
     format_hours,
     plot_dfg,
@@ -43,6 +42,7 @@ from mining.plots import (
     plot_value_stream_map,
     summarize_value_stream,
 )
+from mining.readable_tables import column_label, readable_table
 from mining.stage_times import compute_case_times, compute_stage_times
 from mining.wait_causes import WAIT_CAUSE_NOTE
 
@@ -133,31 +133,11 @@ def _mean(value: Any) -> float | None:
     return float(value) if isinstance(value, int | float) and np.isfinite(value) else None
 
 
-def _with_interval(value: Any, render: Callable[[float], str]) -> str:
-    mean = _mean(value)
-    if mean is None:
-        return "n/a"
-    half = value.get("half_width") if isinstance(value, dict) else None
-    if isinstance(half, int | float) and np.isfinite(half) and half > 0:
-        return f"{render(mean)} ± {render(half)}"
-    return render(mean)
-
-
-def _hours_with_interval(value: Any) -> str:
-    """A duration {mean, half_width} in hours as '5.3 w ± 1.9 d'-style text with both parts in one unit."""
-    mean = _mean(value)
-    if mean is None:
-        return "n/a"
-    unit, factor = choose_time_unit(abs(mean))
-    half = value.get("half_width") if isinstance(value, dict) else None
-    text = f"{mean * factor:,.1f} {unit}"
-    if isinstance(half, int | float) and np.isfinite(half) and half > 0:
-        text += f" ± {half * factor:,.1f} {unit}"
-    return text
-
-
-def _percent(value: float) -> str:
-    return f"{value:.1%}"
+def _measure_kind(key: str) -> str:
+    """How a summary measure reads: a duration (hours), a share (0–1) or a plain number."""
+    if key.endswith("_h"):
+        return "duration"
+    return "share" if key.startswith(("flow_efficiency", "sla_", "unfinished_share", "utilisation")) else "rate"
 
 
 def _stage_plots(report: _Report, stage_times: pd.DataFrame, case_times: pd.DataFrame, scratch: Path,
@@ -237,9 +217,9 @@ def _run_report(folder: Path, scratch: Path) -> _Report:
         report.tables.append(("Stages (pooled over replications)", pd.read_csv(folder / "stages.csv")))
     measures = {key: value for key, value in summary.items() if isinstance(value, dict) and "mean" in value}
     if measures:
-        report.tables.append(("Summary (mean and 95% confidence half-width across replications)",
-                              pd.DataFrame([{"measure": key, "mean": value.get("mean"),
-                                             "95% CI half-width": value.get("half_width"), "n": value.get("n")}
+        report.tables.append(("Summary (mean ± 95% confidence half-width across replications)",
+                              pd.DataFrame([{"Measure": column_label(key), "Mean ± 95% CI half-width":
+                                             render_estimate(value, _measure_kind(key)), "Replications": value.get("n")}
                                             for key, value in measures.items()])))
     report.facts = [
         ("scenario", str(document.get("scenario_source", name))),
@@ -617,29 +597,20 @@ def _image(path: Path) -> str:
             f'src="data:image/png;base64,{encoded}">')
 
 
-def _format_cell(value: Any) -> str:
-    if isinstance(value, bool | np.bool_):
-        return "yes" if value else "no"
-    if isinstance(value, float | np.floating):
-        if not np.isfinite(value):
-            return ""
-        # mypy joins abs() over the union to `object`; abs keeps each member's type
-        magnitude = cast("float | np.floating[Any]", abs(value))
-        return f"{value:,.0f}" if magnitude >= 1000 else f"{value:,.3g}" if magnitude < 0.01 else f"{value:,.2f}"
-    if value is None or value is pd.NA:
-        return ""
-    return str(value)
-
-
 def _table(frame: pd.DataFrame) -> str:
-    shown = frame.head(_MAX_TABLE_ROWS)
+    """The table as people read it (`readable_table`: human labels, one unit per column, no scientific notation);
+    columns without any known value are named once under it instead of shown as columns of n/a."""
+    readable = readable_table(frame)
+    shown = readable.frame.head(_MAX_TABLE_ROWS)
     head = "".join(f"<th>{html.escape(str(column))}</th>" for column in shown.columns)
     rows = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(_format_cell(value))}</td>" for value in row) + "</tr>"
+        "<tr>" + "".join(f"<td>{html.escape(str(value))}</td>" for value in row) + "</tr>"
         for row in shown.itertuples(index=False, name=None)
     )
     note = (f'<p class="note">first {_MAX_TABLE_ROWS} of {len(frame):,} rows</p>' if len(frame) > _MAX_TABLE_ROWS
             else "")
+    if readable.unknown:
+        note += f'<p class="note">not in this log (no row has a value): {html.escape(", ".join(readable.unknown))}</p>'
     return f'<div class="table-wrap"><table class="data"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody>' \
            f"</table></div>{note}"
 

@@ -16,7 +16,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from flowlab.headline import HEADLINE_NOTE, constraint_rows, headline_rows, render_estimate
-from sim.durations import format_hours, parse_duration
+from mining.time_units import format_hours
+from sim.durations import parse_duration
 from sim.errors import ScenarioError
 
 if TYPE_CHECKING:  # the heavy modules are imported where a command runs, so `flowlab --help` stays light
