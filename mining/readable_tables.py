@@ -90,7 +90,8 @@ def _cells(name: str, series: pd.Series) -> tuple[str, list[str]]:
         unit, factor = column_unit(series.astype(float).tolist())
         scaled = series.astype(float) * factor
         finite = scaled[np.isfinite(scaled)].abs()
-        decimals = decimals_for(float(finite.median())) if len(finite) else 0
+        median = float(finite.median()) if len(finite) else 0.0
+        decimals = 0 if unit in ("min", "s") and median >= 1 else decimals_for(median)
         return column_label(name, unit), [format_number(value, decimals) for value in scaled]
     if pd.api.types.is_bool_dtype(series) or (series.dropna().map(type).isin([bool, np.bool_]).all()
                                               and series.notna().any() and series.dtype == object):
