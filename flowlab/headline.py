@@ -12,7 +12,7 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from mining.time_units import choose_time_unit, format_hours, format_number, format_share
+from mining.time_units import choose_time_unit, decimals_for, format_hours, format_number, format_share
 
 __all__ = [
     "FLOW_EFFICIENCY_MEAN",
@@ -58,7 +58,8 @@ def render_estimate(value: Any, kind: str) -> str:
     render: Callable[[float], str]
     if kind == "duration":
         unit = choose_time_unit(mean)
-        render = lambda hours: format_hours(hours, unit)  # noqa: E731 - one unit for both parts
+        digits = 0 if unit[0] in ("min", "s") and abs(mean * unit[1]) >= 1 else decimals_for(mean * unit[1])
+        render = lambda hours: format_hours(hours, unit, decimals=digits)  # noqa: E731 - one unit and precision
     else:
         render = format_share if kind == "share" else _rate
     half = _number(value.get("half_width")) if isinstance(value, Mapping) else None

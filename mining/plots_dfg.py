@@ -447,7 +447,7 @@ def _draw_with_matplotlib(graph: nx.DiGraph, shares: Mapping[str, float], wait_s
                                weight="bold")
         axes.text(x, y + height / 2 - 0.08, name, ha="center", va="top", fontsize=size, fontweight="bold", zorder=4,
                   linespacing=1.0, color=ink)
-        if teams:
+        if teams and teams.get(node):
             team, team_size = fit_label(str(teams.get(node, "") or ""), width - 0.14, fontsize=MIN_FONT_PT,
                                         max_lines=1, min_fontsize=MIN_FONT_PT)
             axes.text(x, y - height / 2 + 0.4, team, ha="center", va="center", fontsize=team_size, zorder=4,

@@ -49,6 +49,14 @@ COLUMN_LABELS: dict[str, str] = {
     "wait_people_mean_h": "Wait: people busy, mean",
     "wait_off_duty_mean_h": "Wait: off duty, mean",
     "wait_escalated_mean_h": "Wait: escalated, mean",
+    "wip": "WIP (mean cases in the system)",
+    "wip_max": "WIP (most cases at once)",
+    "sla_attainment": "SLA attainment",
+    "unfinished_share": "Unfinished (share)",
+    "flow_efficiency_total": "Flow efficiency (total work ÷ total lead)",
+    "flow_efficiency_mean": "Flow efficiency (mean per case)",
+    "lead_time_km_p50_h": "Lead time p50 (Kaplan–Meier)",
+    "lead_time_km_p85_h": "Lead time p85 (Kaplan–Meier)",
 }
 """Labels of the columns that a generic rule (`column_label`) would not name well; units are added to durations."""
 

@@ -55,19 +55,22 @@ def _fixed(value: float, decimals: int) -> str:
     return text.removeprefix("-") if float(text.replace(",", "")) == 0 else text  # no "-0.0"
 
 
-def format_hours(hours: float | None, unit: tuple[str, float] | None = None, *, with_unit: bool = True) -> str:
+def format_hours(hours: float | None, unit: tuple[str, float] | None = None, *, with_unit: bool = True,
+                 decimals: int | None = None) -> str:
     """A duration in hours as short text: '35 min', '4.2 h', '3.1 d', '12 s'; NaN or None as 'n/a'.
 
     Args:
         hours: the duration in hours.
         unit: (name, factor) from `choose_time_unit` or `column_unit` to show it in (default: the value's own).
         with_unit: False leaves the unit's name out (for a table column whose heading names it).
+        decimals: digits after the point (default: about three significant digits).
     """
     if hours is None or not math.isfinite(hours):
         return UNKNOWN
     name, factor = unit if unit is not None else choose_time_unit(hours)
     value = hours * factor
-    decimals = 0 if name in ("min", "s") and abs(value) >= 1 else decimals_for(value)
+    if decimals is None:
+        decimals = 0 if name in ("min", "s") and abs(value) >= 1 else decimals_for(value)
     text = _fixed(value, decimals)
     return f"{text} {name}" if with_unit else text
 

@@ -8,6 +8,7 @@ after the load event a script reports each image's natural width and the documen
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -146,10 +147,8 @@ def open_page(page: Path, *, timeout_s: float = 120.0) -> PageReport:
                                                   for arg in params.get("args", [])))
                 elif method == "Log.entryAdded" and params["entry"].get("level") == "error":
                     report.errors.append(str(params["entry"].get("text")))
-            try:
+            with contextlib.suppress(ConnectionError, TimeoutError):
                 pipe.send("Browser.close")
-            except (ConnectionError, TimeoutError):
-                pass
             return report
         finally:
             os.close(to_browser_write)
