@@ -11,6 +11,7 @@ import textwrap
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.figure import Figure
@@ -23,6 +24,7 @@ from mining.time_units import choose_time_unit, format_hours
 __all__ = [
     "MIN_FONT_PT",
     "PROJECTOR_WIDTH_IN",
+    "ROOM_STYLE",
     "WAIT_COLOUR",
     "WORK_COLOUR",
     "choose_time_unit",
@@ -49,6 +51,9 @@ PROJECTOR_WIDTH_IN = 12.25
 shown at its full size or larger and its point sizes hold."""
 MIN_FONT_PT = 12.0
 """Smallest text, points, in the pictures made for a room (readable on a projector at 1280 px)."""
+ROOM_STYLE: dict[Any, float] = {"font.size": MIN_FONT_PT, "axes.titlesize": 15.0, "axes.labelsize": 13.0,
+              "xtick.labelsize": MIN_FONT_PT, "ytick.labelsize": MIN_FONT_PT, "legend.fontsize": MIN_FONT_PT}
+"""matplotlib settings of a chart made for a room (`matplotlib.rc_context(ROOM_STYLE)` while it is drawn)."""
 
 
 def save_figure(figure: Figure, path: str | Path) -> list[Path]:
@@ -185,6 +190,8 @@ def readability_problems(figure: Figure, *, min_font_pt: float = MIN_FONT_PT,
     width = float(figure.get_figwidth())
     if width > max_width_in + 1e-9:
         problems.append(f"figure {width:.2f} in wide (at most {max_width_in} in)")
+    canvas = figure.canvas if isinstance(figure.canvas, FigureCanvasAgg) else FigureCanvasAgg(figure)
+    canvas.draw()  # legends and tick labels find their places only when drawn
     texts = _visible_texts(figure)
     problems += [f"{text.get_text()!r} at {float(text.get_fontsize()):.1f} pt" for text in texts
                  if float(text.get_fontsize()) < min_font_pt - 1e-9]

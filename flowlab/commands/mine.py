@@ -164,7 +164,8 @@ def _mine(
 
 
 def _print_summary(console: Console, path: Path, target: Path, summary: dict[str, Any], bottlenecks: Any) -> None:
-    from flowlab.headline import HEADLINE_NOTE, headline_rows, render_estimate
+    from flowlab.headline import HEADLINE_NOTE, headline_rows
+    from mining.time_units import column_unit, format_hours, format_share
     from mining.wait_causes import WAIT_CAUSE_NOTE
 
     flow = summary["flow"]
@@ -184,21 +185,25 @@ def _print_summary(console: Console, path: Path, target: Path, summary: dict[str
         table.add_row("fitness / precision", f"{replay['fitness']:.3f} / {replay['precision']:.3f}")
     console.print(table)
     ranking = Table(title=f"Top {TOP_BOTTLENECKS} bottlenecks (share of all waiting){mark}", title_justify="left")
-    columns = ("#", "stage", "wait share", "wait mean", "of it busy / other", "peak queue", "visits", "utilisation")
+    top = bottlenecks.head(TOP_BOTTLENECKS)
+    wait_unit = column_unit(top["wait_mean_h"].astype(float))  # one unit per column (the median's)
+    cause_unit = column_unit([*top["wait_contention_mean_h"].astype(float), *top["wait_other_mean_h"].astype(float)])
+    columns = ("#", "stage", "wait share", f"wait mean ({wait_unit[0]})", f"of it busy / other ({cause_unit[0]})",
+               "peak queue", "visits", "utilisation")
     for column in columns:
         ranking.add_column(column, justify="left" if column == "stage" else "right")
-    for row in bottlenecks.head(TOP_BOTTLENECKS).itertuples(index=False):
+    for row in top.itertuples(index=False):
         utilisation = row.utilisation
         ranking.add_row(
             str(row.rank),
             str(row[1]) + (" *" if row.estimated else ""),
-            f"{row.wait_share:.1%}",
-            render_estimate(row.wait_mean_h, "duration"),
-            f"{render_estimate(row.wait_contention_mean_h, 'duration')} / "
-            f"{render_estimate(row.wait_other_mean_h, 'duration')}",
+            format_share(row.wait_share),
+            format_hours(row.wait_mean_h, wait_unit, with_unit=False),
+            f"{format_hours(row.wait_contention_mean_h, cause_unit, with_unit=False)} / "
+            f"{format_hours(row.wait_other_mean_h, cause_unit, with_unit=False)}",
             f"{row.peak_queue:,}",
             f"{row.visits:,}",
-            "–" if math.isnan(utilisation) else f"{utilisation:.1%}",
+            "–" if math.isnan(utilisation) else format_share(utilisation),
         )
     console.print(ranking)
     console.print(f"busy / other: {WAIT_CAUSE_NOTE}", markup=False, highlight=False)

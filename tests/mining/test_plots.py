@@ -265,6 +265,18 @@ class TestMadeForARoom:
         figure = draw_dfg(graph, teams={name: "a team with a long name" for name in names})
         assert [] == readability_problems(figure)
 
+    def test_lead_time_histogram_and_queue_lengths(self) -> None:
+        from mining.plots_flow import draw_lead_time_histogram, draw_queue_lengths
+
+        lead = compute_case_times(build_log(5))["lead_time_h"].to_numpy(dtype=float)
+        assert [] == readability_problems(draw_lead_time_histogram(lead))
+        queues = pd.DataFrame({"time": [0.0, 1.0, 2.0, 0.0, 1.5], "length": [0, 2, 1, 1, 0],
+                               "stage": ["a stage with a long name to wrap", "a stage with a long name to wrap",
+                                         "a stage with a long name to wrap", "b", "b"]})
+        figure = draw_queue_lengths(queues, "time", "length", "stage", title="Queues", value_label="items",
+                                    period=None)
+        assert [] == readability_problems(figure)
+
     def test_the_check_finds_small_and_overlapping_text(self) -> None:
         """The rule itself: a 9 pt text and two texts at one spot are reported, a too wide figure too."""
         from matplotlib.figure import Figure
