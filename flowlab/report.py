@@ -45,6 +45,7 @@ from mining.plots import (
 )
 from mining.readable_tables import column_label, readable_table
 from mining.stage_times import compute_case_times, compute_stage_times
+from mining.time_units import format_number
 from mining.wait_causes import WAIT_CAUSE_NOTE
 
 __all__ = ["REPORT_FILE", "write_report"]
@@ -447,7 +448,7 @@ def _case_times_from_stage_times(stage_times: pd.DataFrame) -> pd.DataFrame:
 
 def _fact(value: Any) -> str:
     if isinstance(value, float):
-        return f"{value:,.4g}"
+        return format_number(value)
     return "n/a" if value is None else str(value)
 
 
