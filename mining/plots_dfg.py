@@ -409,8 +409,11 @@ def _draw_with_matplotlib(graph: nx.DiGraph, shares: Mapping[str, float], wait_s
     arc_top = max([node_top] + [_bezier(edge.start, edge.end, edge.rad, 0.5)[1] + 0.1 for edge in layout.edges
                                 if edge.kind != "forward"])
     top_y = max(label_top, arc_top) + header
-    legend = ("colour: share of all waiting (darker = more) · arrow width and label: directly-follows count · "
-              "red arrows go back (rework) · short arrows at a row's end continue at the next row's start")
+    legend = "colour: share of all waiting (darker = more) · arrow width and label: directly-follows count"
+    if any(edge.kind != "forward" for edge in layout.edges):
+        legend += " · red arrows go back (rework)"
+    if layout.stubs:
+        legend += " · short arrows at a row's end continue at the next row's start"
     legend, _ = fit_label(legend, figure_width - 0.6, fontsize=MIN_FONT_PT, max_lines=3, min_fontsize=MIN_FONT_PT)
     bottom_y = min(y for _, y in positions.values()) - height / 2 - 0.3 - 0.22 * (legend.count("\n") + 1)
     figure = Figure(figsize=(figure_width, top_y - bottom_y))
