@@ -46,18 +46,19 @@ def _rate(value: float) -> str:
     return format_number(value, decimals=2)
 
 
-def render_estimate(value: Any, kind: str) -> str:
+def render_estimate(value: Any, kind: str, unit: tuple[str, float] | None = None) -> str:
     """A value (plain, or an estimate ``{"mean", "half_width", "n"}``) as text: ``n/a`` when unknown, and
     ``mean ± half-width`` in one unit when the estimate has an interval (two or more replications).
 
-    `kind` is ``duration`` (hours), ``share`` (0–1, shown in %) or ``rate`` (two decimals).
+    `kind` is ``duration`` (hours), ``share`` (0–1, shown in %) or ``rate`` (two decimals); a duration is shown in
+    `unit` (a table column's, from `mining.time_units.column_unit`) or else in the unit that suits its mean.
     """
     mean = _number(value)
     if mean is None:
         return "n/a"
     render: Callable[[float], str]
     if kind == "duration":
-        unit = choose_time_unit(mean)
+        unit = unit if unit is not None else choose_time_unit(mean)
         digits = 0 if unit[0] in ("min", "s") and abs(mean * unit[1]) >= 1 else decimals_for(mean * unit[1])
         render = lambda hours: format_hours(hours, unit, decimals=digits)  # noqa: E731 - one unit and precision
     else:

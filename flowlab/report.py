@@ -264,8 +264,14 @@ def _run_report(folder: Path, scratch: Path) -> _Report:
                                    plot_queue_lengths(queues, scratch / "queues", value_column="queue_length",
                                                       group_column="stage", title="Queue length per stage",
                                                       value_label="items waiting", period="D")[0]))
-    if (folder / "stages.csv").is_file():
-        report.tables.append(("Stages (pooled over replications)", pd.read_csv(folder / "stages.csv")))
+    if stage_table is not None:  # two tables a window can hold: the measures, then the wait by cause
+        causes = [column for column in stage_table.columns
+                  if column.startswith("wait_") and column.endswith("_mean_h") and column != "wait_mean_h"]
+        report.tables.append(("Stages (pooled over replications)", stage_table.drop(columns=causes)))
+        if causes:
+            report.tables.append(("Mean wait per visit by cause (pooled over replications)",
+                                  stage_table[["stage", *causes]] if "stage" in stage_table.columns
+                                  else stage_table[causes]))
     measures = {key: value for key, value in summary.items() if isinstance(value, dict) and "mean" in value}
     if measures:
         report.tables.append(("Summary (mean ± 95% confidence half-width across replications)",

@@ -97,7 +97,7 @@ def _cells(name: str, series: pd.Series) -> tuple[str, list[str]]:
     if name.endswith("_h") and pd.api.types.is_numeric_dtype(series):
         unit, factor = column_unit(series.astype(float).tolist())
         scaled = series.astype(float) * factor
-        finite = scaled[np.isfinite(scaled)].abs()
+        finite = scaled[np.isfinite(scaled) & (scaled != 0)].abs()  # zeros read "0" whatever the digits
         median = float(finite.median()) if len(finite) else 0.0
         decimals = 0 if unit in ("min", "s") and median >= 1 else decimals_for(median)
         return column_label(name, unit), [format_number(value, decimals) for value in scaled]

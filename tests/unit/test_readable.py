@@ -75,3 +75,9 @@ def test_readable_table_keeps_a_partly_known_column_with_n_a() -> None:
     table = readable_table(pd.DataFrame({"work_mean_h": [0.5, math.nan, 0.25]}))
     assert ["Work mean (min)"] == list(table.frame.columns)
     assert ["30", "n/a", "15"] == table.frame["Work mean (min)"].tolist()
+
+
+def test_digits_follow_the_nonzero_values() -> None:
+    """A column mostly of zeros keeps the digits its other values need: 10.85 h reads 10.8, not 11."""
+    table = readable_table(pd.DataFrame({"wait_gate_mean_h": [0.0, 0.0, 0.0, 10.85, 4.0]}))
+    assert ["0.0", "0.0", "0.0", "10.8", "4.0"] == table.frame["Wait: cadence gate, mean (h)"].tolist()
