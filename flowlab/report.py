@@ -171,7 +171,7 @@ def _stage_plots(report: _Report, stage_times: pd.DataFrame, case_times: pd.Data
 
 _MIN_KNOWN_SPLIT = 0.5
 """Least share of visits with a known wait/work split for a value stream map to be drawn."""
-_SPLIT_COLUMNS = ("wait_", "work_", "utilisation", "visits_with_cause", "estimated")
+_SPLIT_COLUMNS = ("wait_", "work_", "utilisation", "visits_with_cause", "estimated", "split_known")
 """Columns of the mined tables that need the wait/work split."""
 _REASONS = {
     "flow efficiency": "needs the work in each visit: start events, or resources to estimate it from",
@@ -409,20 +409,30 @@ def _mine_report(folder: Path, scratch: Path) -> _Report:
     report.headline_note = HEADLINE_NOTE.replace("the window", "the log")
     if flow.get("estimated"):
         report.headline.append(("wait / work split", "estimated: the log lacks start events for some visits"))
-    report.headline.append(
-        ("top bottleneck (stage with most waiting)",
-         _bottleneck_text(top.get(ACTIVITY) or top.get("stage"), None, top.get("wait_share")))
-    )  # fmt: skip
+    if document.get("bottleneck_ranking") == "elapsed":
+        share = top.get("elapsed_share")
+        report.headline.append(
+            ("longest time before a stage (wait/work split unknown)",
+             f"{top.get(ACTIVITY) or 'none'}" + (f" · {float(share):.0%} of the time elapsed before stages"
+                                                  if isinstance(share, int | float) else ""))
+        )  # fmt: skip
+    else:
+        report.headline.append(
+            ("top bottleneck (stage with most waiting)",
+             _bottleneck_text(top.get(ACTIVITY) or top.get("stage"), None, top.get("wait_share")))
+        )  # fmt: skip
     known = _known_split_share(stage_times)
     if known < _MIN_KNOWN_SPLIT:
         report.missing.append(("value stream map (wait and work per activity)", _why_no_split(stage_times, known)))
     _stage_plots(report, stage_times, case_times, scratch, with_value_stream_map=known >= _MIN_KNOWN_SPLIT)
     _move_unknown_headline(report, flow)
     if known < _MIN_KNOWN_SPLIT:  # the split is unknown: so is the stage "with most waiting"
+        dropped = [label for label, _ in report.headline if label.startswith("top bottleneck")]
         report.headline = [(label, text) for label, text in report.headline
                            if not label.startswith(("wait / work split", "top bottleneck"))]
-        report.missing.append(("top bottleneck (stage with most waiting)",
-                               "needs the wait before each activity, which this log does not tell from work"))
+        if dropped:
+            report.missing.append(("top bottleneck (stage with most waiting)",
+                                   "needs the wait before each activity, which this log does not tell from work"))
     if (folder / "wip.csv").is_file():
         wip = pd.read_csv(folder / "wip.csv")
         if {"time", "wip"} <= set(wip.columns) and not wip.empty:

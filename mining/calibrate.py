@@ -40,9 +40,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from mining.codes import timestamps_ns
 from mining.columns import ACTIVITY, CASE, RESOURCE
 from mining.compare import apply_stage_map
-from mining.stage_times import compute_case_times, compute_stage_times, require_columns, timestamps_ns
+from mining.stage_times import compute_case_times, compute_stage_times, require_columns
 from mining.wait_causes import compute_pool_contention, compute_wait_causes
 from mining.working_hours import last_opening, working_hours_between
 
@@ -365,6 +366,37 @@ def _unexplained_wait(
     return unexplained.where(other.notna()).dropna().clip(lower=0.0)
 
 
+TRUNCATION_QUANTILE = 0.9
+"""Quantile of the early cases' lead times taken as the stretch at a log's end in which arrivals are left out."""
+
+
+def _settled_cases(case_times: pd.DataFrame) -> tuple[set[str], str]:
+    """The cases a log's end does not bias, and a note saying which were left out ('' when none).
+
+    Near its end a log holds only the short cases among those that began there (the long ones have not finished,
+    or were cut out when the log was split by time): learned from, they make arrivals look sparse, loops rare and
+    delays short. The cases that arrived more than T before the last event are kept, T being the
+    `TRUNCATION_QUANTILE` of the lead times of the cases that arrived in the log's first half (those the end hardly
+    touches), at most half the log's span.
+    """
+    arrival = pd.to_datetime(case_times["arrival"], utc=True)
+    end = pd.to_datetime(case_times["end"], utc=True).max()
+    span_h = (end - arrival.min()) / pd.Timedelta(hours=1)
+    early = arrival < arrival.min() + pd.Timedelta(hours=span_h / 2)
+    lead = case_times.loc[early & case_times["finished"].to_numpy(dtype=bool), "lead_time_h"].dropna()
+    if span_h <= 0 or len(lead) < MIN_FIT:
+        return set(case_times[CASE].astype(str)), ""
+    cut_h = min(float(lead.quantile(TRUNCATION_QUANTILE)), span_h / 2)
+    cutoff = end - pd.Timedelta(hours=cut_h)
+    keep = (arrival <= cutoff).to_numpy()
+    if keep.all() or cut_h <= 0:
+        return set(case_times[CASE].astype(str)), ""
+    note = (f"learned from the {int(keep.sum()):,} of {len(keep):,} cases that arrived by {cutoff.isoformat()}: a "
+            f"log's last {cut_h:.0f} h (the {TRUNCATION_QUANTILE:.0%} quantile of the lead times of the cases that "
+            "arrived in its first half) hold only the short cases among those that began then")
+    return set(case_times.loc[keep, CASE].astype(str)), note
+
+
 def calibrate_log(
     log: pd.DataFrame,
     *,
@@ -398,6 +430,12 @@ def calibrate_log(
         raise ValueError("the log has no completed activity to learn from")
     case_times = compute_case_times(log, stage_times=stage_times)
     notes: list[str] = []
+    settled, truncation_note = _settled_cases(case_times)
+    if truncation_note:
+        notes.append(truncation_note)
+        log = log.loc[log[CASE].astype(str).isin(settled)].reset_index(drop=True)
+        stage_times = compute_stage_times(log)
+        case_times = compute_case_times(log, stage_times=stage_times)
     comments: dict[tuple[str, ...], str] = {}
     estimated = stage_times["estimated"].to_numpy(dtype=bool)
     no_starts = bool(estimated.all())

@@ -25,6 +25,7 @@ from flowlab.options import (
     ResourceOption,
     SeparatorOption,
     StartTimestampOption,
+    StatesOption,
     TimestampFormatOption,
     TimestampOption,
     TimezoneOption,
@@ -58,6 +59,7 @@ def calibrate_command(
     timestamp_format: TimestampFormatOption = None,
     timezone: TimezoneOption = None,
     separator: SeparatorOption = None,
+    states: StatesOption = False,
     name: Annotated[str | None, typer.Option(help="Scenario name (default: the log's file name).")] = None,
     stream: Annotated[
         str, typer.Option(help="Name of the scenario's stream (e.g. an IT4IT value stream).")
@@ -95,7 +97,7 @@ def calibrate_command(
                 log, console, **read_options(
                     case=case, activity=activity, timestamp=timestamp, start_timestamp=start_timestamp,
                     resource=resource, lifecycle=lifecycle, classifier=classifier, timestamp_format=timestamp_format,
-                    timezone=timezone, separator=separator,
+                    timezone=timezone, separator=separator, states=states,
                 ),
             )  # fmt: skip
         with console.status("discovering arrivals, routing, work times and pools …"):
