@@ -448,6 +448,7 @@ def _mine_report(folder: Path, scratch: Path) -> _Report:
             report.tables.append((title, table))
     if known < _MIN_KNOWN_SPLIT:
         report.missing.append(("wait, work and utilisation in the tables", "the same reason: they need the split"))
+        report.table_notes.pop("Stages", None)  # the note explains wait causes, which are not shown
     report.facts = [("log", source)] + [(key, _fact(value)) for key, value in flow.items() if value is not None]
     unknown = [key for key, value in flow.items() if value is None]
     if unknown:

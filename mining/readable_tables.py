@@ -49,6 +49,9 @@ COLUMN_LABELS: dict[str, str] = {
     "wait_people_mean_h": "Wait: people busy, mean",
     "wait_off_duty_mean_h": "Wait: off duty, mean",
     "wait_escalated_mean_h": "Wait: escalated, mean",
+    "elapsed_mean_h": "Time elapsed before, mean",
+    "elapsed_share": "Share of the time elapsed before stages",
+    "split_known": "Wait/work split known",
     "wip": "WIP (mean cases in the system)",
     "wip_max": "WIP (most cases at once)",
     "sla_attainment": "SLA attainment",
@@ -60,7 +63,7 @@ COLUMN_LABELS: dict[str, str] = {
 }
 """Labels of the columns that a generic rule (`column_label`) would not name well; units are added to durations."""
 
-_SHARES = {"wait_share", "share", "utilisation", "rework_rate", "unfinished_share", "sla_attainment",
+_SHARES = {"wait_share", "share", "elapsed_share", "split_known", "utilisation", "rework_rate", "unfinished_share", "sla_attainment",
            "flow_efficiency_total", "flow_efficiency_mean"}
 _STATISTIC = re.compile(r"^(?P<measure>[a-z_]+?)_(?P<statistic>mean|p\d+|total|max|min|sd)$")
 
