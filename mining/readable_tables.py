@@ -63,8 +63,8 @@ COLUMN_LABELS: dict[str, str] = {
 }
 """Labels of the columns that a generic rule (`column_label`) would not name well; units are added to durations."""
 
-_SHARES = {"wait_share", "share", "elapsed_share", "split_known", "utilisation", "rework_rate", "unfinished_share", "sla_attainment",
-           "flow_efficiency_total", "flow_efficiency_mean"}
+_SHARES = {"wait_share", "share", "elapsed_share", "split_known", "utilisation", "rework_rate", "unfinished_share",
+           "sla_attainment", "flow_efficiency_total", "flow_efficiency_mean"}
 _STATISTIC = re.compile(r"^(?P<measure>[a-z_]+?)_(?P<statistic>mean|p\d+|total|max|min|sd)$")
 
 
