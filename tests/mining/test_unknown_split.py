@@ -67,7 +67,8 @@ class TestCompleteOnlyWithoutResources:
         rows = [line for line in result.output.splitlines() if re.search(r"\b(Check|Pay)\b", line)]
         assert len(rows) == 2
         assert not any(re.search(r"\b0\.0+ ?(h|min)\b", row) for row in rows)
-        assert "20.0 h" in rows[0] and "4.0 h" in rows[1]
+        assert "mean elapsed (h)" in result.output  # one unit for the column, named in its heading
+        assert " 20.0 " in rows[0] and " 4.0 " in rows[1]
 
 
 class TestFabricatedStarts:
