@@ -174,9 +174,7 @@ class WeekSchedule:
             weeks, remaining = weeks - 1, self.weekly_h
         base += weeks * HOURS_PER_WEEK
         index = bisect_right(self.walk_ends, week_hour)
-        begin = self.walk_begins[index]
-        if begin < week_hour:  # starts inside the interval
-            begin = week_hour
+        begin = max(self.walk_begins[index], week_hour)  # later than the interval's start: begins inside it
         available = self.walk_ends[index] - begin
         if remaining > available:
             lengths, begins = self.walk_lengths, self.walk_begins

@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 from sim.calendar import HOURS_PER_WEEK, WeekSchedule, build_week_schedule
 from sim.network import WorkingCalendar
 
+
 class ReferenceWalk:
     """The earlier implementation: walks the intervals of three weeks, built anew on every call."""
 
