@@ -9,7 +9,9 @@ calendared team only inside its hours, suspended over nights and weekends) -> co
 next stage, one uniform draw from the class's decision stream) -> spawns -> next stage. An expedited class skips the
 gate and the batch. Each visit records the moment each of these waits ended, so waiting can be split by cause.
 Stages that use none of the optional features (and whose team has no calendar) take a short path with no branches
-for them; the others go through `_Run._general_visit`.
+for them; stages with a hand-off, gate, calendar or flow delay but no batch and no escalation are served in the
+item's own process too (no nested generators); the others go through `_Run._general_visit`. Each path does the
+same steps in the same order, so a seeded run gives the same numbers whichever path serves a stage.
 
 A run by number of cases (`RunSettings.max_cases`) counts the items that arrive from outside and those not yet done,
 and stops the environment when the last is done; a run by horizon takes none of those branches.
@@ -55,7 +57,7 @@ from sim.recording import (
     Recorder,
     Recording,
 )
-from sim.servers import Request, ServerPool
+from sim.servers import Request, ServerPool, call_at_start
 
 __all__ = ["simulate"]
 
@@ -74,6 +76,21 @@ def _choose(branches: tuple[Branch, ...], decide: Callable[[], float]) -> Branch
         if draw < branch.below:
             return branch
     return branches[-1]
+
+
+def _first_of(env: simpy.Environment, *events: Event) -> Event:
+    """An event that succeeds when the first of `events` is processed: the moment and order in which SimPy's
+    ``a | b`` succeeds (triggered then, with normal priority), without its condition value and bookkeeping (the
+    engine only asks afterwards which of the events has happened)."""
+    either = Event(env)
+
+    def settle(_: Event) -> None:
+        if not either.triggered:
+            either.succeed()
+
+    for event in events:
+        event.callbacks.append(settle)
+    return either
 
 
 def simulate(network: Network, *, seed: int | np.random.SeedSequence, replication: int = 0) -> Recording:
@@ -165,7 +182,7 @@ class _Run:
             if times is None:
                 continue
             if self.max_cases is None:
-                self.env.process(self._arrivals(self.classes[item.name], times))
+                self._start_arrivals(self.classes[item.name], times)
             else:
                 self.feeding += 1
                 self.env.process(self._counted_arrivals(self.classes[item.name], times, self.max_cases))
@@ -174,20 +191,35 @@ class _Run:
 
     # ---------------------------------------------------------------- arrivals and items
 
-    def _arrivals(self, plan: ClassPlan, times: Iterator[float]) -> Generator[Event, object, None]:
-        """Create an item of class `plan` at each of `times` before the horizon."""
-        env, horizon = self.env, self.horizon
-        for time in times:
-            if time >= horizon:
-                return
-            if time > env.now:
-                yield Timeout(env, time - env.now)
-            self._create(plan, None)
+    def _start_arrivals(self, plan: ClassPlan, times: Iterator[float]) -> None:
+        """Create an item of class `plan` at each of `times` before the horizon.
+
+        Kept by callbacks on plain timeouts rather than a SimPy process: the same events in the same order (a start
+        of urgent priority at time 0, as a process's, then one timeout per arrival), without a generator to resume
+        at each arrival.
+        """
+        env, horizon, create = self.env, self.horizon, self._create
+
+        def follow(_: Event) -> None:
+            """Create the items due now, then wait for the next arrival (none at or after the horizon)."""
+            for time in times:
+                if time >= horizon:
+                    return
+                if time > env.now:
+                    Timeout(env, time - env.now).callbacks.append(arrive)
+                    return
+                create(plan, None)
+
+        def arrive(event: Event) -> None:
+            create(plan, None)
+            follow(event)
+
+        call_at_start(env, follow)
 
     def _counted_arrivals(
         self, plan: ClassPlan, times: Iterator[float], max_cases: int
     ) -> Generator[Event, object, None]:
-        """As `_arrivals`, until `max_cases` items have arrived from outside over all classes since the warm-up
+        """As `_start_arrivals`, until `max_cases` items have arrived from outside over all classes since the warm-up
         (those arriving during the warm-up come on top: the load the counted cases meet)."""
         env, horizon, warmup = self.env, self.horizon, self.warmup
         for time in times:
@@ -245,27 +277,70 @@ class _Run:
             row[C_STAGE] = stage_index = stage.index
             row[C_TEAM] = team.index
             row[C_READY] = ready
-            row[C_START] = _NAN
-            row[C_BATCH] = -1
-            row[C_ESCALATED] = _NAN
+            row[C_START] = _NAN  # (C_BATCH and C_ESCALATED are -1 and NaN here: the general path resets them)
             if stage.simple and not pending:  # no hand-off, gate, batch, escalation, calendar or flow delay
                 row[C_HANDOFF_DONE] = row[C_GATE_DONE] = row[C_QUEUED] = ready
+                # Here the clock stands at `ready` (no hand-off or flow delay). After a timeout of `delay` the
+                # clock stands at exactly ``start + delay``: SimPy schedules it at its ``now + delay``.
                 if team.busy < team.capacity:  # a team without a calendar is always on duty
                     team.busy += 1
                     server = team.free.popleft()
-                    busy_sample((env.now, team.index, team.busy))
+                    busy_sample((ready, team.index, team.busy))
+                    start = ready
                 else:
                     request = team.request(priority, stage)
                     stage.queue_length += 1
-                    queue_sample((env.now, stage_index, stage.queue_length))
+                    queue_sample((ready, stage_index, stage.queue_length))
                     server = yield request.granted
-                row[C_START] = start = env.now
+                    start = env.now
+                row[C_START] = start
                 row[C_SERVER] = server
-                yield Timeout(env, draw())
-                complete = env.now
+                delay = draw()
+                yield Timeout(env, delay)
+                complete = start + delay
                 visit(
                     (index, class_index, stage_index, team.index, server, ready, ready, ready, ready, _NAN, start,
                      complete, -1)
+                )  # fmt: skip
+                ready = complete
+                team.release(server)
+            elif stage.direct:  # hand-off, gate, calendar or flow delay, but no batch or escalation: served here
+                row[C_HANDOFF_DONE] = row[C_GATE_DONE] = row[C_QUEUED] = _NAN
+                handoff = stage.handoff
+                if handoff is not None:
+                    delay = handoff()
+                    yield Timeout(env, pending + (0.0 if delay < 0.0 else delay))  # what max(delay, 0.0) gives
+                elif pending > 0:
+                    yield Timeout(env, pending)
+                row[C_HANDOFF_DONE] = queued = env.now
+                gate = stage.gate
+                if gate is not None and not plan.expedite:
+                    wait = wait_for_gate(gate, queued)
+                    if wait > 0:
+                        yield Timeout(env, wait)
+                        queued = env.now
+                row[C_GATE_DONE] = row[C_QUEUED] = queued
+                if team.busy < team.capacity and queued < team.closes_at:
+                    team.busy += 1
+                    busy_sample((queued, team.index, team.busy))
+                    server = team.free.popleft()
+                else:
+                    request = team.request(priority, stage)
+                    stage.queue_length += 1
+                    queue_sample((queued, stage_index, stage.queue_length))
+                    server = yield request.granted
+                row[C_START] = start = env.now
+                row[C_SERVER] = server
+                work = draw()
+                schedule = team.schedule
+                complete = start + work if schedule is None else schedule.finish_time(start, work)
+                delay = complete - start
+                delay = 0.0 if delay < 0.0 else delay  # max(delay, 0.0) without a call
+                yield Timeout(env, delay)
+                complete = start + delay
+                visit(
+                    (index, class_index, stage_index, team.index, server, ready, row[C_HANDOFF_DONE], queued, queued,
+                     _NAN, start, complete, -1)
                 )  # fmt: skip
                 ready = complete
                 team.release(server)
@@ -273,6 +348,8 @@ class _Run:
                 row[C_HANDOFF_DONE] = row[C_GATE_DONE] = row[C_QUEUED] = _NAN
                 priority = yield from self._general_visit(step, row, priority, plan, pending)
                 ready = env.now
+                row[C_BATCH] = -1
+                row[C_ESCALATED] = _NAN
             if after is None:
                 position += 1
                 pending = 0.0
@@ -372,7 +449,7 @@ class _Run:
                 after_h, new_priority, new_team = escalation
                 remaining = ready + after_h - env.now
                 if remaining > 0:
-                    yield request.granted | Timeout(env, remaining)
+                    yield _first_of(env, request.granted, Timeout(env, remaining))
                 if not request.granted.triggered:
                     team.withdraw(request)
                     team = new_team
