@@ -37,6 +37,7 @@ from sim.calendar import build_week_schedule
 from sim.gates import wait_for_gate
 from sim.network import Batching, Network
 from sim.plan import AfterStage, BatchMember, Branch, ClassPlan, FlowPlan, SpawnRule, StagePlan, Step
+from sim.processes import call_at_start, start_process
 from sim.recording import (
     C_ARRIVAL,
     C_BATCH,
@@ -57,7 +58,7 @@ from sim.recording import (
     Recorder,
     Recording,
 )
-from sim.servers import Request, ServerPool, call_at_start
+from sim.servers import Request, ServerPool
 
 __all__ = ["simulate"]
 
@@ -252,7 +253,7 @@ class _Run:
         )
         if len(self.recorder.visits) >= COMPACT_VALUES:  # checked once per case, outside the per-visit path
             self.recorder.compact()
-        self.env.process(self._item(plan, row))
+        start_process(self.env, self._item(plan, row))
 
     def _item(self, plan: ClassPlan, row: list) -> Generator[Event, Any, None]:
         """One work item walking its route; the short path serves stages that use no optional feature.
@@ -514,7 +515,7 @@ class _Run:
     def _release_batch(self, stage: StagePlan) -> None:
         members, stage.forming = stage.forming, []
         stage.batch_token += 1
-        self.env.process(self._batch_job(stage, members))
+        start_process(self.env, self._batch_job(stage, members))
 
     def _batch_job(self, stage: StagePlan, members: list[BatchMember]) -> Generator[Event, object, None]:
         """Serve a gathered batch as one job: one request, one work draw (as the first member's class draws it);

@@ -22,11 +22,12 @@ from heapq import heappop, heappush
 from typing import cast
 
 import simpy
-from simpy.events import URGENT, Event, Timeout
+from simpy.events import Event, Timeout
 
 from sim.calendar import WeekSchedule
+from sim.processes import call_at_start
 
-__all__ = ["CLOSING_TOLERANCE_H", "Request", "ServerPool", "call_at_start"]
+__all__ = ["CLOSING_TOLERANCE_H", "Request", "ServerPool"]
 
 CLOSING_TOLERANCE_H = 1e-9
 """A team counts as closed this close to its closing time, so a job that ends at closing (up to rounding) does not
@@ -190,12 +191,3 @@ class ServerPool:
         Timeout(env, max(reopening - env.now, 0.0)).callbacks.append(self._open)
         self.gap_number += 1
 
-
-def call_at_start(env: simpy.Environment, callback: Callable[[Event], None]) -> None:
-    """Call `callback` when the simulation processes its start: an event triggered now with urgent priority, as the
-    start of a SimPy process is (`simpy.events.Initialize`)."""
-    event = Event(env)
-    event.callbacks.append(callback)
-    event._ok = True  # triggered: succeed() would schedule it with normal priority, a process starts urgently
-    event._value = None
-    env.schedule(event, URGENT)
