@@ -108,7 +108,7 @@ def build_stages(
             and plan.escalation is None
             and team.schedule is None
         )
-        plan.direct = plan.batch is None and plan.escalation is None
+        plan.direct = plan.batch is None
         stages[name] = plan
     return stages
 

@@ -36,7 +36,7 @@ from sim.build import arrival_times, build_classes, build_stages
 from sim.calendar import build_week_schedule
 from sim.gates import wait_for_gate
 from sim.network import Batching, Network
-from sim.plan import AfterStage, BatchMember, Branch, ClassPlan, FlowPlan, SpawnRule, StagePlan, Step
+from sim.plan import AfterStage, BatchMember, Branch, ClassPlan, Escalation, FlowPlan, SpawnRule, StagePlan, Step
 from sim.processes import call_at_start, start_process
 from sim.recording import (
     C_ARRIVAL,
@@ -305,7 +305,7 @@ class _Run:
                 )  # fmt: skip
                 ready = complete
                 team.release(server)
-            elif stage.direct:  # hand-off, gate, calendar or flow delay, but no batch or escalation: served here
+            elif stage.direct:  # hand-off, gate, calendar, escalation or flow delay, but no batch: served here
                 row[C_HANDOFF_DONE] = row[C_GATE_DONE] = row[C_QUEUED] = _NAN
                 handoff = stage.handoff
                 if handoff is not None:
@@ -329,7 +329,10 @@ class _Run:
                     request = team.request(priority, stage)
                     stage.queue_length += 1
                     queue_sample((queued, stage_index, stage.queue_length))
-                    server = yield request.granted
+                    if stage.escalation is None:
+                        server = yield request.granted
+                    else:
+                        team, priority, server = yield from self._wait_escalating(stage, request, priority, (row,))
                 row[C_START] = start = env.now
                 row[C_SERVER] = server
                 work = draw()
@@ -341,8 +344,9 @@ class _Run:
                 complete = start + delay
                 visit(
                     (index, class_index, stage_index, team.index, server, ready, row[C_HANDOFF_DONE], queued, queued,
-                     _NAN, start, complete, -1)
+                     row[C_ESCALATED], start, complete, -1)
                 )  # fmt: skip
+                row[C_ESCALATED] = _NAN
                 ready = complete
                 team.release(server)
             else:
@@ -427,10 +431,10 @@ class _Run:
             self._join_batch(stage, batch, BatchMember(row, priority, done, plan, after, draw))
             yield done
             return priority
-        return (yield from self._serve(stage, priority, row[C_READY], (row,), draw))
+        return (yield from self._serve(stage, priority, (row,), draw))
 
     def _serve(
-        self, stage: StagePlan, priority: int, ready: float, rows: tuple[list, ...], draw: Callable[[], float]
+        self, stage: StagePlan, priority: int, rows: tuple[list, ...], draw: Callable[[], float]
     ) -> Generator[Event, Any, int]:
         """Queue for a server (escalating if the stage says so), work for one `draw()` of working time, release;
         records the visits of `rows`."""
@@ -443,31 +447,10 @@ class _Run:
             server = team.seize()
         else:
             request = self._enqueue(team, stage, priority, weight)
-            escalation = stage.escalation
-            if escalation is None:
+            if stage.escalation is None:
                 server = yield request.granted
             else:
-                after_h, new_priority, new_team = escalation
-                remaining = ready + after_h - env.now
-                if remaining > 0:
-                    yield _first_of(env, request.granted, Timeout(env, remaining))
-                if not request.granted.triggered:
-                    team.withdraw(request)
-                    team = new_team
-                    priority = priority if new_priority is None else new_priority
-                    for row in rows:
-                        row[C_TEAM] = team.index
-                        row[C_ESCALATED] = env.now
-                    if team.can_start_now():
-                        stage.queue_length -= weight
-                        self.queue_sample((env.now, stage.index, stage.queue_length))
-                        server = team.seize()
-                    else:
-                        server = yield team.request(priority, stage, weight).granted
-                else:
-                    # simpy annotates Event.value as Optional[Any] though it is whatever succeed() was given, here
-                    # always a server id (see ServerPool.release)
-                    server = request.granted.value  # type: ignore[assignment]
+                team, priority, server = yield from self._wait_escalating(stage, request, priority, rows)
         start = env.now
         work = draw()
         schedule = team.schedule
@@ -484,6 +467,37 @@ class _Run:
             )  # fmt: skip
         team.release(server)
         return priority
+
+    def _wait_escalating(
+        self, stage: StagePlan, request: Request, priority: int, rows: tuple[list, ...]
+    ) -> Generator[Event, Any, tuple[ServerPool, int, int]]:
+        """Wait for `request` (at the stage's team) to be granted; if it is not within the stage's escalation time
+        from the visit's ready moment (the earliest of `rows`), withdraw it and queue at the escalation team, with
+        the escalation priority. Returns the team that serves, the priority afterwards and the server."""
+        env = self.env
+        team = stage.team
+        after_h, new_priority, new_team = cast(Escalation, stage.escalation)
+        ready = min(row[C_READY] for row in rows)
+        remaining = ready + after_h - env.now
+        if remaining > 0:
+            yield _first_of(env, request.granted, Timeout(env, remaining))
+        if request.granted.triggered:
+            # simpy annotates Event.value as Optional[Any] though it is whatever succeed() was given, here always a
+            # server id (see ServerPool.release)
+            return team, priority, request.granted.value  # type: ignore[return-value]
+        weight = request.weight
+        team.withdraw(request)
+        team = new_team
+        priority = priority if new_priority is None else new_priority
+        for row in rows:
+            row[C_TEAM] = team.index
+            row[C_ESCALATED] = env.now
+        if team.can_start_now():
+            stage.queue_length -= weight
+            self.queue_sample((env.now, stage.index, stage.queue_length))
+            return team, priority, team.seize()
+        server = yield team.request(priority, stage, weight).granted
+        return team, priority, server
 
     def _enqueue(self, team: ServerPool, stage: StagePlan, priority: int, weight: int) -> Request:
         request = team.request(priority, stage, weight)
@@ -525,8 +539,7 @@ class _Run:
         for row in rows:
             row[C_BATCH] = batch_id
         priority = min(member.priority for member in members)
-        ready = min(row[C_READY] for row in rows)
-        yield from self._serve(stage, priority, ready, rows, members[0].draw)
+        yield from self._serve(stage, priority, rows, members[0].draw)
         spawned: set[int] = set()
         for row, _, _, plan, after, _ in members:
             if after is None or plan.index in spawned:

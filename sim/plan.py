@@ -74,7 +74,7 @@ class StagePlan:
         self.simple = True
         """True when the stage uses no hand-off, gate, batch, escalation or calendar: the engine's short path."""
         self.direct = True
-        """True when the stage uses no batch and no escalation: the engine serves it in the item's own process."""
+        """True when the stage forms no batches: the engine serves it in the item's own process."""
 
 
 class ReworkRule(NamedTuple):

@@ -143,8 +143,9 @@ class Recorder:
     def new_case(self, case: str, item: int, priority: int, parent: str | None, arrival_h: float) -> list:
         """A case row (positions `C_*`), appended to `cases`: no visit under way yet (stage -1), not complete (NaN)."""
         nan = math.nan
-        row = [case, item, priority, parent, arrival_h, nan, -1, -1, nan, nan, -1, -1, len(self.cases)] + [nan] * 4
-        self.cases.append(row)
+        cases = self.cases
+        row = [case, item, priority, parent, arrival_h, nan, -1, -1, nan, nan, -1, -1, len(cases), nan, nan, nan, nan]
+        cases.append(row)
         return row
 
     def compact(self) -> None:

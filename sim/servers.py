@@ -137,11 +137,12 @@ class ServerPool:
     def release(self, server: int) -> None:
         """Server `server` finished its job: hand it to the first waiting request if the team is on duty, else it
         falls idle (until the next request, or the next opening)."""
-        if self.queue and self.env.now < self.closes_at and self._hand_over(server):
+        now = self.env.now
+        if self.queue and now < self.closes_at and self._hand_over(server):
             return
         self.busy -= 1
         self.free.append(server)
-        self.on_busy((self.env.now, self.index, self.busy))
+        self.on_busy((now, self.index, self.busy))
 
     # ------------------------------------------------------------ internals
 
@@ -186,8 +187,10 @@ class ServerPool:
         """An opening: keep `closes_at` at this working interval's end, dispatch, and wait for the next opening."""
         closing, reopening = cast(WeekSchedule, self.schedule).gap(self.gap_number)
         self.closes_at = closing - CLOSING_TOLERANCE_H
-        self._dispatch()
+        if self.queue and self.free:
+            self._dispatch()
         env = self.env
-        Timeout(env, max(reopening - env.now, 0.0)).callbacks.append(self._open)
+        wait = reopening - env.now
+        Timeout(env, 0.0 if wait < 0.0 else wait).callbacks.append(self._open)  # max(wait, 0.0) without a call
         self.gap_number += 1
 
