@@ -193,4 +193,3 @@ class ServerPool:
         wait = reopening - env.now
         Timeout(env, 0.0 if wait < 0.0 else wait).callbacks.append(self._open)  # max(wait, 0.0) without a call
         self.gap_number += 1
-
