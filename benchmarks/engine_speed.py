@@ -10,12 +10,18 @@ measurement runs on that tree too. Each tree is measured in its own subprocess w
 and the two alternate (this tree, the reference, this tree, ...) so that a busy machine slows both alike; the ratio
 reference ÷ this tree is printed (above 1: this tree is faster).
 
+With `--instructions` (needs valgrind) each tree's simulate phase is also counted in machine instructions:
+valgrind's cachegrind counts the instructions of a fresh process that loads the scenario, with and without one
+simulate phase (no warm-up run), and the difference is printed. The count does not depend on what else the machine
+is doing, so it stays comparable on a busy machine where CPU seconds do not.
+
 With `--check` each tree also prints a SHA-256 of its recording's frames (visits, cases, queues, busy: the raw
 float64 hours) and of the DESIGN.md event log built from it, and the run says whether the two trees agree byte for
 byte (exit status 1 when they do not).
 
     python benchmarks/engine_speed.py                                   # this tree only
     python benchmarks/engine_speed.py --ref /work/wt-cal-ref --check    # before/after, side by side
+    python benchmarks/engine_speed.py --ref /work/wt-cal-ref --instructions --rounds 1 --repeats 1
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -74,6 +82,37 @@ def measure(scenario: Path, weeks: float, repeats: int, replication: int, check:
     return result
 
 
+def count_once(scenario: Path, weeks: float, replication: int, simulate_it: bool) -> None:
+    """Inside a worker run by valgrind: load the scenario and, with `simulate_it`, run one simulate phase."""
+    from sim.engine import simulate
+    from sim.scenario import load_network
+
+    network = load_network(scenario)
+    network = dataclasses.replace(network, run=dataclasses.replace(network.run, horizon_h=weeks * HOURS_PER_WEEK))
+    if simulate_it:
+        simulate(network, seed=network.run.seed, replication=replication)
+
+
+def count_instructions(tree: Path, arguments: argparse.Namespace) -> int:
+    """Instructions of one simulate phase of `tree`: cachegrind's count with the phase minus the count without."""
+    if shutil.which("valgrind") is None:
+        sys.exit("--instructions needs valgrind (e.g. apt-get install valgrind); it is not on PATH")
+    environment = {**os.environ, "PYTHONPATH": str(tree)}
+    counts = []
+    for phase in ("load", "simulate"):
+        command = [
+            "valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null", sys.executable,
+            str(Path(__file__).resolve()), "--worker", "--count", phase, "--weeks", str(arguments.weeks),
+            "--replication", str(arguments.replication), "--scenario", str(arguments.scenario),
+        ]  # fmt: skip
+        done = subprocess.run(command, env=environment, capture_output=True, text=True, check=False)
+        found = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
+        if done.returncode != 0 or found is None:
+            sys.exit(f"counting the instructions of {tree} ({phase}) failed:\n{done.stderr[-2000:]}")
+        counts.append(int(found.group(1).replace(",", "")))
+    return counts[1] - counts[0]
+
+
 def run_worker(tree: Path, arguments: argparse.Namespace, repeats: int) -> dict[str, Any]:
     """Measure `tree` in a fresh interpreter whose PYTHONPATH puts the tree first."""
     environment = {**os.environ, "PYTHONPATH": str(tree)}
@@ -102,10 +141,15 @@ def main() -> None:
     parser.add_argument("--weeks", type=float, default=208.0, help="horizon in weeks (default 208)")
     parser.add_argument("--replication", type=int, default=0, help="the replication number (its own random streams)")
     parser.add_argument("--scenario", type=Path, default=SCENARIO, help="the scenario file (default it4it-e2e)")
+    parser.add_argument("--instructions", action="store_true", help="also count instructions with valgrind")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--count", choices=("load", "simulate"), help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.rounds < 1 or arguments.repeats < 1:
         parser.error("--rounds and --repeats must be >= 1")
+    if arguments.worker and arguments.count is not None:
+        count_once(arguments.scenario, arguments.weeks, arguments.replication, arguments.count == "simulate")
+        return
     if arguments.worker:
         result = measure(arguments.scenario, arguments.weeks, arguments.repeats, arguments.replication, arguments.check)
         print(json.dumps(result))
@@ -135,6 +179,13 @@ def main() -> None:
         )
     if arguments.ref is not None:
         print(f"ratio reference / this tree: {medians['reference'] / medians['this tree']:.2f}x")
+    if arguments.instructions:
+        instructions = {name: count_instructions(tree, arguments) for name, tree in trees.items()}
+        for name in trees:
+            print(f"{name}: {instructions[name]:,} instructions in one simulate phase (valgrind)")
+        if arguments.ref is not None:
+            ratio = instructions["reference"] / instructions["this tree"]
+            print(f"instruction ratio reference / this tree: {ratio:.2f}x")
     if arguments.check:
         for name in trees:
             print(f"{name}: event log sha256 {last[name]['event_log']}")
