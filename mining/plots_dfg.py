@@ -60,6 +60,12 @@ def _colour(share: float) -> str:
     return to_hex(colormaps[_COLOUR_MAP](Normalize(0.0, 1.0)(0.1 + 0.8 * min(max(share, 0.0), 1.0))))
 
 
+def _known_shares(wait_share: Mapping[str, float] | None) -> dict[str, float]:
+    """The stages' wait shares that are known: a stage whose wait is unknown (NaN, a log that cannot split wait from
+    work) gets no share on the picture, not "nan%"."""
+    return {node: float(share) for node, share in (wait_share or {}).items() if math.isfinite(float(share))}
+
+
 def _relative_shares(graph: nx.DiGraph, wait_share: Mapping[str, float]) -> dict[str, float]:
     """Wait shares scaled so the largest is 1 (colours then use the whole scale)."""
     top = max((float(wait_share.get(node, 0.0)) for node in graph.nodes), default=0.0)
@@ -125,7 +131,7 @@ def _dot_text(graph: nx.DiGraph, shares: Mapping[str, float], wait_share: Mappin
         f"  {quote(_END)} [shape=doublecircle, label=\"■\", fillcolor=\"#f0d8d8\"];",
     ]
     for node, data in graph.nodes(data=True):
-        label = f"{wrap_label(node, 24, 3)}\nwait share {float(wait_share.get(node, 0.0)):.0%}"
+        label = wrap_label(node, 24, 3) + (f"\nwait share {wait_share[node]:.0%}" if node in wait_share else "")
         if "count" in data:
             label += f"\n{int(data['count']):,}×"
         lines.append(f"  {quote(node)} [label={quote(label)}, "
@@ -409,7 +415,9 @@ def _draw_with_matplotlib(graph: nx.DiGraph, shares: Mapping[str, float], wait_s
     arc_top = max([node_top] + [_bezier(edge.start, edge.end, edge.rad, 0.5)[1] + 0.1 for edge in layout.edges
                                 if edge.kind != "forward"])
     top_y = max(label_top, arc_top) + header
-    legend = "colour: share of all waiting (darker = more) · arrow width and label: directly-follows count"
+    legend = ("colour: share of all waiting (darker = more) · " if wait_share else "wait unknown in this log · ") + (
+        "arrow width and label: directly-follows count"
+    )
     if any(edge.kind != "forward" for edge in layout.edges):
         legend += " · red arrows go back (rework)"
     if layout.stubs:
@@ -455,8 +463,9 @@ def _draw_with_matplotlib(graph: nx.DiGraph, shares: Mapping[str, float], wait_s
                                         max_lines=1, min_fontsize=MIN_FONT_PT)
             axes.text(x, y - height / 2 + 0.4, team, ha="center", va="center", fontsize=team_size, zorder=4,
                       color=ink, style="italic")
-        axes.text(x, y - height / 2 + 0.15, f"wait share {float(wait_share.get(node, 0.0)):.0%}", ha="center",
-                  va="center", fontsize=MIN_FONT_PT, zorder=4, color=ink)
+        if node in wait_share:
+            axes.text(x, y - height / 2 + 0.15, f"wait share {wait_share[node]:.0%}", ha="center",
+                      va="center", fontsize=MIN_FONT_PT, zorder=4, color=ink)
     axes.text(0.3, bottom_y + 0.12, legend, fontsize=MIN_FONT_PT, color="#555555", va="bottom")
     drop_colliding_texts(figure, counts)  # a count that found no free spot is left out, never drawn over a text
     return figure
@@ -476,7 +485,7 @@ def draw_dfg(
     of at least `MIN_FONT_PT`, no overlapping labels), filtered by `filter_dfg`, the filter stated under the title."""
     if graph.number_of_nodes() == 0:
         raise EventLogError("cannot draw an empty directly-follows graph")
-    wait_share = dict(wait_share or {})
+    wait_share = _known_shares(wait_share)
     selection = filter_dfg(graph, coverage=coverage, max_edges=max_edges, max_nodes=max_nodes)
     shown = selection.graph
     return _draw_with_matplotlib(shown, _relative_shares(shown, wait_share), wait_share, title,
@@ -517,8 +526,8 @@ def plot_dfg(
         use_graphviz = shutil.which("dot") is not None
     if use_graphviz:
         selection = filter_dfg(graph, coverage=coverage, max_edges=max_edges, max_nodes=max_nodes)
-        shares = _relative_shares(selection.graph, dict(wait_share or {}))
-        return render_dot(_dot_text(selection.graph, shares, dict(wait_share or {}),
+        known = _known_shares(wait_share)
+        return render_dot(_dot_text(selection.graph, _relative_shares(selection.graph, known), known,
                                     f"{title}\n{selection.describe()}"), path)
     figure = draw_dfg(graph, wait_share=wait_share, title=title, teams=teams, coverage=coverage,
                       max_edges=max_edges, max_nodes=max_nodes)

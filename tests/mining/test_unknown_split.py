@@ -104,3 +104,20 @@ class TestFabricatedStarts:
             log = read_log(path, case="case", activity="activity", lifecycle="lifecycle", timestamp="timestamp")
         assert log.attrs[REPAIRS_ATTR] == []
         assert not compute_stage_times(log)["estimated"].any()
+
+
+def test_the_dfg_of_a_log_without_a_wait_split_shows_no_nan(tmp_path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from mining.discovery import discover_dfg
+    from mining.plots_dfg import draw_dfg
+
+    (tmp_path / "plain.csv").write_text(COMPLETE_ONLY, encoding="utf-8")
+    log, _ = _read(tmp_path / "plain.csv")
+    shares = summarize_stages(compute_stage_times(log)).set_index("concept:name")["wait_share"].to_dict()
+    figure = draw_dfg(discover_dfg(log), wait_share=shares)
+    texts = [text.get_text() for text in figure.findobj(matplotlib.text.Text)]
+    assert not any("nan" in text for text in texts)
+    # only Register's wait is known (a case's first visit: 0); Check and Pay say nothing rather than "nan%"
+    assert [text for text in texts if text.startswith("wait share")] == ["wait share 0%"]
