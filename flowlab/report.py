@@ -29,8 +29,8 @@ from flowlab.headline import HEADLINE_NOTE, constraint_rows, headline_rows
 from flowlab.reading import read_log_with_repairs
 from flowlab.sweep_plot import plot_sweep, plot_sweep_groups
 from flowlab.sweep_table import GROUP_KEYS, describe_variants, group_file, verdict_lines
-from mining.columns import ACTIVITY, CASE
-from mining.compare import END_NODE, START_NODE, count_directly_follows
+from mining.columns import ACTIVITY, CASE, TIMESTAMP
+from mining.dfg import discover_dfg
 from mining.errors import EventLogError
 from mining.plots import (
     attach_groups,
@@ -184,20 +184,9 @@ def _stage_plots(report: _Report, stage_times: pd.DataFrame, case_times: pd.Data
 
 
 def _graph_from_stage_times(stage_times: pd.DataFrame) -> nx.DiGraph:
-    edges = count_directly_follows(stage_times)
-    graph = nx.DiGraph()
-    visits = stage_times[ACTIVITY].astype("string").value_counts()
-    for name, count in visits.items():
-        graph.add_node(str(name), count=int(count))
-    inner = edges[(edges["source"] != START_NODE) & (edges["target"] != END_NODE)]
-    for row in inner.itertuples(index=False):
-        graph.add_edge(str(row.source), str(row.target), count=int(row.count))
-    starts = edges[edges["source"] == START_NODE]
-    ends = edges[edges["target"] == END_NODE]
-    graph.graph["start_activities"] = {str(name): int(n) for name, n in zip(starts["target"], starts["count"],
-                                                                             strict=True)}
-    graph.graph["end_activities"] = {str(name): int(n) for name, n in zip(ends["source"], ends["count"], strict=True)}
-    return graph
+    """`mining.dfg.discover_dfg` of the visits' completions (the report holds stage times, not the event log)."""
+    return discover_dfg(pd.DataFrame({CASE: stage_times[CASE].to_numpy(), ACTIVITY: stage_times[ACTIVITY].to_numpy(),
+                                      TIMESTAMP: stage_times["complete"].to_numpy()}))
 
 
 def _run_report(folder: Path, scratch: Path) -> _Report:

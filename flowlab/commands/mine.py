@@ -95,7 +95,8 @@ def _mine(
     from flowlab.report import write_report
     from mining.bottlenecks import rank_bottlenecks
     from mining.columns import ACTIVITY
-    from mining.discovery import check_conformance, discover_dfg, discover_process_model, list_variants
+    from mining.dfg import discover_dfg, list_variants
+    from mining.discovery import check_conformance, discover_process_model
     from mining.json_safe import to_json_safe
     from mining.measures import (
         compute_case_times,
