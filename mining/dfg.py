@@ -89,7 +89,8 @@ def completion_sequences(log: pd.DataFrame) -> CompletionSequences:
     """
     require_columns(log)
     mask = completion_mask(log)
-    case = factorize_cases(log[CASE], mask)[0]
+    runs = _case_runs(log[CASE])
+    case = runs[mask] if runs is not None else factorize_cases(log[CASE], mask)[0]
     activity, names = factorize_column(log[ACTIVITY], mask)
     ts = timestamps_ns(log[TIMESTAMP])[mask]
     if not is_lexsorted([ts, case]):
@@ -97,6 +98,30 @@ def completion_sequences(log: pd.DataFrame) -> CompletionSequences:
         case, activity, ts = case[order], activity[order], ts[order]
     return CompletionSequences(case=case.astype(np.int64, copy=False), activity=activity.astype(np.int64, copy=False),
                                names=names.to_numpy().astype(str).astype(object), timestamp_ns=ts)
+
+
+def _case_runs(values: pd.Series) -> np.ndarray | None:
+    """Per row, the number of its run of equal case ids, when the ids are Arrow strings and every case is one run
+    (a log sorted by case, as `read_log` returns it); else None.
+
+    Cheaper than encoding the ids: one comparison of neighbours over the whole column, and only the run heads (one
+    per case) hashed to check that no case comes back later.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not hasattr(values.array, "__arrow_array__") or len(values) < 2:
+        return None
+    strings = values.array.__arrow_array__()
+    if isinstance(strings, pa.ChunkedArray):
+        strings = strings.combine_chunks()
+    if strings.null_count or not (pa.types.is_string(strings.type) or pa.types.is_large_string(strings.type)):
+        return None
+    heads = np.ones(len(strings), dtype=bool)
+    heads[1:] = pc.not_equal(strings.slice(1), strings.slice(0, len(strings) - 1)).to_numpy(zero_copy_only=False)
+    if len(pc.unique(strings.filter(pa.array(heads)))) != int(heads.sum()):
+        return None
+    return np.cumsum(heads, dtype=np.int64) - 1
 
 
 def discover_performance_dfg(log: pd.DataFrame) -> pd.DataFrame:
@@ -121,19 +146,43 @@ def _performance_table(sequences: CompletionSequences) -> pd.DataFrame:
     n_pairs = len(keys)
     counts = np.bincount(pair, minlength=n_pairs)
     means = np.bincount(pair, weights=gaps_h, minlength=n_pairs) / np.maximum(counts, 1)
-    medians = pd.Series(gaps_h).groupby(pair, sort=True).median().to_numpy() if n_pairs else np.empty(0)
+    medians = _group_medians(gaps_h, pair, counts)
     names = sequences.names
-    table = pd.DataFrame(
+    source, target = names[keys // n_activities], names[keys % n_activities]
+    # most frequent first, then by name: sorted here on codes, not on the finished frame's strings
+    rank = np.empty(len(names), dtype=np.int64)
+    rank[np.argsort(names.astype(str), kind="stable")] = np.arange(len(names))
+    order = np.lexsort((rank[keys % n_activities], rank[keys // n_activities], -counts))
+    return pd.DataFrame(
         {
-            "source": pd.array(names[keys // n_activities] if n_pairs else [], dtype="string"),
-            "target": pd.array(names[keys % n_activities] if n_pairs else [], dtype="string"),
-            "count": counts.astype(np.int64),
-            "mean_h": means.astype(float),
-            "median_h": medians.astype(float),
+            "source": pd.array(source[order], dtype="string"),
+            "target": pd.array(target[order], dtype="string"),
+            "count": counts[order].astype(np.int64),
+            "mean_h": means[order].astype(float),
+            "median_h": medians[order].astype(float),
         }
     )
-    return table.sort_values(["count", "source", "target"], ascending=[False, True, True],
-                             kind="stable").reset_index(drop=True)
+
+
+_LOOP_MEDIANS = 4096
+"""Up to this many groups, medians are taken group by group after one radix sort; beyond, by pandas' groupby."""
+
+
+def _group_medians(values: np.ndarray, group: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Median of `values` per group code 0..len(counts)-1 (every group non-empty), as pandas computes it."""
+    if len(counts) > _LOOP_MEDIANS:
+        return pd.Series(values).groupby(group, sort=True).median().to_numpy()
+    ordered = values[np.argsort(group.astype(np.uint16), kind="stable")]  # radix sort of small codes: O(n)
+    bounds = np.concatenate([[0], np.cumsum(counts)])
+    medians = np.empty(len(counts))
+    for index, (begin, end) in enumerate(zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)):
+        segment, half = ordered[begin:end], (end - begin) // 2
+        if (end - begin) % 2:
+            medians[index] = np.partition(segment, half)[half]
+        else:
+            low_high = np.partition(segment, (half - 1, half))
+            medians[index] = (low_high[half - 1] + low_high[half]) / 2
+    return medians
 
 
 def _count_names(names: np.ndarray, codes: np.ndarray) -> dict[str, int]:
