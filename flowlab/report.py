@@ -30,7 +30,7 @@ from flowlab.reading import read_log_with_repairs
 from flowlab.sweep_plot import plot_sweep, plot_sweep_groups
 from flowlab.sweep_table import GROUP_KEYS, describe_variants, group_file, verdict_lines
 from mining.columns import ACTIVITY, CASE, TIMESTAMP
-from mining.dfg import discover_dfg
+from mining.dfg import discover_dfg, keep_frequent_activities
 from mining.errors import EventLogError
 from mining.plots import (
     attach_groups,
@@ -53,6 +53,9 @@ REPORT_FILE = "report.html"
 PLOTS_DIR = "plots"
 """Folder of the plots (PNG and SVG) inside the results folder."""
 _MAX_TABLE_ROWS = 40
+DRAWN_ACTIVITIES = 60
+"""The report's DFG shows at most this many activities (the most frequent; its title says so), and a log with more
+stages gets no value stream map (the page says why)."""
 _LIBRARIES = ("flowlab", "pm4py", "simpy", "pandas", "numpy", "scipy", "matplotlib")
 
 
@@ -171,7 +174,11 @@ def _stage_plots(report: _Report, stage_times: pd.DataFrame, case_times: pd.Data
         rank = {name: position for position, name in enumerate(order)}
         summary = summary.assign(_rank=summary[ACTIVITY].map(rank).fillna(len(rank)).to_numpy(dtype=float))
         summary = summary.sort_values(["_rank", "position"], kind="stable").drop(columns="_rank")
-    report.figures.append(("Value stream map", plot_value_stream_map(summary, case_times, scratch / "vsm")[0]))
+    if len(summary) > DRAWN_ACTIVITIES:  # thousands of "stages" (a mixed-up activity column) make no map
+        report.headline.append(("value stream map", f"not drawn: {len(summary):,} stages, more than "
+                                                    f"{DRAWN_ACTIVITIES} (the stage table has them all)"))
+    else:
+        report.figures.append(("Value stream map", plot_value_stream_map(summary, case_times, scratch / "vsm")[0]))
     report.figures.append(("Lead time distribution",
                            plot_lead_time_histogram(case_times["lead_time_h"].to_numpy(dtype=float),
                                                     scratch / "lead_time")[0]))
@@ -179,14 +186,18 @@ def _stage_plots(report: _Report, stage_times: pd.DataFrame, case_times: pd.Data
     share = summary.set_index(ACTIVITY)["wait_share"].astype(float).to_dict()
     teams = {str(stage): str(team) for stage, team in zip(summary[ACTIVITY], summary["resource"], strict=True)
              if team}
-    report.figures.append(("Directly-follows graph (colour: share of waiting)",
+    shown = (f", the {graph.number_of_nodes()} most frequent of {graph.graph['activities_total']:,} activities"
+             if "activities_total" in graph.graph else "")
+    report.figures.append((f"Directly-follows graph (colour: share of waiting{shown})",
                            plot_dfg(graph, scratch / "dfg", wait_share=share, teams=teams or None)[0]))
 
 
 def _graph_from_stage_times(stage_times: pd.DataFrame) -> nx.DiGraph:
-    """`mining.dfg.discover_dfg` of the visits' completions (the report holds stage times, not the event log)."""
-    return discover_dfg(pd.DataFrame({CASE: stage_times[CASE].to_numpy(), ACTIVITY: stage_times[ACTIVITY].to_numpy(),
-                                      TIMESTAMP: stage_times["complete"].to_numpy()}))
+    """`mining.dfg.discover_dfg` of the visits' completions (the report holds stage times, not the event log),
+    at most `DRAWN_ACTIVITIES` of them (the most frequent) for the picture."""
+    completions = pd.DataFrame({CASE: stage_times[CASE].to_numpy(), ACTIVITY: stage_times[ACTIVITY].to_numpy(),
+                                TIMESTAMP: stage_times["complete"].to_numpy()})
+    return keep_frequent_activities(discover_dfg(completions), DRAWN_ACTIVITIES)
 
 
 def _run_report(folder: Path, scratch: Path) -> _Report:
@@ -365,6 +376,7 @@ def _mine_report(folder: Path, scratch: Path) -> _Report:
         ("top bottleneck (stage with most waiting)",
          _bottleneck_text(top.get(ACTIVITY) or top.get("stage"), None, top.get("wait_share")))
     )  # fmt: skip
+    report.headline += [("warning", str(text)) for text in document.get("warnings") or []]
     _stage_plots(report, stage_times, case_times, scratch)
     if (folder / "wip.csv").is_file():
         wip = pd.read_csv(folder / "wip.csv")

@@ -39,6 +39,7 @@ __all__ = [
     "count_directly_follows",
     "discover_dfg",
     "discover_performance_dfg",
+    "keep_frequent_activities",
     "list_variants",
 ]
 
@@ -214,6 +215,26 @@ def discover_dfg(log: pd.DataFrame) -> nx.DiGraph:
     graph.graph["start_activities"] = _count_names(names, sequences.activity[starts[:-1]])
     graph.graph["end_activities"] = _count_names(names, sequences.activity[starts[1:] - 1])
     return graph
+
+
+def keep_frequent_activities(graph: nx.DiGraph, max_activities: int) -> nx.DiGraph:
+    """The DFG restricted to its `max_activities` most frequent activities (node `count`; ties by name).
+
+    For drawing a log with very many activities (a mixed-up activity column): a picture of thousands of nodes
+    is neither readable nor cheap. Edges between kept activities and the start/end counts of kept activities stay
+    as they are; the graph attribute `activities_total` says how many there were. A graph with no more than
+    `max_activities` nodes is returned as it is.
+    """
+    if max_activities < 1:
+        raise ValueError(f"max_activities must be >= 1 (got {max_activities})")
+    if graph.number_of_nodes() <= max_activities:
+        return graph
+    ranked = sorted(graph.nodes(data="count", default=0), key=lambda node: (-int(node[1]), str(node[0])))
+    kept = graph.subgraph(name for name, _ in ranked[:max_activities]).copy()
+    for key in ("start_activities", "end_activities"):
+        kept.graph[key] = {name: n for name, n in graph.graph.get(key, {}).items() if name in kept}
+    kept.graph["activities_total"] = graph.number_of_nodes()
+    return kept
 
 
 def count_directly_follows(log: pd.DataFrame) -> pd.DataFrame:

@@ -33,6 +33,8 @@ from mining.errors import EventLogError
 
 _ARCHIVE_SUFFIXES = (".gz", ".xes", ".csv", ".parquet", ".pq", ".json", ".jsonocel")
 TOP_BOTTLENECKS = 5
+DRAWN_ACTIVITIES = 60
+"""The DFG picture shows at most this many activities (the most frequent); the tables keep them all."""
 
 
 def mine_command(
@@ -64,6 +66,7 @@ def mine_command(
             log,
             target,
             console,
+            errors,
             conformance=conformance,
             read_options=read_options(
                 case=case, activity=activity, timestamp=timestamp, start_timestamp=start_timestamp,
@@ -88,14 +91,15 @@ def _log_stem(path: Path) -> str:
 
 
 def _mine(
-    path: Path, target: Path, console: Console, *, conformance: bool, read_options: dict[str, Any]
+    path: Path, target: Path, console: Console, errors: Console, *, conformance: bool, read_options: dict[str, Any]
 ) -> tuple[dict[str, Any], Any]:
     from flowlab.folders import write_folder
     from flowlab.reading import read_log_with_repairs
     from flowlab.report import write_report
+    from mining.activity_check import suspect_activity_column
     from mining.bottlenecks import rank_bottlenecks
     from mining.columns import ACTIVITY
-    from mining.dfg import discover_dfg, list_variants
+    from mining.dfg import discover_dfg, keep_frequent_activities, list_variants
     from mining.discovery import check_conformance, discover_process_model
     from mining.json_safe import to_json_safe
     from mining.measures import (
@@ -119,6 +123,11 @@ def _mine(
             log, repairs = read_log_with_repairs(path, console, **read_options)
             if log.empty:
                 raise EventLogError(f"{path}: the log has no events")
+            warnings = [text for text in [suspect_activity_column(log, read_options.get("activity") or ACTIVITY)]
+                        if text is not None]
+            for text in warnings:
+                errors.print(f"warning: {path.name}: {text}", style="yellow", markup=False, highlight=False,
+                             soft_wrap=True)
             status.update("stage wait and work times …")
             stage_times = compute_stage_times(log)
             case_times = compute_case_times(log, stage_times=stage_times)
@@ -135,12 +144,14 @@ def _mine(
             compute_handovers(log, stage_times=stage_times).to_csv(scratch / "handovers.csv", index=False)
             status.update("variants and directly-follows graph …")
             list_variants(log).to_csv(scratch / "variants.csv", index=False)
-            graph = discover_dfg(log)
+            graph = keep_frequent_activities(discover_dfg(log), DRAWN_ACTIVITIES)
+            shown = (f" — the {graph.number_of_nodes()} most frequent of {graph.graph['activities_total']:,} "
+                     "activities" if "activities_total" in graph.graph else "")
             plot_dfg(
                 graph,
                 scratch / "dfg.png",
                 wait_share=dict(zip(stages["concept:name"], stages["wait_share"], strict=True)),
-                title=f"Directly-follows graph of {path.name}",
+                title=f"Directly-follows graph of {path.name}{shown}",
             )
             replay = None
             if conformance:
@@ -152,6 +163,7 @@ def _mine(
             "bottlenecks": bottlenecks.head(TOP_BOTTLENECKS).to_dict(orient="records"),
             "conformance": replay,
             "repairs": repairs,
+            "warnings": warnings,
         }
         (scratch / "summary.json").write_text(
             json.dumps(to_json_safe(summary), indent=2, allow_nan=False) + "\n", encoding="utf-8"
