@@ -377,6 +377,11 @@ def _mine_report(folder: Path, scratch: Path) -> _Report:
          _bottleneck_text(top.get(ACTIVITY) or top.get("stage"), None, top.get("wait_share")))
     )  # fmt: skip
     report.headline += [("warning", str(text)) for text in document.get("warnings") or []]
+    replay = document.get("conformance")
+    if isinstance(replay, dict) and "fitness" in replay and "precision" in replay:
+        report.headline.append(("fitness / precision (token replay)",
+                                f"{replay['fitness']:.3f} / {replay['precision']:.3f}"
+                                + (f" — {replay['sample']}" if replay.get("sample") else "")))
     _stage_plots(report, stage_times, case_times, scratch)
     if (folder / "wip.csv").is_file():
         wip = pd.read_csv(folder / "wip.csv")

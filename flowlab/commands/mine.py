@@ -56,6 +56,14 @@ def mine_command(
     conformance: Annotated[
         bool, typer.Option(help="Discover an Inductive Miner model and replay the log on it.")
     ] = True,
+    conformance_budget: Annotated[
+        float, typer.Option(min=0.0, metavar="SECONDS",
+                            help="About this many seconds for token replay and precision, most frequent variants "
+                                 "first; the output says which share of the log was used.")
+    ] = 60.0,
+    conformance_variants: Annotated[
+        int, typer.Option(min=1, metavar="N", help="Mine the model from at most the N most frequent variants.")
+    ] = 1000,
 ) -> None:
     """Mine an event log: stage wait/work times, flow summary, DFG, variants, bottlenecks, conformance."""
     console = Console()
@@ -67,7 +75,7 @@ def mine_command(
             target,
             console,
             errors,
-            conformance=conformance,
+            conformance=(conformance_budget, conformance_variants) if conformance else None,
             read_options=read_options(
                 case=case, activity=activity, timestamp=timestamp, start_timestamp=start_timestamp,
                 resource=resource, lifecycle=lifecycle, classifier=classifier, timestamp_format=timestamp_format,
@@ -91,7 +99,13 @@ def _log_stem(path: Path) -> str:
 
 
 def _mine(
-    path: Path, target: Path, console: Console, errors: Console, *, conformance: bool, read_options: dict[str, Any]
+    path: Path,
+    target: Path,
+    console: Console,
+    errors: Console,
+    *,
+    conformance: tuple[float, int] | None,
+    read_options: dict[str, Any],
 ) -> tuple[dict[str, Any], Any]:
     from flowlab.folders import write_folder
     from flowlab.reading import read_log_with_repairs
@@ -100,7 +114,6 @@ def _mine(
     from mining.bottlenecks import rank_bottlenecks
     from mining.columns import ACTIVITY
     from mining.dfg import discover_dfg, keep_frequent_activities, list_variants
-    from mining.discovery import check_conformance, discover_process_model
     from mining.json_safe import to_json_safe
     from mining.measures import (
         compute_case_times,
@@ -153,10 +166,9 @@ def _mine(
                 wait_share=dict(zip(stages["concept:name"], stages["wait_share"], strict=True)),
                 title=f"Directly-follows graph of {path.name}{shown}",
             )
-            replay = None
-            if conformance:
-                status.update("Inductive Miner model and token replay …")
-                replay = check_conformance(log, discover_process_model(log))
+        replay = None
+        if conformance is not None:
+            replay = _conformance(log, errors, budget_s=conformance[0], max_variants=conformance[1])
         summary = {
             "log": str(path),
             "flow": flow,
@@ -174,6 +186,26 @@ def _mine(
 
     write_folder(target, "mine", fill, command=shlex.join(["flowlab", "mine", str(path)]), inputs=[str(path)])
     return written[0]
+
+
+def _conformance(log: Any, errors: Console, *, budget_s: float, max_variants: int) -> dict[str, Any]:
+    """`mining.conformance.measure_conformance` with a progress bar on stderr; its summary.json entry."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from mining.conformance import measure_conformance
+
+    labels = {"discovery": "Inductive Miner model", "fitness": "token replay (variants)", "precision": "precision"}
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=errors, transient=True) as bar:
+        tasks: dict[str, Any] = {}
+
+        def progress(step: str, done: int, total: int) -> None:
+            if step not in tasks:
+                tasks[step] = bar.add_task(labels.get(step, step), total=total)
+            bar.update(tasks[step], completed=done, total=total)
+
+        result = measure_conformance(log, budget_s=budget_s, max_variants=max_variants, progress=progress)[1]
+    return result.to_dict()
 
 
 def _print_summary(console: Console, path: Path, target: Path, summary: dict[str, Any], bottlenecks: Any) -> None:
@@ -195,6 +227,7 @@ def _print_summary(console: Console, path: Path, target: Path, summary: dict[str
     replay = summary["conformance"]
     if replay is not None:
         table.add_row("fitness / precision", f"{replay['fitness']:.3f} / {replay['precision']:.3f}")
+        table.add_row("conformance computed on", str(replay["sample"]))
     console.print(table)
     ranking = Table(title=f"Top {TOP_BOTTLENECKS} bottlenecks (share of all waiting){mark}", title_justify="left")
     columns = ("#", "stage", "wait share", "wait mean", "of it busy / other", "peak queue", "visits", "utilisation")
