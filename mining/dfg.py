@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from mining.columns import ACTIVITY, CASE, TIMESTAMP
+from mining.errors import EventLogError
 from mining.stage_times import (
     completion_mask,
     factorize_cases,
@@ -44,6 +45,7 @@ __all__ = [
 ]
 
 _NS_PER_HOUR = 3_600_000_000_000
+_NAT = np.iinfo(np.int64).min  # `timestamps_ns` of a missing timestamp
 VARIANT_SEPARATOR = " → "
 """Between the activity names of a variant's label."""
 START_NODE = "▶ start"
@@ -94,6 +96,11 @@ def completion_sequences(log: pd.DataFrame) -> CompletionSequences:
     case = runs[mask] if runs is not None else factorize_cases(log[CASE], mask)[0]
     activity, names = factorize_column(log[ACTIVITY], mask)
     ts = timestamps_ns(log[TIMESTAMP])[mask]
+    for column, missing in ((CASE, case < 0), (ACTIVITY, activity < 0), (TIMESTAMP, ts == _NAT)):
+        if missing.any():
+            raise EventLogError(f"{int(missing.sum()):,} completion event(s) have no {column} (first at row "
+                                f"{int(np.flatnonzero(mask)[np.argmax(missing)])} of the log); every event needs "
+                                f"a case, an activity and a timestamp")
     if not is_lexsorted([ts, case]):
         order = np.lexsort((ts, case))  # stable: equal timestamps keep their order in the log
         case, activity, ts = case[order], activity[order], ts[order]

@@ -19,6 +19,7 @@ from mining.dfg import (
     discover_performance_dfg,
     list_variants,
 )
+from mining.errors import EventLogError
 from tests.conftest import shared_log
 
 
@@ -107,6 +108,17 @@ class TestHandCounted:
         assert discover_performance_dfg(log).empty
         assert list_variants(log).empty
         assert count_directly_follows(log).empty
+
+    @pytest.mark.parametrize("column", [CASE, ACTIVITY, TIMESTAMP])
+    def test_missing_values_are_refused(self, column: str) -> None:
+        """A frame not read by `read_log` may have holes: an error names the column and the row, never a wrong
+        edge."""
+        log = small_log()
+        if column != TIMESTAMP:
+            log[column] = log[column].astype(object)
+        log.loc[3, column] = pd.NaT if column == TIMESTAMP else None  # row 3: c1's B completion
+        with pytest.raises(EventLogError, match=rf"1 completion event\(s\) have no {column} \(first at row 3 "):
+            discover_dfg(log)
 
     def test_input_frame_is_not_modified(self) -> None:
         log = small_log().iloc[::-1]
