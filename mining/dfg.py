@@ -127,7 +127,8 @@ def _case_runs(values: pd.Series) -> np.ndarray | None:
         return None
     heads = np.ones(len(strings), dtype=bool)
     heads[1:] = pc.not_equal(strings.slice(1), strings.slice(0, len(strings) - 1)).to_numpy(zero_copy_only=False)
-    if len(pc.unique(strings.filter(pa.array(heads)))) != int(heads.sum()):
+    first_rows = np.flatnonzero(heads)
+    if len(pc.unique(strings.take(pa.array(first_rows)))) != len(first_rows):
         return None
     return np.cumsum(heads, dtype=np.int64) - 1
 
