@@ -20,16 +20,11 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from mining.codes import NAT, NS_PER_HOUR, arrow_strings, factorize_cases, factorize_column, is_lexsorted, timestamps_ns
 from mining.columns import ACTIVITY, CASE, TIMESTAMP
 from mining.errors import EventLogError
-from mining.stage_times import (
-    completion_mask,
-    factorize_cases,
-    factorize_column,
-    is_lexsorted,
-    require_columns,
-    timestamps_ns,
-)
+from mining.pairing import completion_mask
+from mining.stage_times import require_columns
 
 __all__ = [
     "END_NODE",
@@ -40,12 +35,9 @@ __all__ = [
     "count_directly_follows",
     "discover_dfg",
     "discover_performance_dfg",
-    "keep_frequent_activities",
     "list_variants",
 ]
 
-_NS_PER_HOUR = 3_600_000_000_000
-_NAT = np.iinfo(np.int64).min  # `timestamps_ns` of a missing timestamp
 VARIANT_SEPARATOR = " → "
 """Between the activity names of a variant's label."""
 START_NODE = "▶ start"
@@ -96,7 +88,7 @@ def completion_sequences(log: pd.DataFrame) -> CompletionSequences:
     case = runs[mask] if runs is not None else factorize_cases(log[CASE], mask)[0]
     activity, names = factorize_column(log[ACTIVITY], mask)
     ts = timestamps_ns(log[TIMESTAMP])[mask]
-    for column, missing in ((CASE, case < 0), (ACTIVITY, activity < 0), (TIMESTAMP, ts == _NAT)):
+    for column, missing in ((CASE, case < 0), (ACTIVITY, activity < 0), (TIMESTAMP, ts == NAT)):
         if missing.any():
             raise EventLogError(f"{int(missing.sum()):,} completion event(s) have no {column} (first at row "
                                 f"{int(np.flatnonzero(mask)[np.argmax(missing)])} of the log); every event needs "
@@ -118,12 +110,8 @@ def _case_runs(values: pd.Series) -> np.ndarray | None:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    if not hasattr(values.array, "__arrow_array__") or len(values) < 2:
-        return None
-    strings = values.array.__arrow_array__()
-    if isinstance(strings, pa.ChunkedArray):
-        strings = strings.combine_chunks()
-    if strings.null_count or not (pa.types.is_string(strings.type) or pa.types.is_large_string(strings.type)):
+    strings = arrow_strings(values)
+    if strings is None or strings.null_count or len(strings) < 2:
         return None
     heads = np.ones(len(strings), dtype=bool)
     heads[1:] = pc.not_equal(strings.slice(1), strings.slice(0, len(strings) - 1)).to_numpy(zero_copy_only=False)
@@ -150,7 +138,7 @@ def _performance_table(sequences: CompletionSequences) -> pd.DataFrame:
     source_rows = target_rows - 1
     n_activities = max(len(sequences.names), 1)
     key = sequences.activity[source_rows] * n_activities + sequences.activity[target_rows]
-    gaps_h = (sequences.timestamp_ns[target_rows] - sequences.timestamp_ns[source_rows]) / _NS_PER_HOUR
+    gaps_h = (sequences.timestamp_ns[target_rows] - sequences.timestamp_ns[source_rows]) / NS_PER_HOUR
     pair, keys = pd.factorize(key)  # dense codes of the pairs that occur: a hash table, not an n x n array
     n_pairs = len(keys)
     counts = np.bincount(pair, minlength=n_pairs)
@@ -225,26 +213,6 @@ def discover_dfg(log: pd.DataFrame) -> nx.DiGraph:
     return graph
 
 
-def keep_frequent_activities(graph: nx.DiGraph, max_activities: int) -> nx.DiGraph:
-    """The DFG restricted to its `max_activities` most frequent activities (node `count`; ties by name).
-
-    For drawing a log with very many activities (a mixed-up activity column): a picture of thousands of nodes
-    is neither readable nor cheap. Edges between kept activities and the start/end counts of kept activities stay
-    as they are; the graph attribute `activities_total` says how many there were. A graph with no more than
-    `max_activities` nodes is returned as it is.
-    """
-    if max_activities < 1:
-        raise ValueError(f"max_activities must be >= 1 (got {max_activities})")
-    if graph.number_of_nodes() <= max_activities:
-        return graph
-    ranked = sorted(graph.nodes(data="count", default=0), key=lambda node: (-int(node[1]), str(node[0])))
-    kept = graph.subgraph(name for name, _ in ranked[:max_activities]).copy()
-    for key in ("start_activities", "end_activities"):
-        kept.graph[key] = {name: n for name, n in graph.graph.get(key, {}).items() if name in kept}
-    kept.graph["activities_total"] = graph.number_of_nodes()
-    return kept
-
-
 def count_directly_follows(log: pd.DataFrame) -> pd.DataFrame:
     """Directly-follows counts with the artificial `START_NODE` → first and last → `END_NODE` edges of each case.
 
@@ -296,7 +264,7 @@ def list_variants(log: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame({name: pd.Series(dtype="string" if name == "variant" else "float64") for name in columns})
     starts = sequences.case_starts
     cases_per_variant = np.bincount(variant, minlength=len(codes))
-    duration_h = (sequences.timestamp_ns[starts[1:] - 1] - sequences.timestamp_ns[starts[:-1]]) / _NS_PER_HOUR
+    duration_h = (sequences.timestamp_ns[starts[1:] - 1] - sequences.timestamp_ns[starts[:-1]]) / NS_PER_HOUR
     lead_mean = np.bincount(variant, weights=duration_h, minlength=len(codes)) / cases_per_variant
     names = sequences.names
     out = pd.DataFrame(

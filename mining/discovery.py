@@ -15,9 +15,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mining.codes import timestamps_ns
 from mining.columns import ACTIVITY, CASE, TIMESTAMP
 from mining.dfg import discover_dfg, list_variants
-from mining.stage_times import completion_mask, require_columns, timestamps_ns
+from mining.pairing import completion_mask
+from mining.stage_times import require_columns
 
 __all__ = [
     "ProcessModel",
