@@ -30,8 +30,8 @@ from flowlab.headline import HEADLINE_NOTE, constraint_rows, headline_rows, rend
 from flowlab.reading import read_log_with_repairs
 from flowlab.sweep_plot import plot_sweep, plot_sweep_groups
 from flowlab.sweep_table import GROUP_KEYS, describe_variants, group_file, verdict_lines
-from mining.columns import ACTIVITY, CASE
-from mining.compare import END_NODE, START_NODE, count_directly_follows
+from mining.columns import ACTIVITY, CASE, TIMESTAMP
+from mining.dfg import discover_dfg
 from mining.errors import EventLogError
 from mining.plots import (
     attach_groups,
@@ -215,20 +215,10 @@ def _move_unknown_headline(report: _Report, values: dict[str, Any]) -> None:
 
 
 def _graph_from_stage_times(stage_times: pd.DataFrame) -> nx.DiGraph:
-    edges = count_directly_follows(stage_times)
-    graph = nx.DiGraph()
-    visits = stage_times[ACTIVITY].astype("string").value_counts()
-    for name, count in visits.items():
-        graph.add_node(str(name), count=int(count))
-    inner = edges[(edges["source"] != START_NODE) & (edges["target"] != END_NODE)]
-    for row in inner.itertuples(index=False):
-        graph.add_edge(str(row.source), str(row.target), count=int(row.count))
-    starts = edges[edges["source"] == START_NODE]
-    ends = edges[edges["target"] == END_NODE]
-    graph.graph["start_activities"] = {str(name): int(n) for name, n in zip(starts["target"], starts["count"],
-                                                                             strict=True)}
-    graph.graph["end_activities"] = {str(name): int(n) for name, n in zip(ends["source"], ends["count"], strict=True)}
-    return graph
+    """`mining.dfg.discover_dfg` of the visits' completions (the report holds stage times, not the event log)."""
+    completions = pd.DataFrame({CASE: stage_times[CASE].to_numpy(), ACTIVITY: stage_times[ACTIVITY].to_numpy(),
+                                TIMESTAMP: stage_times["complete"].to_numpy()})
+    return discover_dfg(completions)
 
 
 def _run_report(folder: Path, scratch: Path) -> _Report:
@@ -421,6 +411,12 @@ def _mine_report(folder: Path, scratch: Path) -> _Report:
             ("top bottleneck (stage with most waiting)",
              _bottleneck_text(top.get(ACTIVITY) or top.get("stage"), None, top.get("wait_share")))
         )  # fmt: skip
+    report.headline += [("warning", str(text)) for text in document.get("warnings") or []]
+    replay = document.get("conformance")
+    if isinstance(replay, dict) and "fitness" in replay and "precision" in replay:
+        report.headline.append(("fitness / precision (token replay)",
+                                f"{replay['fitness']:.3f} / {replay['precision']:.3f}"
+                                + (f" — {replay['sample']}" if replay.get("sample") else "")))
     known = _known_split_share(stage_times)
     if known < _MIN_KNOWN_SPLIT:
         report.missing.append(("value stream map (wait and work per activity)", _why_no_split(stage_times, known)))

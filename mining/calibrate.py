@@ -47,8 +47,9 @@ import pandas as pd
 from scipy import stats
 
 from mining.codes import timestamps_ns
-from mining.columns import ACTIVITY, CASE, RESOURCE
+from mining.columns import ACTIVITY, CASE, RESOURCE, TIMESTAMP
 from mining.compare import apply_stage_map
+from mining.dfg import END_NODE, START_NODE, count_directly_follows
 from mining.stage_times import compute_case_times, compute_stage_times, require_columns
 from mining.wait_causes import compute_pool_contention, compute_wait_causes
 from mining.working_hours import last_opening, working_hours_between
@@ -250,16 +251,15 @@ def _visit_states(stage_times: pd.DataFrame, repeats: int) -> tuple[pd.DataFrame
 
 
 def _routing(stage_times: pd.DataFrame) -> tuple[dict[str, dict[str, float]], pd.DataFrame]:
-    """The first-order chain: per activity (and `start`), the share of its visits followed by each activity/`end`."""
+    """The first-order chain: per activity (and `start`), the share of its visits followed by each activity/`end`
+    (`mining.dfg.count_directly_follows` of the visits in the order they began)."""
     ordered = _in_case_order(stage_times)
-    case = ordered[CASE].astype("str").to_numpy()
-    activity = ordered[ACTIVITY].astype("str").to_numpy()
-    first = np.concatenate([[True], case[1:] != case[:-1]]) if len(case) else np.array([], dtype=bool)
-    last = np.concatenate([case[1:] != case[:-1], [True]]) if len(case) else np.array([], dtype=bool)
-    source = np.where(first, "start", np.roll(activity, 1))
-    pairs = pd.DataFrame({"from": np.concatenate([source, activity[last]]),
-                          "to": np.concatenate([activity, np.full(last.sum(), "end")])})  # fmt: skip
-    counts = pairs.value_counts().rename("count").reset_index()
+    edges = count_directly_follows(pd.DataFrame({CASE: ordered[CASE].astype("str").to_numpy(),
+                                                 ACTIVITY: ordered[ACTIVITY].astype("str").to_numpy(),
+                                                 TIMESTAMP: ordered["_begin"].reset_index(drop=True)}))
+    counts = pd.DataFrame({"from": edges["source"].replace({START_NODE: "start"}).to_numpy(dtype=object),
+                           "to": edges["target"].replace({END_NODE: "end"}).to_numpy(dtype=object),
+                           "count": edges["count"].to_numpy()})
     counts["probability"] = counts["count"] / counts.groupby("from")["count"].transform("sum")
     counts = counts.sort_values(["from", "count"], ascending=[True, False], kind="stable").reset_index(drop=True)
     flow: dict[str, dict[str, float]] = {}

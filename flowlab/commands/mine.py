@@ -55,6 +55,14 @@ def mine_command(
     conformance: Annotated[
         bool, typer.Option(help="Discover an Inductive Miner model and replay the log on it.")
     ] = True,
+    conformance_budget: Annotated[
+        float, typer.Option(min=0.0, metavar="SECONDS",
+                            help="About this many seconds for token replay and precision, most frequent variants "
+                                 "first; the output says which share of the log was used.")
+    ] = 60.0,
+    conformance_variants: Annotated[
+        int, typer.Option(min=1, metavar="N", help="Mine the model from at most the N most frequent variants.")
+    ] = 1000,
 ) -> None:
     """Mine an event log: stage wait/work times, flow summary, DFG, variants, bottlenecks, conformance."""
     console = Console()
@@ -65,7 +73,8 @@ def mine_command(
             log,
             target,
             console,
-            conformance=conformance,
+            errors,
+            conformance=(conformance_budget, conformance_variants) if conformance else None,
             read_options=read_options(
                 case=case, activity=activity, timestamp=timestamp, start_timestamp=start_timestamp,
                 resource=resource, lifecycle=lifecycle, classifier=classifier, timestamp_format=timestamp_format,
@@ -89,14 +98,21 @@ def _log_stem(path: Path) -> str:
 
 
 def _mine(
-    path: Path, target: Path, console: Console, *, conformance: bool, read_options: dict[str, Any]
+    path: Path,
+    target: Path,
+    console: Console,
+    errors: Console,
+    *,
+    conformance: tuple[float, int] | None,
+    read_options: dict[str, Any],
 ) -> tuple[dict[str, Any], Any]:
     from flowlab.folders import write_folder
     from flowlab.reading import read_log_with_repairs
     from flowlab.report import write_report
+    from mining.activity_check import suspect_activity_column
     from mining.bottlenecks import rank_bottlenecks, ranked_by
     from mining.columns import ACTIVITY
-    from mining.discovery import check_conformance, discover_dfg, discover_process_model, list_variants
+    from mining.dfg import discover_dfg, list_variants
     from mining.json_safe import to_json_safe
     from mining.measures import (
         compute_case_times,
@@ -119,6 +135,11 @@ def _mine(
             log, repairs = read_log_with_repairs(path, console, **read_options)
             if log.empty:
                 raise EventLogError(f"{path}: the log has no events")
+            warnings = [text for text in [suspect_activity_column(log, read_options.get("activity") or ACTIVITY)]
+                        if text is not None]
+            for text in warnings:
+                errors.print(f"warning: {path.name}: {text}", style="yellow", markup=False, highlight=False,
+                             soft_wrap=True)
             status.update("stage wait and work times …")
             stage_times = compute_stage_times(log)
             case_times = compute_case_times(log, stage_times=stage_times)
@@ -137,17 +158,15 @@ def _mine(
             compute_handovers(log, stage_times=stage_times).to_csv(scratch / "handovers.csv", index=False)
             status.update("variants and directly-follows graph …")
             list_variants(log).to_csv(scratch / "variants.csv", index=False)
-            graph = discover_dfg(log)
             plot_dfg(
-                graph,
+                discover_dfg(log),
                 scratch / "dfg.png",
                 wait_share=dict(zip(stages["concept:name"], stages["wait_share"], strict=True)),
                 title=f"Directly-follows graph of {path.name}",
             )
-            replay = None
-            if conformance:
-                status.update("Inductive Miner model and token replay …")
-                replay = check_conformance(log, discover_process_model(log))
+        replay = None
+        if conformance is not None:
+            replay = _conformance(log, errors, budget_s=conformance[0], max_variants=conformance[1])
         summary = {
             "log": str(path),
             "flow": flow,
@@ -155,6 +174,7 @@ def _mine(
             "bottleneck_ranking": ranking,
             "conformance": replay,
             "repairs": repairs,
+            "warnings": warnings,
         }
         (scratch / "summary.json").write_text(
             json.dumps(to_json_safe(summary), indent=2, allow_nan=False) + "\n", encoding="utf-8"
@@ -165,6 +185,26 @@ def _mine(
 
     write_folder(target, "mine", fill, command=shlex.join(["flowlab", "mine", str(path)]), inputs=[str(path)])
     return written[0]
+
+
+def _conformance(log: Any, errors: Console, *, budget_s: float, max_variants: int) -> dict[str, Any]:
+    """`mining.conformance.measure_conformance` with a progress bar on stderr; its summary.json entry."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from mining.conformance import measure_conformance
+
+    labels = {"discovery": "Inductive Miner model", "fitness": "token replay (variants)", "precision": "precision"}
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=errors, transient=True) as bar:
+        tasks: dict[str, Any] = {}
+
+        def progress(step: str, done: int, total: int) -> None:
+            if step not in tasks:
+                tasks[step] = bar.add_task(labels.get(step, step), total=total)
+            bar.update(tasks[step], completed=done, total=total)
+
+        result = measure_conformance(log, budget_s=budget_s, max_variants=max_variants, progress=progress)[1]
+    return result.to_dict()
 
 
 def _print_summary(console: Console, path: Path, target: Path, summary: dict[str, Any], bottlenecks: Any) -> None:
@@ -185,6 +225,7 @@ def _print_summary(console: Console, path: Path, target: Path, summary: dict[str
     replay = summary["conformance"]
     if replay is not None:
         table.add_row("fitness / precision", f"{replay['fitness']:.3f} / {replay['precision']:.3f}")
+        table.add_row("conformance computed on", str(replay["sample"]))
     console.print(table)
     if summary.get("bottleneck_ranking") == "elapsed":
         _print_elapsed_ranking(console, bottlenecks)
