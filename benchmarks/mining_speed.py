@@ -149,7 +149,7 @@ def row(label: str, ours: float | None, theirs: float | None, target: float | No
 def flowlab_side(parquet: Path) -> dict[str, float]:
     """flowlab's pipeline in this process: import the Parquet log, every measure, the DFG; timings and maxrss."""
     from mining.bottlenecks import rank_bottlenecks
-    from mining.discovery import discover_dfg
+    from mining.dfg import discover_dfg
     from mining.measures import (
         compute_arrivals,
         compute_case_times,

@@ -35,10 +35,11 @@ _HOME: dict[str, str] = {
     "compute_throughput": "mining.measures",
     "compute_wip": "mining.measures",
     "confidence_interval": "mining.estimates",
-    "discover_dfg": "mining.discovery",
+    "discover_dfg": "mining.dfg",
+    "discover_performance_dfg": "mining.dfg",
     "discover_process_model": "mining.discovery",
     "kaplan_meier_quantiles": "mining.estimates",
-    "list_variants": "mining.discovery",
+    "list_variants": "mining.dfg",
     "load_stage_map": "mining.compare",
     "paired_difference": "mining.estimates",
     "plot_dfg": "mining.plots",
@@ -82,6 +83,7 @@ __all__: list[str] = [
     "compute_wip",
     "confidence_interval",
     "discover_dfg",
+    "discover_performance_dfg",
     "discover_process_model",
     "kaplan_meier_quantiles",
     "list_variants",
@@ -105,7 +107,8 @@ __all__: list[str] = [
 if TYPE_CHECKING:  # the names, for type checkers and editors
     from mining.bottlenecks import rank_bottlenecks
     from mining.compare import Comparison, compare_logs, load_stage_map
-    from mining.discovery import ProcessModel, check_conformance, discover_dfg, discover_process_model, list_variants
+    from mining.dfg import discover_dfg, discover_performance_dfg, list_variants
+    from mining.discovery import ProcessModel, check_conformance, discover_process_model
     from mining.errors import EventLogError, LogRepairWarning
     from mining.estimates import Estimate, confidence_interval, kaplan_meier_quantiles, paired_difference
     from mining.flow_measures import MEASURE_COLUMNS, Window, attach_case_attributes, compute_flow_measures

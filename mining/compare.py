@@ -33,6 +33,7 @@ import yaml
 from scipy import stats
 
 from mining.columns import ACTIVITY, CASE
+from mining.dfg import count_directly_follows, list_variants
 from mining.errors import EventLogError, format_values
 from mining.json_safe import to_json_safe
 from mining.log_distance import LogDistances, instances_from_stage_times, log_distances
@@ -54,15 +55,9 @@ __all__ = [
     "LogSide",
     "apply_stage_map",
     "compare_logs",
-    "count_directly_follows",
-    "count_variants",
     "load_stage_map",
 ]
 
-START_NODE = "▶ start"
-"""Artificial source of every case in the directly-follows counts (so first activities count as edges)."""
-END_NODE = "■ end"
-"""Artificial sink of every case in the directly-follows counts."""
 
 MIN_VISITS = 30
 """Visits a stage needs in each log for its difference to rank among the well-supported ones (else `small_sample`)."""
@@ -288,35 +283,6 @@ def apply_stage_map(log: pd.DataFrame, stage_map: Mapping[str, str], name: str) 
     return renamed
 
 
-def count_directly_follows(stage_times: pd.DataFrame) -> pd.DataFrame:
-    """Directly-follows counts between consecutive stage visits of each case, with artificial start/end edges.
-
-    Columns source, target, count; visits are taken in `compute_stage_times` order (case, ready, complete).
-    """
-    case = stage_times[CASE].to_numpy()
-    activity = stage_times[ACTIVITY].astype("string").to_numpy(dtype=object)
-    if len(case) == 0:
-        return pd.DataFrame({"source": pd.Series(dtype=object), "target": pd.Series(dtype=object),
-                             "count": pd.Series(dtype="int64")})
-    first = np.ones(len(case), dtype=bool)
-    first[1:] = case[1:] != case[:-1]
-    last = np.ones(len(case), dtype=bool)
-    last[:-1] = first[1:]
-    source = np.where(first, START_NODE, np.roll(activity, 1))
-    pairs = pd.DataFrame({"source": np.concatenate([source, activity[last]]),
-                          "target": np.concatenate([activity, np.full(int(last.sum()), END_NODE, dtype=object)])})
-    counts = pairs.value_counts(sort=False).rename("count").reset_index()
-    return counts.sort_values(["count", "source", "target"], ascending=[False, True, True],
-                              kind="stable").reset_index(drop=True)
-
-
-def count_variants(stage_times: pd.DataFrame) -> pd.Series:
-    """Cases per trace variant (activity names joined by ' → ', in visit order), most frequent first."""
-    activity = stage_times[ACTIVITY].astype("string").fillna("")
-    variants = activity.groupby(stage_times[CASE].to_numpy(), sort=False).agg(" → ".join)
-    return variants.value_counts().rename("cases")
-
-
 def _stage_measures(stage_times: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
     """Per stage: the summary measures plus the count and sample variance of the known wait and work times."""
     table = summary.set_index(ACTIVITY)[list(_STAGE_MEASURES)]
@@ -479,6 +445,12 @@ def _control_flow_distance(edges: pd.DataFrame, variants_a: pd.Series, variants_
     )
 
 
+def _variant_cases(log: pd.DataFrame) -> pd.Series:
+    """Cases per variant label (`mining.dfg.list_variants`)."""
+    variants = list_variants(log)
+    return pd.Series(variants["cases"].to_numpy(), index=variants["variant"].astype(str).to_numpy(), name="cases")
+
+
 def _bottleneck_agreement(summary_a: pd.DataFrame, summary_b: pd.DataFrame) -> BottleneckAgreement:
     def top(summary: pd.DataFrame) -> str | None:
         waiting = summary[summary["wait_share"] > 0]
@@ -558,12 +530,12 @@ def compare_logs(
     # the same rule on both sides: lead times of finished cases only (an open case has none yet)
     lead_a = cases_a.loc[cases_a["finished"], "lead_time_h"].to_numpy(dtype=float)
     lead_b = cases_b.loc[cases_b["finished"], "lead_time_h"].to_numpy(dtype=float)
-    edges = _edge_table(count_directly_follows(stages_a), count_directly_follows(stages_b))
+    edges = _edge_table(count_directly_follows(log_a), count_directly_follows(log_b))
     return Comparison(
         sides=(_side(names[0], stages_a, cases_a), _side(names[1], stages_b, cases_b)),
         stages=_stage_table(_stage_measures(stages_a, summary_a), _stage_measures(stages_b, summary_b)),
         lead_time=_lead_time_distance(lead_a, lead_b, names),
-        control_flow=_control_flow_distance(edges, count_variants(stages_a), count_variants(stages_b)),
+        control_flow=_control_flow_distance(edges, _variant_cases(log_a), _variant_cases(log_b)),
         bottlenecks=_bottleneck_agreement(summary_a, summary_b),
         edges=edges,
         distances=log_distances(instances_from_stage_times(stages_a), instances_from_stage_times(stages_b), cfld=cfld),

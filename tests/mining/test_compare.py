@@ -15,16 +15,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from mining.compare import (
-    END_NODE,
-    MIN_VISITS,
-    START_NODE,
-    compare_logs,
-    count_directly_follows,
-    load_stage_map,
-)
+from mining.compare import MIN_VISITS, compare_logs, load_stage_map
+from mining.dfg import END_NODE, START_NODE, count_directly_follows
 from mining.errors import EventLogError
-from mining.stage_times import compute_stage_times
 
 STAGES = ["triage", "analyse", "build", "test", "deploy"]
 ORIGIN = pd.Timestamp("2024-01-01", tz="UTC")
@@ -163,7 +156,7 @@ class TestDirectlyFollows:
 
     def test_counts_of_a_small_log(self) -> None:
         log = build_log(3, seed=40)
-        edges = count_directly_follows(compute_stage_times(log))
+        edges = count_directly_follows(log)
         expected = {(START_NODE, "triage"): 3, ("triage", "analyse"): 3, ("analyse", "build"): 3,
                     ("build", "test"): 3, ("test", "deploy"): 3, ("deploy", END_NODE): 3}
         assert expected == {(row.source, row.target): row.count for row in edges.itertuples()}
