@@ -1,6 +1,9 @@
 """Start-up cost of the command line: CPU time of `flowlab --help` and `flowlab validate FILE` beside
 `python -c pass`, measured side by side in one run (best of N, user + system CPU of the child process).
 
+The command is run the way its console script runs it (the entry point `flowlab.cli:main` of pyproject.toml, called
+from `python -c`), so the figures hold for the checkout on PYTHONPATH even where an older install made the script.
+
 Targets (issue "Fast and pleasant"): both within 10x of `python -c pass`.
 
     python benchmarks/startup.py            # best of 5
@@ -11,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import resource
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -34,12 +36,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     runs = parser.parse_args().runs
-    flowlab = shutil.which("flowlab") or sys.exit("the flowlab command is not installed (pip install -e .)")
+    flowlab = [sys.executable, "-c", "import sys; sys.argv[0] = 'flowlab'; from flowlab.cli import main; main()"]
     base = cpu_seconds([sys.executable, "-c", "pass"], runs)
     print(f"python -c pass: {base * 1000:.0f} ms CPU (best of {runs})")
-    for command in ([flowlab, "--help"], [flowlab, "validate", str(SCENARIO)]):
-        seconds = cpu_seconds(command, runs)
-        shown = " ".join(["flowlab", *command[1:2]])
+    for arguments in (["--help"], ["validate", str(SCENARIO)]):
+        seconds = cpu_seconds([*flowlab, *arguments], runs)
+        shown = " ".join(["flowlab", arguments[0]])
         print(f"{shown:18} {seconds * 1000:6.0f} ms CPU = {seconds / base:5.1f}x python -c pass (target <= 10x)")
 
 

@@ -20,6 +20,7 @@ from rich.table import Table
 from flowlab.commands.run import (
     check_run_options,
     fail,
+    quiet_cluster_logs,
     replication_progress,
     safe_folder_name,
 )
@@ -29,7 +30,7 @@ from flowlab.run_results import RunResults, collect_results, library_versions, w
 from flowlab.sweep_table import GROUP_KEYS, REFERENCE, describe_variants, group_file, verdict_lines
 from flowlab.variant_comparison import COMPARED_MEASURES, WINNER_MEASURE, compare_variants, find_winner
 from mining.time_units import format_hours
-from sim.errors import ScenarioError
+from sim.errors import ClusterError, ScenarioError
 from sim.load_check import check_offered_load
 from sim.network import Network
 from sim.overrides import apply_settings, read_variant, variant_source
@@ -194,7 +195,10 @@ def run_sweep(
             f"the variants would run different numbers of replications ({shown}); they are compared replication by "
             "replication, so give them one count with --replications",
         )
-    runs = _run(console, networks, workers, scheduler)
+    try:
+        runs = _run(console, networks, workers, scheduler)
+    except ClusterError as error:
+        raise fail(errors, str(error)) from None
 
     baseline = runs[BASELINE].network
     target = out if out is not None else Path("results") / _default_name(baseline)
@@ -234,7 +238,10 @@ def _run(
         f"(warm-up {format_hours(settings.warmup_h)}), seed {settings.seed}",
         markup=False,
     )
-    with replication_progress(console, sum(network.run.replications for network in networks.values())) as advance:
+    with (
+        replication_progress(console, sum(network.run.replications for network in networks.values())) as advance,
+        quiet_cluster_logs(scheduler),
+    ):
         return run_variants(networks, workers=workers, scheduler=scheduler, progress=advance)
 
 

@@ -12,6 +12,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 _HOME: dict[str, str] = {
+    "ClusterError": "sim.errors",
     "LoadWarning": "sim.load_check",
     "Recording": "sim.recording",
     "Replications": "sim.replications",
@@ -31,6 +32,7 @@ _HOME: dict[str, str] = {
 """Each public name and the module it lives in."""
 
 __all__: list[str] = [
+    "ClusterError",
     "LoadWarning",
     "Recording",
     "Replications",
@@ -50,7 +52,7 @@ __all__: list[str] = [
 
 if TYPE_CHECKING:  # the names, for type checkers and editors
     from sim.engine import simulate
-    from sim.errors import ScenarioError
+    from sim.errors import ClusterError, ScenarioError
     from sim.event_log import build_event_log
     from sim.load_check import LoadWarning, check_offered_load, compute_utilisation
     from sim.recording import Recording

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:  # numpy is imported where a draw needs it, so reading and checking a scenario does not load it
+    import numpy as np
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +42,7 @@ class Lognormal:
 
     def sample_many(self, rng: np.random.Generator, size: int) -> np.ndarray:
         if self.cv == 0:
-            return np.full(size, self.mean)
+            return _constant(self.mean, size)
         sigma2 = math.log1p(self.cv**2)
         return rng.lognormal(math.log(self.mean) - sigma2 / 2, math.sqrt(sigma2), size)
 
@@ -58,7 +60,7 @@ class Gamma:
 
     def sample_many(self, rng: np.random.Generator, size: int) -> np.ndarray:
         if self.cv == 0:
-            return np.full(size, self.mean)
+            return _constant(self.mean, size)
         return rng.gamma(1 / self.cv**2, self.mean * self.cv**2, size)
 
 
@@ -81,7 +83,7 @@ class Triangular:
 
     def sample_many(self, rng: np.random.Generator, size: int) -> np.ndarray:
         if self.low == self.high:
-            return np.full(size, self.low)
+            return _constant(self.low, size)
         return rng.triangular(self.low, self.mode, self.high, size)
 
 
@@ -119,7 +121,7 @@ class Fixed:
         return 0.0
 
     def sample_many(self, rng: np.random.Generator, size: int) -> np.ndarray:
-        return np.full(size, self.value)
+        return _constant(self.value, size)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,14 +132,27 @@ class Empirical:
 
     @property
     def mean(self) -> float:
+        import numpy as np
+
         return float(np.mean(self.samples))
 
     @property
     def variance(self) -> float:
+        import numpy as np
+
         return float(np.var(self.samples))
 
     def sample_many(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        import numpy as np
+
         return rng.choice(np.asarray(self.samples, dtype=float), size)
+
+
+def _constant(value: float, size: int) -> np.ndarray:
+    """`size` draws of a degenerate distribution (cv 0, low = high, fixed): all `value`."""
+    import numpy as np
+
+    return np.full(size, value)
 
 
 Distribution = Exponential | Lognormal | Gamma | Triangular | Uniform | Fixed | Empirical

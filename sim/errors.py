@@ -6,3 +6,8 @@ class ScenarioError(ValueError):
 
     Shape: ``operate.yaml: streams.operate.stages[1].work.cv must be >= 0 (got -0.5)``.
     """
+
+
+class ClusterError(RuntimeError):
+    """A Dask cluster could not run the replications: Dask is not installed, the scheduler cannot be reached, or the
+    cluster failed during the run. The message says which and what to do; no results exist."""

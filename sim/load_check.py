@@ -13,8 +13,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
 from sim.network import (
     FLOW_END,
     Flow,
@@ -70,25 +68,20 @@ def _expected_loops(probability: float, max_loops: int | None) -> float:
 def _flow_visits(flow: Flow) -> dict[str, float]:
     """Expected visits per item to each stage of a flow, the visit limit included: the chance of being at each stage
     on visit k (k = 1 .. max_visits), summed."""
-    named = [*flow.start, *flow.transitions, *(target for row in flow.transitions.values() for target in row)]
-    stages = [stage for stage in dict.fromkeys(named) if stage != FLOW_END]
-    index = {stage: number for number, stage in enumerate(stages)}
-    moves = np.zeros((len(stages), len(stages)))
-    for stage, row in flow.transitions.items():
-        for target, probability in row.items():
-            if target != FLOW_END:
-                moves[index[stage], index[target]] += probability
-    here = np.zeros(len(stages))
-    for target, probability in flow.start.items():
-        if target != FLOW_END:
-            here[index[target]] += probability
-    total = np.zeros(len(stages))
+    here = {target: probability for target, probability in flow.start.items() if target != FLOW_END}
+    total = dict.fromkeys(here, 0.0)
     for _ in range(flow.max_visits):
-        total += here
-        here = here @ moves
-        if here.sum() < 1e-12:
+        for stage, chance in here.items():
+            total[stage] = total.get(stage, 0.0) + chance
+        following: dict[str, float] = {}
+        for stage, chance in here.items():
+            for target, probability in flow.transitions.get(stage, {}).items():
+                if target != FLOW_END:
+                    following[target] = following.get(target, 0.0) + chance * probability
+        here = following
+        if sum(here.values()) < 1e-12:
             break
-    return {stage: float(total[index[stage]]) for stage in stages if total[index[stage]] > 0}
+    return {stage: visits for stage, visits in total.items() if visits > 0}
 
 
 def _visits(item: ItemClass) -> dict[str, float]:
@@ -108,8 +101,8 @@ def compute_arrival_rates(network: Network) -> dict[str, float] | None:
     """Arrivals per hour of every item class, own arrivals plus spawns; None when spawns multiply without bound."""
     names = list(network.item_classes)
     index = {name: number for number, name in enumerate(names)}
-    own = np.array([_own_rate(network.item_classes[name], network.run.horizon_h) for name in names])
-    spawned = np.zeros((len(names), len(names)))  # spawned[parent, child]: children per parent item
+    own = [_own_rate(network.item_classes[name], network.run.horizon_h) for name in names]
+    spawned = [[0.0] * len(names) for _ in names]  # spawned[parent][child]: children per parent item
     for name in names:
         item = network.item_classes[name]
         visits = _visits(item)
@@ -118,11 +111,38 @@ def compute_arrival_rates(network: Network) -> dict[str, float] | None:
             per_completion = (spawn.count_low + spawn.count_high) / 2 * spawn.probability
             if spawn.per_batch and batch is not None:
                 per_completion /= batch.size
-            spawned[index[name], index[spawn.item_class]] += visits.get(spawn.after, 0.0) * per_completion
-    if names and np.max(np.abs(np.linalg.eigvals(spawned))) >= 1:
-        return None
-    rates = np.linalg.solve(np.eye(len(names)) - spawned.T, own)  # rate = own + spawned.T @ rate
-    return {name: float(rates[index[name]]) for name in names}
+            spawned[index[name]][index[spawn.item_class]] += visits.get(spawn.after, 0.0) * per_completion
+    # rate = own + spawnedᵀ rate, i.e. (I - spawnedᵀ) rate = own
+    size = len(names)
+    system = [[float(row == column) - spawned[column][row] for column in range(size)] for row in range(size)]
+    rates = solve_below_spectral_radius_one(system, own)
+    return None if rates is None else {name: rates[index[name]] for name in names}
+
+
+def solve_below_spectral_radius_one(system: list[list[float]], right: list[float]) -> list[float] | None:
+    """Solve ``(I - M) x = right`` for a non-negative square M given as ``system = I - M``; None when the spectral
+    radius of M is >= 1 (spawns that multiply without bound).
+
+    ``I - M`` has non-positive entries off the diagonal, and for such a matrix the spectral radius of M is < 1
+    exactly when Gaussian elimination without pivoting meets only positive pivots (its leading principal minors are
+    all positive: a non-singular M-matrix). So one elimination both decides boundedness and gives the solution.
+    Small systems (one row per item class), in plain Python so that checking a scenario needs no numpy.
+    """
+    size = len(right)
+    rows = [[*row, value] for row, value in zip(system, right, strict=True)]
+    for pivot in range(size):
+        if not rows[pivot][pivot] > 1e-12:
+            return None
+        for row in range(pivot + 1, size):
+            factor = rows[row][pivot] / rows[pivot][pivot]
+            if factor:
+                for column in range(pivot, size + 1):
+                    rows[row][column] -= factor * rows[pivot][column]
+    solution = [0.0] * size
+    for row in reversed(range(size)):
+        known = sum(rows[row][column] * solution[column] for column in range(row + 1, size))
+        solution[row] = (rows[row][size] - known) / rows[row][row]
+    return solution
 
 
 def _working_share(team: Team) -> float:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import CancelledError, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from sim.errors import ClusterError
 from sim.network import Network
 
 if TYPE_CHECKING:
@@ -167,6 +168,8 @@ def run_replications(
             `with_run_settings`).
         workers: local processes; None uses every core, 1 runs sequentially in this process.
         scheduler: address of a Dask distributed scheduler (``"tcp://host:port"``); the replications run there.
+            Raises ClusterError when Dask is not installed (the `dask` extra), the scheduler cannot be reached or
+            the cluster fails during the run; a worker lost during the run only costs time.
         progress: called once per finished replication (in completion order) with its number.
 
     The results are identical whatever `workers` or `scheduler`: replication `i` always uses child `i` of
@@ -233,22 +236,57 @@ def _run_on_processes(tasks: Sequence[Task], workers: int, progress: ProgressCal
     return [results[index] for index in range(len(tasks))]
 
 
-def _run_on_dask(tasks: Sequence[Task], scheduler: str, progress: ProgressCallback | None) -> list[Recording]:
-    from distributed import Client
-    from distributed import as_completed as dask_as_completed
+SCHEDULER_CONNECT_TIMEOUT_S = 10.0
+"""Seconds to reach a Dask scheduler (and to reconnect to it during a run) before giving up with a ClusterError."""
+TASK_RETRIES = 3
+"""How often Dask reruns a replication whose attempt failed. A replication is a pure, seeded task, so a rerun gives
+the same bytes; a replication whose worker died is rescheduled by Dask anyway (up to its `allowed-failures`)."""
 
+
+def _run_on_dask(tasks: Sequence[Task], scheduler: str, progress: ProgressCallback | None) -> list[Recording]:
+    """Run the tasks on the Dask cluster at `scheduler`, in task order; a lost worker costs time, not the run.
+
+    Each task carries its network (not a scattered copy, which dies with the workers holding it), so Dask can rerun
+    any replication on any worker. Raises ClusterError when Dask is missing, the scheduler is unreachable within
+    SCHEDULER_CONNECT_TIMEOUT_S, or the cluster fails during the run; an error raised by a replication itself
+    propagates unchanged.
+    """
+    try:
+        from distributed import Client, KilledWorker
+        from distributed import as_completed as dask_as_completed
+    except ImportError:
+        raise ClusterError(
+            "running on a Dask cluster needs Dask's distributed package, which is not installed: "
+            'pip install "flowlab[dask]"'
+        ) from None
+    cluster_failures = (OSError, CancelledError, KilledWorker)  # CommClosedError and TimeoutError are OSErrors
+    try:
+        client = Client(scheduler, timeout=SCHEDULER_CONNECT_TIMEOUT_S)
+    except ValueError as error:
+        raise ClusterError(
+            f"{scheduler!r} is not a Dask scheduler address ({error}); expected tcp://host:port"
+        ) from None
+    except OSError as error:
+        raise ClusterError(
+            f"cannot reach the Dask scheduler at {scheduler!r} within {SCHEDULER_CONNECT_TIMEOUT_S:g} s ({error}); "
+            "check the address (tcp://host:port) and that the scheduler is running"
+        ) from None
     results: dict[int, Recording] = {}
-    with Client(scheduler) as client:
-        scattered: dict[int, Any] = {}  # each distinct network is sent to the workers once
-        futures = {}
-        for index, (network, seed, replication) in enumerate(tasks):
-            if id(network) not in scattered:
-                scattered[id(network)] = client.scatter(network, broadcast=True)
-            future = client.submit(run_one_replication, scattered[id(network)], seed, replication, pure=False)
-            futures[future] = index
+    try:
+        futures = {
+            client.submit(run_one_replication, network, seed, replication, pure=False, retries=TASK_RETRIES): index
+            for index, (network, seed, replication) in enumerate(tasks)
+        }
         for future in dask_as_completed(list(futures)):
             index = futures[future]
             results[index] = future.result()
             if progress is not None:
                 progress(index)
+    except cluster_failures as error:
+        raise ClusterError(
+            f"the Dask cluster at {scheduler!r} failed during the run ({type(error).__name__}: {error}); "
+            "no results were written"
+        ) from None
+    finally:
+        client.close(timeout=SCHEDULER_CONNECT_TIMEOUT_S)
     return [results[index] for index in range(len(tasks))]

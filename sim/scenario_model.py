@@ -186,7 +186,7 @@ Moment = Annotated[AwareDatetime, Field(strict=False)]
 class _Spec(BaseModel):
     """Base of every scenario model: unknown keys are refused and listed with the allowed ones; no coercion."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=False)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=False, defer_build=True)
 
     @model_validator(mode="before")
     @classmethod

@@ -45,7 +45,7 @@ def test_the_command_line_loads_light() -> None:
     import sys
 
     heavy = ("pandas", "scipy", "matplotlib", "pm4py", "simpy", "numpy", "pyarrow", "pydantic")
-    code = f"import sys, flowlab.cli; print(sorted(m for m in {heavy!r} if m in sys.modules))"
+    code = f"import sys; from flowlab.cli import app; print(sorted(m for m in {heavy!r} if m in sys.modules))"
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert loaded == "[]"
 
@@ -59,3 +59,24 @@ def test_every_public_name_resolves(package: str) -> None:
     for name in module.__all__:
         value = getattr(module, name)
         assert getattr(value, "__module__", package).startswith(package), name  # constants have no module
+
+
+def test_validate_loads_only_pydantic_and_yaml() -> None:
+    """`flowlab validate FILE` reads, checks and load-checks a scenario (spawns included) without numpy, pandas, scipy,
+    matplotlib, pm4py, SimPy or pyarrow, and without the other sub-commands' modules (the console script imports only
+    the one it runs): its start-up stays within reach of `flowlab --help` (benchmarks/startup.py)."""
+    import subprocess
+    import sys
+
+    heavy = ("pandas", "scipy", "matplotlib", "pm4py", "simpy", "numpy", "pyarrow", "flowlab.commands.run")
+    scenario = Path(__file__).resolve().parent.parent / "scenarios" / "it4it-e2e.yaml"  # spawns: a linear solve
+    code = (
+        "import runpy, sys\n"
+        f"sys.argv = ['flowlab', 'validate', {str(scenario)!r}]\n"
+        "try:\n    runpy.run_module('flowlab.cli', run_name='__main__')\nexcept SystemExit as exit:\n"
+        "    assert not exit.code, exit.code\n"
+        f"print(sorted(m for m in {heavy!r} if m in sys.modules), file=sys.stderr)"
+    )
+    ran = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "✓" in ran.stdout
+    assert "[]" == ran.stderr.strip().splitlines()[-1]

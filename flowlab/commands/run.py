@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from collections.abc import Callable, Iterator
@@ -15,10 +16,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from flowlab.builtin_scenarios import DEFAULT_SCENARIO_NAME, builtin_scenarios_folder
 from flowlab.headline import HEADLINE_NOTE, constraint_rows, headline_rows, render_estimate
 from mining.time_units import column_unit, format_hours
 from sim.durations import parse_duration
-from sim.errors import ScenarioError
+from sim.errors import ClusterError, ScenarioError
 
 if TYPE_CHECKING:  # the heavy modules are imported where a command runs, so `flowlab --help` stays light
     from mining.replication_summary import Summary
@@ -26,9 +28,8 @@ if TYPE_CHECKING:  # the heavy modules are imported where a command runs, so `fl
     from sim.recording import Recording
     from sim.replications import Replications
 
-REPOSITORY_ROOT = Path(__file__).resolve().parent.parent.parent
-"""The checkout holding the `flowlab` package (its `scenarios/` folder has the default scenario)."""
-DEFAULT_SCENARIO = REPOSITORY_ROOT / "scenarios" / "it4it-e2e.yaml"
+DEFAULT_SCENARIO = builtin_scenarios_folder() / DEFAULT_SCENARIO_NAME
+"""The built-in end-to-end IT4IT chain, inside the installed package or the checkout (see flowlab.builtin_scenarios)."""
 TOP_ITEM_CLASSES = 10
 USAGE_ERROR = 2
 
@@ -51,6 +52,33 @@ def replication_progress(console: Console, total: int) -> Iterator[Callable[[int
     ) as progress:
         task = progress.add_task("replications", total=total)
         yield lambda _: progress.advance(task)
+
+
+@contextmanager
+def quiet_cluster_logs(scheduler: str | None) -> Iterator[None]:
+    """While a run on a Dask cluster lasts, show only Dask's critical log records.
+
+    Dask's client logs its own tracebacks on stderr when it loses or cannot reach the scheduler; the run then ends
+    with one ClusterError message saying what happened, so those tracebacks would only bury it. Local runs are left
+    alone, and the levels are restored afterwards.
+    """
+    if scheduler is None:
+        yield
+        return
+    try:
+        import distributed  # noqa: F401  # importing it configures its loggers: quieten them after that
+    except ImportError:  # run_replications says how to install it
+        yield
+        return
+    names = [name for name in logging.root.manager.loggerDict if name.split(".")[0] == "distributed"]
+    saved = {name: logging.getLogger(name).level for name in names}
+    for name in names:
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for name, level in saved.items():
+            logging.getLogger(name).setLevel(level)
 
 
 def safe_folder_name(name: str, fallback: str = "scenario") -> str:
@@ -216,7 +244,8 @@ def run_command(
     scenario: Annotated[
         Path | None,
         typer.Argument(
-            help="Scenario YAML file (default: scenarios/it4it-e2e.yaml of the flowlab checkout).", show_default=False
+            help="Scenario YAML file (default: the built-in it4it-e2e.yaml, the seven IT4IT streams chained).",
+            show_default=False,
         ),
     ] = None,
     *,
@@ -283,7 +312,11 @@ def run_command(
     run = network.run
     console.print(describe_run(network), markup=False)
     with replication_progress(console, run.replications) as advance:
-        result = run_replications(network, workers=workers, scheduler=scheduler, progress=advance)
+        try:
+            with quiet_cluster_logs(scheduler):
+                result = run_replications(network, workers=workers, scheduler=scheduler, progress=advance)
+        except ClusterError as error:
+            raise fail(errors, str(error)) from None
     results = collect_results(result)
     results_dir = out if out is not None else default_results_dir(network)
     try:

@@ -5,10 +5,17 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
+import numpy as np
 import pytest
 
 from sim.distributions import Exponential, Fixed, Gamma
-from sim.load_check import LoadWarning, check_offered_load, compute_arrival_rates, compute_utilisation
+from sim.load_check import (
+    LoadWarning,
+    check_offered_load,
+    compute_arrival_rates,
+    compute_utilisation,
+    solve_below_spectral_radius_one,
+)
 from sim.network import (
     Arrivals,
     Batching,
@@ -178,3 +185,37 @@ class TestWarnings:
         assert isinstance(warning, LoadWarning)
         assert (None, float("inf")) == (warning.team, warning.utilisation)
         assert "grow without bound" in warning.message
+
+
+class TestSolveBelowSpectralRadiusOne:
+    """The plain-Python solve of (I - M) x = b agrees with numpy's eigenvalues and solver on random non-negative M."""
+
+    @pytest.mark.parametrize("seed", range(40))
+    def test_agrees_with_numpy(self, seed: int) -> None:
+        generator = np.random.default_rng(seed)
+        size = int(generator.integers(1, 8))
+        matrix = generator.random((size, size)) * (generator.random((size, size)) < 0.5)
+        radius = float(np.max(np.abs(np.linalg.eigvals(matrix))))
+        if radius > 0:
+            matrix *= generator.uniform(0.2, 2.0) / radius  # radius now spread around 1 on both sides
+            radius = float(np.max(np.abs(np.linalg.eigvals(matrix))))
+        right = generator.random(size)
+        if abs(radius - 1) < 1e-9:
+            pytest.skip("radius too close to 1 to tell numerically")
+        system = (np.eye(size) - matrix).tolist()
+        solution = solve_below_spectral_radius_one(system, right.tolist())
+        if radius >= 1:
+            assert solution is None
+        else:
+            assert solution is not None
+            np.testing.assert_allclose(np.linalg.solve(np.eye(size) - matrix, right), solution, rtol=1e-9)
+
+    def test_radius_exactly_one_is_unbounded(self) -> None:
+        """One child per item in a two-class cycle: radius 1, arrivals never settle."""
+        assert solve_below_spectral_radius_one([[1.0, -1.0], [-1.0, 1.0]], [1.0, 0.0]) is None
+
+    def test_hand_computed_chain(self) -> None:
+        """a spawns 0.5 b per item, b spawns 0.5 a: rate_a = 1 + 0.5 rate_b, rate_b = 0.5 rate_a → a = 4/3, b = 2/3."""
+        solution = solve_below_spectral_radius_one([[1.0, -0.5], [-0.5, 1.0]], [1.0, 0.0])
+        assert solution is not None
+        assert pytest.approx([4 / 3, 2 / 3], rel=1e-12) == solution

@@ -282,7 +282,8 @@ class TestErrors:
 
 
 def test_default_scenario_is_the_e2e_chain_of_the_checkout() -> None:
-    """The default is found from the package's location, not the current directory."""
+    """In a checkout the default is found from the package's location (its top-level scenarios/), not the current
+    directory; an installed wheel has it inside the package (tests/test_packaging.py)."""
     assert (
         Path(run_module.__file__).resolve().parents[2] / "scenarios" / ("it4it-e2e.yaml") == run_module.DEFAULT_SCENARIO
     )

@@ -83,3 +83,41 @@ def test_schema_writes_to_a_file(tmp_path: Path, runner: CliRunner) -> None:
     assert result.exit_code == 0, result.output
     assert f"wrote {out}\n" == result.stdout
     assert json.loads(out.read_text(encoding="utf-8"))["title"] == "Scenario"
+
+
+def test_every_problem_of_a_file_is_listed(tmp_path: Path, runner: CliRunner) -> None:
+    """Issue 11: validation does not stop at the first error — each field problem, and (once the fields are valid)
+    each cross-reference problem, gets its own line."""
+    fields = write(
+        tmp_path, "fields.yaml", SMALL.replace("FIX_MEAN", "-30m").replace("desk: {capacity: 1}", "desk: {capacity: 0}")
+    )
+    names = write(
+        tmp_path,
+        "names.yaml",
+        SMALL.replace("FIX_MEAN", "30m").replace("team: desk", "team: helpdesk").replace("team: dev", "team: devs"),
+    )
+    result = runner.invoke(app, ["validate", str(fields), str(names)])
+    assert 1 == result.exit_code
+    assert [
+        "fields.yaml: teams.desk.capacity must be > 0 (got 0)",
+        "fields.yaml: streams.operate.stages[1].work.mean: cannot read duration '-30m': expected a number with a unit: "
+        "s, m, h, d or w (e.g. '30m', '4h', '2d', '1w', '1d 4h')",
+        "names.yaml: streams.operate.stages[0].team 'helpdesk' is not a team (teams: 'desk', 'dev')",
+        "names.yaml: streams.operate.stages[1].team 'devs' is not a team (teams: 'desk', 'dev')",
+    ] == result.stderr.splitlines()
+
+
+def test_the_console_script_runs_the_named_command_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`flowlab validate FILE` through `main` (the console script), which registers only `validate`."""
+    from flowlab import cli
+
+    path = write(tmp_path, "small.yaml", SMALL.replace("FIX_MEAN", "30m"))
+    monkeypatch.setattr("sys.argv", ["flowlab", "validate", str(path)])
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main()
+    assert 0 == exit_info.value.code
+    assert f"✓ {path}: 1 streams, 2 stages, 1 item classes, 2 teams\n" == capsys.readouterr().out
+    assert ["validate"] == [command.name for command in cli.build_app(["validate"]).registered_commands]
+    assert list(cli.COMMANDS) == [command.name for command in cli.app.registered_commands]
