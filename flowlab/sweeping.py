@@ -7,7 +7,6 @@ from __future__ import annotations
 import itertools
 import json
 import shlex
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +19,12 @@ from rich.table import Table
 from flowlab.commands.run import (
     check_run_options,
     fail,
+    read_scenario_file,
     replication_progress,
     safe_folder_name,
 )
 from flowlab.folders import write_folder
+from flowlab.interruptions import CommandGuard, guard_command
 from flowlab.report import write_report
 from flowlab.run_results import RunResults, collect_results, library_versions, write_results
 from flowlab.sweep_table import GROUP_KEYS, REFERENCE, describe_variants, group_file, verdict_lines
@@ -161,6 +162,8 @@ def run_sweep(
     out: Path | None,
     workers: int | None,
     scheduler: str | None,
+    report: bool = True,
+    svg: bool = False,
 ) -> None:
     """Run `flowlab sweep` (its options are documented on `flowlab.commands.sweep.sweep_command`)."""
     console = Console(highlight=False)
@@ -171,10 +174,37 @@ def run_sweep(
     settings = variant_settings([parse_setting(text) for text in set_], zipped=zip_)
     if len(settings) > MAX_VARIANTS:
         raise fail(errors, f"{len(settings)} variants is more than {MAX_VARIANTS}; try fewer values per --set")
+    with guard_command(errors, out) as guard:
+        _sweep(scenario, console, errors, guard, settings, set_=set_, zip_=zip_, replications=replications,
+               seed=seed, horizon_h=horizon_h, warmup_h=warmup_h, out=out, workers=workers, scheduler=scheduler,
+               report=report, svg=svg)  # fmt: skip
+
+
+def _sweep(
+    scenario: Path,
+    console: Console,
+    errors: Console,
+    guard: CommandGuard,
+    settings: dict[str, dict[str, Any]],
+    *,
+    set_: list[str],
+    zip_: bool,
+    replications: int | None,
+    seed: int | None,
+    horizon_h: float | None,
+    warmup_h: float | None,
+    out: Path | None,
+    workers: int | None,
+    scheduler: str | None,
+    report: bool,
+    svg: bool,
+) -> None:
+    """What `flowlab sweep` does once its options are checked (inside `guard_command`)."""
     networks: dict[str, Network] = {}
     documents: dict[str, Any] = {}  # each variant's scenario as data, written beside its results
+    text = read_scenario_file(scenario, errors)  # read once: what is simulated is what the folder keeps
     try:
-        base = read_variant(scenario, {})  # the file is read and parsed once; each variant changes a copy
+        base = read_variant(scenario, {}, text=text)  # parsed once too; each variant changes a copy
         for name, chosen in settings.items():
             label = None if name == BASELINE else name
             documents[name] = apply_settings(base, chosen, source=variant_source(scenario, label))
@@ -194,27 +224,33 @@ def run_sweep(
             f"the variants would run different numbers of replications ({shown}); they are compared replication by "
             "replication, so give them one count with --replications",
         )
-    runs = _run(console, networks, workers, scheduler)
-
-    baseline = runs[BASELINE].network
+    baseline = networks[BASELINE]
     target = out if out is not None else Path("results") / _default_name(baseline)
+    guard.out = target
+    runs = _run(console, networks, workers, scheduler)
     tables: dict[str | None, pd.DataFrame] = {}
 
     def fill(folder: Path) -> None:
-        tables.update(_write_sweep(folder, scenario, runs, settings, documents, zipped=zip_))
+        tables.update(_write_sweep(folder, scenario, runs, settings, documents, text=text, zipped=zip_))
+        if report:
+            write_report(folder, kind="sweep", svg=svg, shown_as=target)
 
     command = ["flowlab", "sweep", str(scenario), *(part for text in set_ for part in ("--set", text))]
     command += ["--zip"] if zip_ else []
     try:
-        with console.status("writing every variant's results …"):
+        status = "writing every variant's results, the chart and the HTML report …" if report \
+            else "writing every variant's results …"
+        with console.status(status):
             write_folder(target, "sweep", fill, command=shlex.join(command), inputs=[str(scenario)])
     except FileExistsError as error:
         raise fail(errors, str(error)) from None
-    with console.status("drawing the chart and the HTML report …"):
-        report = write_report(target)
-    _print_tables(console, tables, baseline)
+    guard.written = True
+    _print_tables(console, tables, runs[BASELINE].network)
     console.print(f"sweep:  {target}  (variants/ holds each variant's results folder)", markup=False)
-    console.print(f"report: {report} (open it in a browser)", markup=False)
+    if report:
+        console.print(f"report: {target / 'report.html'} (open it in a browser)", markup=False)
+    else:
+        console.print(f"report: none (--no-report); draw it with: flowlab report {target}", markup=False)
 
 
 def _default_name(network: Network) -> str:
@@ -245,29 +281,27 @@ def _write_sweep(
     settings: dict[str, dict[str, Any]],
     documents: dict[str, Any],
     *,
+    text: str,
     zipped: bool,
 ) -> dict[str | None, pd.DataFrame]:
     """Each variant's results folder, the variants tables and `sweep.json` into `folder`; the tables by grouping.
 
-    A variant's folder holds its own scenario (the file with the variant's settings applied), so `flowlab report`
-    and a later `flowlab run` of it see what was simulated; the baseline keeps the file as it is, comments and all.
+    A variant's folder holds its own scenario (the file's `text` with the variant's settings applied), so `flowlab
+    report` and a later `flowlab run` of it see what was simulated; the baseline keeps the `text` as it was read,
+    comments and all.
     """
     results: dict[str, RunResults] = {}
     folders: dict[str, str] = {}
-    drafts = folder / ".scenarios"
     for index, (name, run) in enumerate(runs.items()):
         results[name] = collect_results(run)
         slug = _slug(index, name)
-        source = scenario
+        written = text
         if settings[name]:
-            source = drafts / slug / scenario.name
-            source.parent.mkdir(parents=True)
             header = f"# {scenario.name} with {name} (written by flowlab sweep)\n"
-            body = yaml.dump(documents[name], Dumper=_PlainDumper, sort_keys=False, allow_unicode=True)
-            source.write_text(header + body, encoding="utf-8")
-        write_results(folder / "variants" / slug, results[name], scenario_path=source)
+            written = header + yaml.dump(documents[name], Dumper=_PlainDumper, sort_keys=False, allow_unicode=True)
+        write_results(folder / "variants" / slug, results[name], scenario_path=scenario,
+                      scenario_text=written.encode("utf-8"))
         folders[name] = f"variants/{slug}"
-    shutil.rmtree(drafts, ignore_errors=True)
     tables: dict[str | None, pd.DataFrame] = {None: variants_table(results, settings)}
     tables[None].to_csv(folder / "variants.csv", index=False)
     for by in GROUP_KEYS:

@@ -1,7 +1,8 @@
 """`flowlab mine LOG`: read an event log, measure its flow, discover its process, rank its bottlenecks.
 
-The output folder is written by `flowlab.folders.write_folder`: whole or not at all, with its manifest, and never
-over a folder that is not a flowlab results folder.
+The output folder is written by `flowlab.folders.write_folder`: whole or not at all (the report included), with its
+manifest, and never over a folder that is not a flowlab results folder; Ctrl-C, SIGTERM or a full disk leave it as
+it was (`flowlab.interruptions.guard_command`).
 """
 
 from __future__ import annotations
@@ -16,14 +17,17 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from flowlab.interruptions import guard_command, pause_point
 from flowlab.options import (
     ActivityOption,
     CaseOption,
     ClassifierOption,
     LifecycleOption,
+    ReportOption,
     ResourceOption,
     SeparatorOption,
     StartTimestampOption,
+    SvgOption,
     TimestampFormatOption,
     TimestampOption,
     TimezoneOption,
@@ -54,27 +58,33 @@ def mine_command(
     conformance: Annotated[
         bool, typer.Option(help="Discover an Inductive Miner model and replay the log on it.")
     ] = True,
+    report: ReportOption = True,
+    svg: SvgOption = False,
 ) -> None:
     """Mine an event log: stage wait/work times, flow summary, DFG, variants, bottlenecks, conformance."""
     console = Console()
     errors = Console(stderr=True)
     target = out if out is not None else Path("results") / f"mine-{_log_stem(log)}"
-    try:
-        summary, bottlenecks = _mine(
-            log,
-            target,
-            console,
-            conformance=conformance,
-            read_options=read_options(
-                case=case, activity=activity, timestamp=timestamp, start_timestamp=start_timestamp,
-                resource=resource, lifecycle=lifecycle, classifier=classifier, timestamp_format=timestamp_format,
-                timezone=timezone, separator=separator,
-            ),
-        )
-    except (EventLogError, FileExistsError) as error:
-        errors.print(f"error: {error}", style="bold red", markup=False, highlight=False, soft_wrap=True)
-        raise typer.Exit(code=2) from None
-    _print_summary(console, log, target, summary, bottlenecks)
+    with guard_command(errors, target) as guard:
+        try:
+            summary, bottlenecks = _mine(
+                log,
+                target,
+                console,
+                conformance=conformance,
+                report=report,
+                svg=svg,
+                read_options=read_options(
+                    case=case, activity=activity, timestamp=timestamp, start_timestamp=start_timestamp,
+                    resource=resource, lifecycle=lifecycle, classifier=classifier, timestamp_format=timestamp_format,
+                    timezone=timezone, separator=separator,
+                ),
+            )
+        except (EventLogError, FileExistsError) as error:
+            errors.print(f"error: {error}", style="bold red", markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(code=2) from None
+        guard.written = True
+        _print_summary(console, log, target, summary, bottlenecks, report=report)
 
 
 def _log_stem(path: Path) -> str:
@@ -88,7 +98,14 @@ def _log_stem(path: Path) -> str:
 
 
 def _mine(
-    path: Path, target: Path, console: Console, *, conformance: bool, read_options: dict[str, Any]
+    path: Path,
+    target: Path,
+    console: Console,
+    *,
+    conformance: bool,
+    read_options: dict[str, Any],
+    report: bool = True,
+    svg: bool = False,
 ) -> tuple[dict[str, Any], Any]:
     from flowlab.folders import write_folder
     from flowlab.reading import read_log_with_repairs
@@ -106,7 +123,7 @@ def _mine(
         compute_wip,
         summarize_stages,
     )
-    from mining.plots import plot_dfg
+    from mining.plots import figure_formats, plot_dfg
     from mining.wait_causes import compute_wait_causes, summarize_wait_causes
 
     if not path.exists():
@@ -118,6 +135,7 @@ def _mine(
             log, repairs = read_log_with_repairs(path, console, **read_options)
             if log.empty:
                 raise EventLogError(f"{path}: the log has no events")
+            pause_point("work")
             status.update("stage wait and work times …")
             stage_times = compute_stage_times(log)
             case_times = compute_case_times(log, stage_times=stage_times)
@@ -134,13 +152,14 @@ def _mine(
             compute_handovers(log, stage_times=stage_times).to_csv(scratch / "handovers.csv", index=False)
             status.update("variants and directly-follows graph …")
             list_variants(log).to_csv(scratch / "variants.csv", index=False)
-            graph = discover_dfg(log)
-            plot_dfg(
-                graph,
-                scratch / "dfg.png",
-                wait_share=dict(zip(stages["concept:name"], stages["wait_share"], strict=True)),
-                title=f"Directly-follows graph of {path.name}",
-            )
+            if report:
+                with figure_formats(svg=svg):
+                    plot_dfg(
+                        discover_dfg(log),
+                        scratch / "dfg.png",
+                        wait_share=dict(zip(stages["concept:name"], stages["wait_share"], strict=True)),
+                        title=f"Directly-follows graph of {path.name}",
+                    )
             replay = None
             if conformance:
                 status.update("Inductive Miner model and token replay …")
@@ -155,15 +174,18 @@ def _mine(
         (scratch / "summary.json").write_text(
             json.dumps(to_json_safe(summary), indent=2, allow_nan=False) + "\n", encoding="utf-8"
         )
-        with console.status("HTML report …"):
-            write_report(scratch, kind="mine")
+        if report:
+            with console.status("HTML report …"):
+                write_report(scratch, kind="mine", svg=svg)
         written.append((summary, bottlenecks))
 
     write_folder(target, "mine", fill, command=shlex.join(["flowlab", "mine", str(path)]), inputs=[str(path)])
     return written[0]
 
 
-def _print_summary(console: Console, path: Path, target: Path, summary: dict[str, Any], bottlenecks: Any) -> None:
+def _print_summary(
+    console: Console, path: Path, target: Path, summary: dict[str, Any], bottlenecks: Any, *, report: bool = True
+) -> None:
     from flowlab.headline import HEADLINE_NOTE, headline_rows, render_estimate
     from mining.wait_causes import WAIT_CAUSE_NOTE
 
@@ -208,3 +230,5 @@ def _print_summary(console: Console, path: Path, target: Path, summary: dict[str
             "by the resource rule (see mining.stage_times)."
         )
     console.print(f"results written to {target}", markup=False)
+    if not report:
+        console.print(f"no report (--no-report); draw it with: flowlab report {target}", markup=False)

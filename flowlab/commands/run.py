@@ -16,10 +16,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from flowlab.headline import HEADLINE_NOTE, constraint_rows, headline_rows, render_estimate
+from flowlab.interruptions import CommandGuard, guard_command, pause_point
+from flowlab.options import ReportOption, SvgOption
 from sim.durations import format_hours, parse_duration
 from sim.errors import ScenarioError
 
 if TYPE_CHECKING:  # the heavy modules are imported where a command runs, so `flowlab --help` stays light
+    from flowlab.run_results import RunResults
     from mining.replication_summary import Summary
     from sim.network import Network
     from sim.recording import Recording
@@ -44,12 +47,27 @@ SchedulerOption = Annotated[
 
 @contextmanager
 def replication_progress(console: Console, total: int) -> Iterator[Callable[[int], None]]:
-    """A 'simulating' progress bar of `total` replications; yields the callback that advances it by one."""
+    """A 'simulating' progress bar of `total` replications; yields the callback that advances it by one (and is the
+    `work` moment of the test hook, `flowlab.interruptions.pause_point`)."""
     with Progress(
         TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
     ) as progress:
         task = progress.add_task("replications", total=total)
-        yield lambda _: progress.advance(task)
+
+        def advance(_: int) -> None:
+            progress.advance(task)
+            pause_point("work")
+
+        yield advance
+
+
+def read_scenario_file(path: Path, errors: Console) -> str:
+    """The scenario file's text, read once: what is simulated and what the results folder keeps, whatever happens
+    to the file during the run. A file that cannot be read is a usage error naming it."""
+    try:
+        return path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise fail(errors, f"{path.name}: cannot read the file ({error})") from None
 
 
 def safe_folder_name(name: str, fallback: str = "scenario") -> str:
@@ -235,26 +253,54 @@ def run_command(
             "cases are those arriving after it)."
         ),
     ] = None,
+    report: ReportOption = True,
+    svg: SvgOption = False,
 ) -> None:
     """Simulate a scenario: replications in parallel, a results folder, and a summary with 95% confidence intervals."""
-    from flowlab.report import write_report
-    from flowlab.run_results import collect_results, write_results
-    from sim.load_check import check_offered_load
-    from sim.replications import run_replications, with_run_settings
-    from sim.scenario import load_network
-
     console = Console(highlight=False)
     errors = Console(stderr=True, highlight=False)
     horizon_h, warmup_h = check_run_options(horizon, warmup, workers)
     start_at, max_cases = start_option(start), cases_option(cases)
     if max_cases is not None and warmup_h is None:
         warmup_h = 0.0  # a run of N cases starts empty and counts every case
+    with guard_command(errors, out) as guard:
+        _run(scenario, console, errors, guard, replications=replications, seed=seed, horizon_h=horizon_h,
+             warmup_h=warmup_h, start_at=start_at, start=start, max_cases=max_cases, out=out, workers=workers,
+             scheduler=scheduler, report=report, svg=svg)  # fmt: skip
+
+
+def _run(
+    scenario: Path | None,
+    console: Console,
+    errors: Console,
+    guard: CommandGuard,
+    *,
+    replications: int | None,
+    seed: int | None,
+    horizon_h: float | None,
+    warmup_h: float | None,
+    start_at: datetime | None,
+    start: str | None,
+    max_cases: int | None,
+    out: Path | None,
+    workers: int | None,
+    scheduler: str | None,
+    report: bool,
+    svg: bool,
+) -> None:
+    """What `flowlab run` does once its options are checked (inside `guard_command`)."""
+    from flowlab.run_results import collect_results, write_results
+    from sim.load_check import check_offered_load
+    from sim.replications import run_replications, with_run_settings
+    from sim.scenario import load_network
+
     if scenario is None:
         scenario = DEFAULT_SCENARIO
         if not scenario.is_file():
             raise fail(errors, f"the default scenario {scenario} is missing; name a scenario file: flowlab run FILE")
+    text = read_scenario_file(scenario, errors)
     try:
-        network = load_network(scenario, start=start_at)
+        network = load_network(scenario, start=start_at, text=text)
     except ScenarioError as error:
         raise fail(errors, str(error) if start_at is None else f"with --start {start}:\n{error}") from None
     try:
@@ -272,17 +318,26 @@ def run_command(
         console.print(f"warning: {scenario.name}: {warning.message}", style="yellow", markup=False)
 
     run = network.run
+    results_dir = out if out is not None else default_results_dir(network)
+    guard.out = results_dir
     console.print(describe_run(network), markup=False)
     with replication_progress(console, run.replications) as advance:
         result = run_replications(network, workers=workers, scheduler=scheduler, progress=advance)
     results = collect_results(result)
-    results_dir = out if out is not None else default_results_dir(network)
+
+    def draw(folder: Path, held: RunResults) -> None:
+        from flowlab.report import write_report  # matplotlib and the plots: not for --no-report
+
+        write_report(folder, kind="run", svg=svg, run=held, shown_as=results_dir)
+
     try:
-        write_results(results_dir, results, scenario_path=scenario, command=f"flowlab run {scenario.name}")
+        with console.status("writing the results, the plots and the HTML report …" if report
+                            else "writing the results …"):
+            write_results(results_dir, results, scenario_path=scenario, scenario_text=text.encode("utf-8"),
+                          command=f"flowlab run {scenario.name}", report=draw if report else None)
     except FileExistsError as error:
         raise fail(errors, str(error)) from None
-    with console.status("drawing the plots and the HTML report …"):
-        report = write_report(results_dir)
+    guard.written = True
 
     headline, items = summary_tables(results.summary)
     console.print(headline)
@@ -292,4 +347,7 @@ def run_command(
     else:
         report_cases(console, result)
     console.print(f"results: {results_dir}", markup=False)
-    console.print(f"report:  {report} (open it in a browser)", markup=False)
+    if report:
+        console.print(f"report:  {results_dir / 'report.html'} (open it in a browser)", markup=False)
+    else:
+        console.print(f"report:  none (--no-report); draw it with: flowlab report {results_dir}", markup=False)

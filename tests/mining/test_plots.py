@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import networkx as nx
@@ -22,7 +23,7 @@ from mining.plots import (
     plot_value_stream_map,
     summarize_value_stream,
 )
-from mining.plots_common import fit_label, format_difference, text_width_in
+from mining.plots_common import figure_formats, fit_label, format_difference, text_width_in
 from mining.plots_dfg import _dot_text, assign_layers, layout_dfg, select_edges
 from mining.plots_vsm import attach_groups
 from mining.stage_measures import summarize_stages
@@ -52,6 +53,13 @@ def build_log(stages: int, cases: int = 40, seed: int = 0) -> pd.DataFrame:
                 "case:arrival": ORIGIN + pd.to_timedelta(arrival, unit="h"),
             }))
     return pd.concat(frames, ignore_index=True).sort_values("time:timestamp", kind="stable", ignore_index=True)
+
+
+@pytest.fixture(autouse=True)
+def _svg_too() -> Iterator[None]:
+    """Every plot written as SVG too, as `--svg` asks (PNG alone is the default)."""
+    with figure_formats(svg=True):
+        yield
 
 
 def assert_written(paths: list[Path]) -> None:
