@@ -246,11 +246,12 @@ def _sweep(
         raise fail(errors, str(error)) from None
     guard.written = True
     _print_tables(console, tables, runs[BASELINE].network)
-    console.print(f"sweep:  {target}  (variants/ holds each variant's results folder)", markup=False)
+    console.print(f"sweep:  {target}  (variants/ holds each variant's results folder)", markup=False, soft_wrap=True)
     if report:
-        console.print(f"report: {target / 'report.html'} (open it in a browser)", markup=False)
+        console.print(f"report: {target / 'report.html'} (open it in a browser)", markup=False, soft_wrap=True)
     else:
-        console.print(f"report: none (--no-report); draw it with: flowlab report {target}", markup=False)
+        console.print(f"report: none (--no-report); draw it with: flowlab report {target}", markup=False,
+                      soft_wrap=True)
 
 
 def _default_name(network: Network) -> str:

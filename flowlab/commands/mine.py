@@ -231,4 +231,5 @@ def _print_summary(
         )
     console.print(f"results written to {target}", markup=False)
     if not report:
-        console.print(f"no report (--no-report); draw it with: flowlab report {target}", markup=False)
+        console.print(f"no report (--no-report); draw it with: flowlab report {target}", markup=False,
+                      soft_wrap=True)

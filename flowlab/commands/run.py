@@ -346,8 +346,9 @@ def _run(
         warn_unfinished(console, results.summary)
     else:
         report_cases(console, result)
-    console.print(f"results: {results_dir}", markup=False)
+    console.print(f"results: {results_dir}", markup=False, soft_wrap=True)
     if report:
-        console.print(f"report:  {results_dir / 'report.html'} (open it in a browser)", markup=False)
+        console.print(f"report:  {results_dir / 'report.html'} (open it in a browser)", markup=False, soft_wrap=True)
     else:
-        console.print(f"report:  none (--no-report); draw it with: flowlab report {results_dir}", markup=False)
+        console.print(f"report:  none (--no-report); draw it with: flowlab report {results_dir}", markup=False,
+                      soft_wrap=True)

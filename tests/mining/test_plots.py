@@ -223,3 +223,25 @@ def test_format_difference_puts_the_interval_in_the_difference_unit() -> None:
     assert "+0.0 h [+0.0, +60.0]" == format_difference(-0.02, 0.0, 60.0)  # rounds to 0: no "-0.0"
     assert "-3.6 d" == format_difference(-3.6 * 24, float("nan"), float("nan"))
     assert "n/a" == format_difference(float("nan"))
+
+
+def test_png_alone_unless_svg_is_asked_for(tmp_path: Path) -> None:
+    """The report embeds PNG; SVG costs a second drawing, so it is written only inside `figure_formats(svg=True)`."""
+    from matplotlib.figure import Figure
+
+    from mining.plots_common import save_figure
+
+    figure = Figure(figsize=(2, 1))
+    figure.add_axes((0, 0, 1, 1)).plot([0, 1], [0, 1])
+    with figure_formats(svg=False):
+        assert [tmp_path / "a.png"] == save_figure(figure, tmp_path / "a.svg")
+        assert ["a.png"] == sorted(path.name for path in tmp_path.iterdir())
+    assert [tmp_path / "b.png", tmp_path / "b.svg"] == save_figure(figure, tmp_path / "b")  # the fixture asks
+    assert (2 * 110, 1 * 110) == _png_size(tmp_path / "a.png")  # the figure's own size: no tight bounding box
+
+
+def _png_size(path: Path) -> tuple[int, int]:
+    import struct
+
+    width, height = struct.unpack(">II", path.read_bytes()[16:24])
+    return width, height
