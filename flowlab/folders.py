@@ -25,10 +25,13 @@ rebuilt later by `flowlab report` is not added). Readers ignore keys they do not
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import json
 import os
 import re
 import shutil
+import sys
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -40,7 +43,7 @@ from typing import Annotated, Literal, get_args
 
 from pydantic import Field, TypeAdapter, ValidationError
 
-from flowlab.interruptions import pause_point
+from flowlab.interruptions import held_signals, pause_point
 from mining.errors import EventLogError
 
 __all__ = [
@@ -52,6 +55,7 @@ __all__ = [
     "ResultsFolderError",
     "make_scratch",
     "read_manifest",
+    "remove_scratch",
     "remove_stale_scratch",
     "replace_folder",
     "write_file_atomically",
@@ -150,7 +154,7 @@ def write_folder(
             pause_point("swap")
         replace_folder(scratch, place)
     except BaseException:
-        shutil.rmtree(scratch, ignore_errors=True)
+        remove_scratch(scratch)
         raise
     return target
 
@@ -190,11 +194,17 @@ def read_manifest(folder: Path) -> Manifest:
 def replace_folder(scratch: Path, target: Path) -> None:
     """Rename the finished folder `scratch` to `target`, atomically on one file system.
 
-    An earlier `target` is moved aside first, removed only once the rename has succeeded and moved back if it
-    failed, so `target` is at every moment either the old folder or the new one.
+    An earlier `target` is exchanged with `scratch` in one step where the system can (Linux `renameat2` with
+    `RENAME_EXCHANGE`) and then removed; elsewhere it is moved aside first, removed only once the rename has
+    succeeded and moved back if it failed. Either way `target` is at every moment the old folder or the new one
+    (or, after a SIGKILL between the two renames of the fallback, set aside under a name `remove_stale_scratch`
+    puts back).
     """
     if not target.exists():
         os.replace(scratch, target)
+        return
+    if _exchange(scratch, target):
+        remove_scratch(scratch)  # the earlier folder, now under the scratch's name
         return
     aside = target.with_name(_scratch_name(target.name, "old"))
     os.replace(target, aside)
@@ -204,12 +214,51 @@ def replace_folder(scratch: Path, target: Path) -> None:
         if not target.exists():
             os.replace(aside, target)
         raise
-    shutil.rmtree(aside, ignore_errors=True)
+    remove_scratch(aside)
+
+
+def remove_scratch(path: Path) -> None:
+    """Remove a scratch folder or file, with Ctrl-C and SIGTERM held until it is gone (a second Ctrl-C during the
+    clean-up of the first then ends the command after it, not in the middle of it)."""
+    with held_signals():
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two paths in one atomic step (Linux `renameat2(…, RENAME_EXCHANGE)`); False where that is not offered
+    (another system, an old kernel or C library, a file system without it), leaving both as they were."""
+    if sys.platform != "linux":
+        return False
+    renameat2 = _renameat2()
+    if renameat2 is None:
+        return False
+    at_current_directory, rename_exchange = -100, 2
+    done = renameat2(at_current_directory, os.fsencode(first), at_current_directory, os.fsencode(second),
+                     rename_exchange)
+    if done == 0:
+        return True
+    number = ctypes.get_errno()
+    if number in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EPERM):
+        return False
+    raise OSError(number, os.strerror(number), str(second))
+
+
+@cache
+def _renameat2() -> Callable[..., int] | None:
+    try:
+        function: Callable[..., int] = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):  # a C library without it (glibc < 2.28, musl)
+        return None
+    return function
 
 
 def make_scratch(parent: Path, name: str) -> Path:
     """A new empty scratch folder `parent/.<name>-<pid>-<random>.partial`, with the permissions of any new folder
     (not the private 0700 of `tempfile.mkdtemp`: results are meant to be shared)."""
+    remove_stale_scratch(Path(parent))
     scratch = Path(parent) / _scratch_name(name, "partial")
     scratch.mkdir()
     os.chmod(scratch, 0o777 & ~_umask())
@@ -231,7 +280,7 @@ def write_file_atomically(path: Path, data: bytes) -> None:
         os.chmod(scratch, 0o666 & ~_umask())
         os.replace(scratch, path)
     except BaseException:
-        scratch.unlink(missing_ok=True)
+        remove_scratch(scratch)
         raise
 
 

@@ -5,8 +5,9 @@ and the results folder it was writing is left as it was (`flowlab.folders.write_
 `Terminated` (a KeyboardInterrupt), so the same clean-up runs for both signals. It turns
 
 - an interrupt into ``interrupted; results/x left unchanged`` and exit code 130 (Ctrl-C) or 143 (SIGTERM),
-- an `OSError` (no space left on the device, a read-only folder, …) into ``error: cannot write results/x: No space
-  left on device (…); results/x left unchanged`` and exit code 1.
+- an `OSError` (no space left on the device, a read-only folder, …) into ``error: No space left on device
+  (results/.x-…partial/cases.csv); results/x left unchanged; free some space or choose another --out`` and exit
+  code 1.
 
 SIGKILL cannot be caught: the scratch folder it leaves is named after the process and removed by the next write
 beside it (`flowlab.folders.remove_stale_scratch`).
@@ -45,6 +46,7 @@ __all__ = [
     "CommandGuard",
     "Terminated",
     "guard_command",
+    "held_signals",
     "pause_point",
     "terminate_as_interrupt",
 ]
@@ -85,6 +87,22 @@ def terminate_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+@contextmanager
+def held_signals() -> Iterator[None]:
+    """While inside, SIGINT and SIGTERM wait (blocked, not lost): a clean-up runs to its end, then they arrive.
+
+    Outside the main thread nothing changes.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 @dataclass
 class CommandGuard:
     """What `guard_command` needs to word its message: the results folder (once known) and whether it was written."""
@@ -120,9 +138,8 @@ def guard_command(errors: Console, out: Path | None = None) -> Iterator[CommandG
         what = os.strerror(error.errno) if error.errno else str(error)
         place = f" ({error.filename})" if error.filename else ""
         hint = "; free some space or choose another --out" if error.errno in (errno.ENOSPC, errno.EDQUOT) else ""
-        target = f"write {guard.out}" if guard.out is not None else "go on"
-        errors.print(f"error: cannot {target}: {what}{place}; {guard.where()}{hint}", style="red", markup=False,
-                     highlight=False, soft_wrap=True)
+        errors.print(f"error: {what}{place}; {guard.where()}{hint}", style="red", markup=False, highlight=False,
+                     soft_wrap=True)
         raise typer.Exit(code=IO_ERROR_EXIT_CODE) from None
 
 

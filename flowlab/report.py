@@ -33,6 +33,7 @@ from flowlab.folders import (
     ResultsFolderError,
     make_scratch,
     read_manifest,
+    remove_scratch,
     replace_folder,
     write_file_atomically,
 )
@@ -130,7 +131,7 @@ def write_report(
         page = _render(report, svg=any(scratch.glob("*.svg")))
         replace_folder(scratch, folder / PLOTS_DIR)
     except BaseException:
-        shutil.rmtree(scratch, ignore_errors=True)
+        remove_scratch(scratch)
         raise
     target = folder / REPORT_FILE
     write_file_atomically(target, page.encode("utf-8"))

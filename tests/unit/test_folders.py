@@ -68,6 +68,7 @@ class TestWriteFolder:
         assert ["out"] == _names(tmp_path)
 
     def test_a_failed_rename_puts_the_previous_folder_back(self, tmp_path: Path, monkeypatch) -> None:
+        """Where the system cannot exchange two folders in one step: set aside, rename, put back on failure."""
         out = write_folder(tmp_path / "out", "mine", _fill_two_files)
         before = (out / MANIFEST_FILE).read_bytes()
         real_replace = os.replace
@@ -77,11 +78,34 @@ class TestWriteFolder:
                 raise OSError("rename refused")
             real_replace(source, target)
 
+        monkeypatch.setattr(folders, "_exchange", lambda first, second: False)
         monkeypatch.setattr(folders.os, "replace", replace)
         with pytest.raises(OSError, match="rename refused"):
             write_folder(out, "mine", _fill_two_files)
         monkeypatch.undo()
         assert before == (out / MANIFEST_FILE).read_bytes()
+        assert ["out"] == _names(tmp_path)
+
+    def test_a_failed_exchange_keeps_the_previous_folder(self, tmp_path: Path, monkeypatch) -> None:
+        out = write_folder(tmp_path / "out", "mine", _fill_two_files)
+        before = (out / MANIFEST_FILE).read_bytes()
+
+        def exchange(first: Path, second: Path) -> bool:
+            raise OSError(28, "No space left on device", str(second))
+
+        monkeypatch.setattr(folders, "_exchange", exchange)
+        with pytest.raises(OSError, match="No space left"):
+            write_folder(out, "mine", _fill_two_files)
+        assert before == (out / MANIFEST_FILE).read_bytes()
+        assert ["out"] == _names(tmp_path)
+
+    @pytest.mark.parametrize("exchange", [True, False], ids=["exchanged", "set aside"])
+    def test_replaced_in_either_way(self, tmp_path: Path, monkeypatch, exchange: bool) -> None:
+        if not exchange:
+            monkeypatch.setattr(folders, "_exchange", lambda first, second: False)
+        out = write_folder(tmp_path / "out", "mine", _fill_two_files)
+        write_folder(out, "mine", lambda folder: (folder / "other.csv").write_text("x", encoding="utf-8"))
+        assert [MANIFEST_FILE, "other.csv"] == _names(out)
         assert ["out"] == _names(tmp_path)
 
     def test_replaces_a_previous_folder_of_its_kind(self, tmp_path: Path) -> None:
