@@ -152,7 +152,9 @@ def pause_point(moment: str) -> None:
         return
     _paused.add(moment)
     pause = Path(path)
-    pause.write_text(f"{moment} {os.getpid()}\n", encoding="utf-8")
+    writing = pause.with_name(f"{pause.name}.writing")
+    writing.write_text(f"{moment} {os.getpid()}\n", encoding="utf-8")
+    os.replace(writing, pause)  # the test sees the file whole or not at all
     waited = 0.0
     while pause.exists() and waited < PAUSE_LIMIT_S:
         time.sleep(0.05)
