@@ -109,7 +109,8 @@ def headline_rows(values: Mapping[str, Any], *, end: str) -> list[tuple[str, str
         share = render_estimate(values.get("unfinished_share"), "share")
         rows.append((f"unfinished at {end} (share)", f"{int(unfinished):,} ({share})"))
     # where a log lacks start events the wait/work split is estimated (DESIGN.md): the work-based rows say so
-    mark = " (estimated)" if values.get("estimated") is True else ""
+    # the resource rule gives the longest work the log allows, so an estimated flow efficiency is an upper bound
+    mark = " (estimated: an upper bound)" if values.get("estimated") is True else ""
     for label, key, kind in _ROWS:
         if key in values:
             text = render_estimate(values[key], kind)

@@ -1,8 +1,10 @@
 """What a command does when it is stopped: Ctrl-C, SIGTERM or a full disk end in one line and a non-zero exit code,
 and the results folder it was writing is left as it was (`flowlab.folders.write_folder` removes its scratch).
 
-`guard_command` wraps the body of a command that writes a results folder. While it runs, SIGTERM raises
-`Terminated` (a KeyboardInterrupt), so the same clean-up runs for both signals. It turns
+`guarded` wraps a command that writes a results folder (a decorator, so the command's body stays as it is; the command
+names its folder with ``command_guard().out = …`` and says ``command_guard().written = True`` once it is in place);
+`guard_command` is the same as a context manager. While the command runs, SIGTERM raises `Terminated` (a
+KeyboardInterrupt), so the same clean-up runs for both signals. It turns
 
 - an interrupt into ``interrupted; results/x left unchanged`` and exit code 130 (Ctrl-C) or 143 (SIGTERM),
 - an `OSError` (no space left on the device, a read-only folder, …) into ``error: No space left on device
@@ -26,15 +28,18 @@ This module is light on purpose: commands import it before any heavy library.
 from __future__ import annotations
 
 import errno
+import functools
 import os
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
+from typing import ParamSpec
 
 import typer
 from rich.console import Console
@@ -45,7 +50,9 @@ __all__ = [
     "PAUSE_MOMENTS",
     "CommandGuard",
     "Terminated",
+    "command_guard",
     "guard_command",
+    "guarded",
     "held_signals",
     "pause_point",
     "terminate_as_interrupt",
@@ -141,6 +148,32 @@ def guard_command(errors: Console, out: Path | None = None) -> Iterator[CommandG
         errors.print(f"error: {what}{place}; {guard.where()}{hint}", style="red", markup=False, highlight=False,
                      soft_wrap=True)
         raise typer.Exit(code=IO_ERROR_EXIT_CODE) from None
+
+
+_GUARD: ContextVar[CommandGuard | None] = ContextVar("command_guard", default=None)
+Parameters = ParamSpec("Parameters")
+
+
+def guarded(command: Callable[Parameters, None]) -> Callable[Parameters, None]:
+    """`command` run inside `guard_command` (messages on standard error); its signature is kept for typer."""
+
+    @functools.wraps(command)
+    def run(*arguments: Parameters.args, **options: Parameters.kwargs) -> None:
+        errors = Console(stderr=True, highlight=False, soft_wrap=True)
+        with guard_command(errors) as guard:
+            token = _GUARD.set(guard)
+            try:
+                command(*arguments, **options)
+            finally:
+                _GUARD.reset(token)
+
+    return run
+
+
+def command_guard() -> CommandGuard:
+    """The guard of the `guarded` command running now; outside one (a library call), a guard nobody reads."""
+    guard = _GUARD.get()
+    return guard if guard is not None else CommandGuard()
 
 
 def pause_point(moment: str) -> None:

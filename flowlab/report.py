@@ -410,10 +410,18 @@ def _mine_report(folder: Path, scratch: Path) -> _Report:
     report.headline_note = HEADLINE_NOTE.replace("the window", "the log")
     if flow.get("estimated"):
         report.headline.append(("wait / work split", "estimated: the log lacks start events for some visits"))
-    report.headline.append(
-        ("top bottleneck (stage with most waiting)",
-         _bottleneck_text(top.get(ACTIVITY) or top.get("stage"), None, top.get("wait_share")))
-    )  # fmt: skip
+    if document.get("bottleneck_ranking") == "elapsed":
+        share = top.get("elapsed_share")
+        report.headline.append(
+            ("longest time before a stage (wait/work split unknown)",
+             f"{top.get(ACTIVITY) or 'none'}" + (f" · {float(share):.0%} of the time elapsed before stages"
+                                                  if isinstance(share, int | float) else ""))
+        )  # fmt: skip
+    else:
+        report.headline.append(
+            ("top bottleneck (stage with most waiting)",
+             _bottleneck_text(top.get(ACTIVITY) or top.get("stage"), None, top.get("wait_share")))
+        )  # fmt: skip
     _stage_plots(report, stage_times, case_times, scratch)
     if (folder / "wip.csv").is_file():
         wip = pd.read_csv(folder / "wip.csv")

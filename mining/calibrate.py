@@ -40,9 +40,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from mining.codes import timestamps_ns
 from mining.columns import ACTIVITY, CASE, RESOURCE
 from mining.compare import apply_stage_map
-from mining.stage_times import compute_case_times, compute_stage_times, require_columns, timestamps_ns
+from mining.stage_times import compute_case_times, compute_stage_times, require_columns
 from mining.wait_causes import compute_pool_contention, compute_wait_causes
 from mining.working_hours import last_opening, working_hours_between
 

@@ -17,7 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from flowlab.interruptions import guard_command, pause_point
+from flowlab.interruptions import command_guard, guarded, pause_point
 from flowlab.options import (
     ActivityOption,
     CaseOption,
@@ -26,6 +26,7 @@ from flowlab.options import (
     ResourceOption,
     SeparatorOption,
     StartTimestampOption,
+    StatesOption,
     SvgOption,
     TimestampFormatOption,
     TimestampOption,
@@ -47,6 +48,7 @@ def _stem(path: Path) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.") or "log"
 
 
+@guarded
 def calibrate_command(
     log: Annotated[Path, typer.Argument(help="Event log: .parquet, .csv, .xes or .xes.gz.", show_default=False)],
     *,
@@ -60,6 +62,7 @@ def calibrate_command(
     timestamp_format: TimestampFormatOption = None,
     timezone: TimezoneOption = None,
     separator: SeparatorOption = None,
+    states: StatesOption = False,
     name: Annotated[str | None, typer.Option(help="Scenario name (default: the log's file name).")] = None,
     stream: Annotated[
         str, typer.Option(help="Name of the scenario's stream (e.g. an IT4IT value stream).")
@@ -90,59 +93,54 @@ def calibrate_command(
     console = Console(highlight=False)
     errors = Console(stderr=True, highlight=False, soft_wrap=True)
     target = out if out is not None else Path("results") / f"calibrate-{_stem(log)}"
+    command_guard().out = target
     began = time.perf_counter()
-    with guard_command(errors, target) as guard:
-        try:
-            if not log.exists():
-                raise EventLogError(f"{log}: no such file")
-            with console.status(f"reading {log.name} …"):
-                frame, _ = read_log_with_repairs(
-                    log, console, **read_options(
-                        case=case, activity=activity, timestamp=timestamp, start_timestamp=start_timestamp,
-                        resource=resource, lifecycle=lifecycle, classifier=classifier,
-                        timestamp_format=timestamp_format,
-                        timezone=timezone, separator=separator,
-                    ),
-                )  # fmt: skip
-            pause_point("work")
-            with console.status("discovering arrivals, routing, work times and pools …"):
-                mapping = load_stage_map(stage_map) if stage_map is not None else None
-                calibration = calibrate_log(frame, name=name or _stem(log), seed=seed, stream=stream, stage_map=mapping)
-            header = (
-                f"Calibrated by flowlab from {log.name}.\n"
-                "Each number says where it came from; edit any of them for a what-if.\n"
-                "Simulate a period of your own: "
-                "flowlab run scenario.yaml --start <ISO time> --cases <N> --horizon 52w\n"
-                "(with --cases the horizon only caps the run: give one long enough for every case to finish)"
-            )
-            text = dump_scenario(calibration.scenario, calibration.comments, header=header)
+    try:
+        if not log.exists():
+            raise EventLogError(f"{log}: no such file")
+        with console.status(f"reading {log.name} …"):
+            frame, _ = read_log_with_repairs(
+                log, console, **read_options(
+                    case=case, activity=activity, timestamp=timestamp, start_timestamp=start_timestamp,
+                    resource=resource, lifecycle=lifecycle, classifier=classifier, timestamp_format=timestamp_format,
+                    timezone=timezone, separator=separator, states=states,
+                ),
+            )  # fmt: skip
+        pause_point("work")
+        with console.status("discovering arrivals, routing, work times and pools …"):
+            mapping = load_stage_map(stage_map) if stage_map is not None else None
+            calibration = calibrate_log(frame, name=name or _stem(log), seed=seed, stream=stream, stage_map=mapping)
+        header = (
+            f"Calibrated by flowlab from {log.name}.\n"
+            "Each number says where it came from; edit any of them for a what-if.\n"
+            "Simulate a period of your own: flowlab run scenario.yaml --start <ISO time> --cases <N> --horizon 52w\n"
+            "(with --cases the horizon only caps the run: give one long enough for every case to finish)"
+        )
+        text = dump_scenario(calibration.scenario, calibration.comments, header=header)
 
-            def fill(folder: Path) -> None:
-                (folder / SCENARIO_FILE).write_text(text, encoding="utf-8")
-                try:
-                    load_network(folder / SCENARIO_FILE)
-                except ScenarioError as error:  # a bug of ours, not the user's: say so plainly
-                    raise EventLogError(
-                        f"the calibrated scenario does not load ({error}); please report this"
-                    ) from None
-                calibration.work_fits.to_csv(folder / "work_fits.csv", index=False)
-                calibration.routing.to_csv(folder / "routing.csv", index=False)
-                calibration.arrivals.to_csv(folder / "arrivals.csv", index=False)
-                calibration.pools.to_csv(folder / "pools.csv", index=False)
-                (folder / "notes.txt").write_text("".join(f"{note}\n" for note in calibration.notes), encoding="utf-8")
-                stages = next(iter(calibration.scenario["streams"].values()))["stages"]
-                with figure_formats(svg=svg):
-                    plot_calibration(calibration.arrivals, calibration.observed_work_h, stages,
-                                     folder / "calibration")
-                    write_report(folder, kind="calibrate", svg=svg)
+        def fill(folder: Path) -> None:
+            (folder / SCENARIO_FILE).write_text(text, encoding="utf-8")
+            try:
+                load_network(folder / SCENARIO_FILE)
+            except ScenarioError as error:  # a bug of ours, not the user's: say so plainly
+                raise EventLogError(f"the calibrated scenario does not load ({error}); please report this") from None
+            calibration.work_fits.to_csv(folder / "work_fits.csv", index=False)
+            calibration.routing.to_csv(folder / "routing.csv", index=False)
+            calibration.arrivals.to_csv(folder / "arrivals.csv", index=False)
+            calibration.pools.to_csv(folder / "pools.csv", index=False)
+            (folder / "notes.txt").write_text("".join(f"{note}\n" for note in calibration.notes), encoding="utf-8")
+            stages = next(iter(calibration.scenario["streams"].values()))["stages"]
+            with figure_formats(svg=svg):
+                plot_calibration(calibration.arrivals, calibration.observed_work_h, stages, folder / "calibration")
+                write_report(folder, kind="calibrate", svg=svg)
 
-            with console.status("writing the scenario and the calibration report …"):
-                write_folder(target, "calibrate", fill, command=f"flowlab calibrate {log}", inputs=[str(log)])
-        except (EventLogError, FileExistsError, ValueError) as error:
-            errors.print(f"error: {error}", style="bold red", markup=False)
-            raise typer.Exit(code=2) from None
-        guard.written = True
-        _print_summary(console, calibration, target, time.perf_counter() - began)
+        with console.status("writing the scenario and the calibration report …"):
+            write_folder(target, "calibrate", fill, command=f"flowlab calibrate {log}", inputs=[str(log)])
+    except (EventLogError, FileExistsError, ValueError) as error:
+        errors.print(f"error: {error}", style="bold red", markup=False)
+        raise typer.Exit(code=2) from None
+    command_guard().written = True
+    _print_summary(console, calibration, target, time.perf_counter() - began)
 
 
 def _describe(spec: dict) -> str:

@@ -2,13 +2,12 @@
 
 The output folder is written by `flowlab.folders.write_folder`: whole or not at all (the report included), with its
 manifest, and never over a folder that is not a flowlab results folder; Ctrl-C, SIGTERM or a full disk leave it as
-it was (`flowlab.interruptions.guard_command`).
+it was (`flowlab.interruptions.guarded`).
 """
 
 from __future__ import annotations
 
 import json
-import math
 import shlex
 from pathlib import Path
 from typing import Annotated, Any
@@ -17,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from flowlab.interruptions import guard_command, pause_point
+from flowlab.interruptions import command_guard, guarded, pause_point
 from flowlab.options import (
     ActivityOption,
     CaseOption,
@@ -27,6 +26,7 @@ from flowlab.options import (
     ResourceOption,
     SeparatorOption,
     StartTimestampOption,
+    StatesOption,
     SvgOption,
     TimestampFormatOption,
     TimestampOption,
@@ -39,6 +39,7 @@ _ARCHIVE_SUFFIXES = (".gz", ".xes", ".csv", ".parquet", ".pq", ".json", ".jsonoc
 TOP_BOTTLENECKS = 5
 
 
+@guarded
 def mine_command(
     log: Annotated[Path, typer.Argument(help="Event log: .parquet, .csv, .xes or .xes.gz.", show_default=False)],
     *,
@@ -52,6 +53,7 @@ def mine_command(
     timestamp_format: TimestampFormatOption = None,
     timezone: TimezoneOption = None,
     separator: SeparatorOption = None,
+    states: StatesOption = False,
     out: Annotated[
         Path | None, typer.Option(help="Output folder (default: results/mine-<log name>/).", show_default=False)
     ] = None,
@@ -65,26 +67,29 @@ def mine_command(
     console = Console()
     errors = Console(stderr=True)
     target = out if out is not None else Path("results") / f"mine-{_log_stem(log)}"
-    with guard_command(errors, target) as guard:
-        try:
-            summary, bottlenecks = _mine(
-                log,
-                target,
-                console,
-                conformance=conformance,
-                report=report,
-                svg=svg,
-                read_options=read_options(
-                    case=case, activity=activity, timestamp=timestamp, start_timestamp=start_timestamp,
-                    resource=resource, lifecycle=lifecycle, classifier=classifier, timestamp_format=timestamp_format,
-                    timezone=timezone, separator=separator,
-                ),
-            )
-        except (EventLogError, FileExistsError) as error:
-            errors.print(f"error: {error}", style="bold red", markup=False, highlight=False, soft_wrap=True)
-            raise typer.Exit(code=2) from None
-        guard.written = True
-        _print_summary(console, log, target, summary, bottlenecks, report=report)
+    command_guard().out = target
+    try:
+        summary, bottlenecks = _mine(
+            log,
+            target,
+            console,
+            conformance=conformance,
+            report=report,
+            svg=svg,
+            read_options=read_options(
+                case=case, activity=activity, timestamp=timestamp, start_timestamp=start_timestamp,
+                resource=resource, lifecycle=lifecycle, classifier=classifier, timestamp_format=timestamp_format,
+                timezone=timezone, separator=separator, states=states,
+            ),
+        )
+    except (EventLogError, FileExistsError) as error:
+        errors.print(f"error: {error}", style="bold red", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(code=2) from None
+    command_guard().written = True
+    _print_summary(console, log, target, summary, bottlenecks)
+    if not report:
+        console.print(f"no report (--no-report); draw it with: flowlab report {target}", markup=False,
+                      soft_wrap=True)
 
 
 def _log_stem(path: Path) -> str:
@@ -110,7 +115,7 @@ def _mine(
     from flowlab.folders import write_folder
     from flowlab.reading import read_log_with_repairs
     from flowlab.report import write_report
-    from mining.bottlenecks import rank_bottlenecks
+    from mining.bottlenecks import rank_bottlenecks, ranked_by
     from mining.columns import ACTIVITY
     from mining.discovery import check_conformance, discover_dfg, discover_process_model, list_variants
     from mining.json_safe import to_json_safe
@@ -142,7 +147,9 @@ def _mine(
             causes = summarize_wait_causes(stage_times, compute_wait_causes(stage_times, log))
             stages = summarize_stages(stage_times).merge(causes, on=ACTIVITY, how="left", validate="one_to_one")
             flow = compute_flow_summary(log, stage_times=stage_times, case_times=case_times)
-            bottlenecks = rank_bottlenecks(stage_times).merge(causes, on=ACTIVITY, how="left", validate="one_to_one")
+            ranked = rank_bottlenecks(stage_times)
+            ranking = ranked_by(ranked)
+            bottlenecks = ranked.merge(causes, on=ACTIVITY, how="left", validate="one_to_one")
             stage_times.to_parquet(scratch / "stage_times.parquet", index=False)
             stages.to_csv(scratch / "stage_summary.csv", index=False)
             case_times.to_csv(scratch / "case_times.csv", index=False)
@@ -152,7 +159,7 @@ def _mine(
             compute_handovers(log, stage_times=stage_times).to_csv(scratch / "handovers.csv", index=False)
             status.update("variants and directly-follows graph …")
             list_variants(log).to_csv(scratch / "variants.csv", index=False)
-            if report:
+            if report:  # --no-report: tables only, no pictures
                 with figure_formats(svg=svg):
                     plot_dfg(
                         discover_dfg(log),
@@ -168,6 +175,7 @@ def _mine(
             "log": str(path),
             "flow": flow,
             "bottlenecks": bottlenecks.head(TOP_BOTTLENECKS).to_dict(orient="records"),
+            "bottleneck_ranking": ranking,
             "conformance": replay,
             "repairs": repairs,
         }
@@ -183,11 +191,8 @@ def _mine(
     return written[0]
 
 
-def _print_summary(
-    console: Console, path: Path, target: Path, summary: dict[str, Any], bottlenecks: Any, *, report: bool = True
-) -> None:
-    from flowlab.headline import HEADLINE_NOTE, headline_rows, render_estimate
-    from mining.wait_causes import WAIT_CAUSE_NOTE
+def _print_summary(console: Console, path: Path, target: Path, summary: dict[str, Any], bottlenecks: Any) -> None:
+    from flowlab.headline import HEADLINE_NOTE, headline_rows
 
     flow = summary["flow"]
     estimated = bool(flow["estimated"])
@@ -205,31 +210,58 @@ def _print_summary(
     if replay is not None:
         table.add_row("fitness / precision", f"{replay['fitness']:.3f} / {replay['precision']:.3f}")
     console.print(table)
+    if summary.get("bottleneck_ranking") == "elapsed":
+        _print_elapsed_ranking(console, bottlenecks)
+    else:
+        _print_wait_ranking(console, bottlenecks, mark)
+        if estimated:
+            console.print(
+                "[yellow]* estimated:[/] the log has no start events for these visits, so wait and work are split "
+                "by the resource rule (see mining.stage_times): the work is an upper bound, the wait a lower one."
+            )
+    console.print(f"results written to {target}", markup=False)
+
+
+def _print_wait_ranking(console: Console, bottlenecks: Any, mark: str) -> None:
+    from flowlab.headline import render_estimate
+    from mining.wait_causes import WAIT_CAUSE_NOTE
+
     ranking = Table(title=f"Top {TOP_BOTTLENECKS} bottlenecks (share of all waiting){mark}", title_justify="left")
     columns = ("#", "stage", "wait share", "wait mean", "of it busy / other", "peak queue", "visits", "utilisation")
     for column in columns:
         ranking.add_column(column, justify="left" if column == "stage" else "right")
     for row in bottlenecks.head(TOP_BOTTLENECKS).itertuples(index=False):
-        utilisation = row.utilisation
         ranking.add_row(
             str(row.rank),
             str(row[1]) + (" *" if row.estimated else ""),
-            f"{row.wait_share:.1%}",
+            render_estimate(row.wait_share, "share"),
             render_estimate(row.wait_mean_h, "duration"),
             f"{render_estimate(row.wait_contention_mean_h, 'duration')} / "
             f"{render_estimate(row.wait_other_mean_h, 'duration')}",
             f"{row.peak_queue:,}",
             f"{row.visits:,}",
-            "–" if math.isnan(utilisation) else f"{utilisation:.1%}",
+            render_estimate(row.utilisation, "share"),
         )
     console.print(ranking)
     console.print(f"busy / other: {WAIT_CAUSE_NOTE}", markup=False, highlight=False)
-    if estimated:
-        console.print(
-            "[yellow]* estimated:[/] the log has no start events for these visits, so wait and work are split "
-            "by the resource rule (see mining.stage_times)."
+
+
+def _print_elapsed_ranking(console: Console, bottlenecks: Any) -> None:
+    """The ranking of a log that cannot split wait from work: by the time elapsed before each stage."""
+    from flowlab.headline import render_estimate
+
+    ranking = Table(title=f"Top {TOP_BOTTLENECKS} stages by time elapsed before them", title_justify="left")
+    for column in ("#", "stage", "share of elapsed time", "mean elapsed", "visits", "wait/work split known"):
+        ranking.add_column(column, justify="left" if column == "stage" else "right")
+    for row in bottlenecks.head(TOP_BOTTLENECKS).itertuples(index=False):
+        ranking.add_row(
+            str(row.rank), str(row[1]), render_estimate(row.elapsed_share, "share"),
+            render_estimate(row.elapsed_mean_h, "duration"), f"{row.visits:,}",
+            render_estimate(row.split_known, "share"),
         )
-    console.print(f"results written to {target}", markup=False)
-    if not report:
-        console.print(f"no report (--no-report); draw it with: flowlab report {target}", markup=False,
-                      soft_wrap=True)
+    console.print(ranking)
+    console.print(
+        "[yellow]wait and work unknown:[/] most visits have neither a start event nor a resource, so the log cannot "
+        "tell waiting from working; stages are ranked by the time from the previous completion in the case to "
+        "theirs (wait and work together)."
+    )
