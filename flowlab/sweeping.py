@@ -24,7 +24,7 @@ from flowlab.commands.run import (
     safe_folder_name,
 )
 from flowlab.folders import write_folder
-from flowlab.interruptions import CommandGuard, guard_command
+from flowlab.interruptions import command_guard
 from flowlab.report import write_report
 from flowlab.run_results import RunResults, collect_results, library_versions, write_results
 from flowlab.sweep_table import GROUP_KEYS, REFERENCE, describe_variants, group_file, verdict_lines
@@ -174,32 +174,6 @@ def run_sweep(
     settings = variant_settings([parse_setting(text) for text in set_], zipped=zip_)
     if len(settings) > MAX_VARIANTS:
         raise fail(errors, f"{len(settings)} variants is more than {MAX_VARIANTS}; try fewer values per --set")
-    with guard_command(errors, out) as guard:
-        _sweep(scenario, console, errors, guard, settings, set_=set_, zip_=zip_, replications=replications,
-               seed=seed, horizon_h=horizon_h, warmup_h=warmup_h, out=out, workers=workers, scheduler=scheduler,
-               report=report, svg=svg)  # fmt: skip
-
-
-def _sweep(
-    scenario: Path,
-    console: Console,
-    errors: Console,
-    guard: CommandGuard,
-    settings: dict[str, dict[str, Any]],
-    *,
-    set_: list[str],
-    zip_: bool,
-    replications: int | None,
-    seed: int | None,
-    horizon_h: float | None,
-    warmup_h: float | None,
-    out: Path | None,
-    workers: int | None,
-    scheduler: str | None,
-    report: bool,
-    svg: bool,
-) -> None:
-    """What `flowlab sweep` does once its options are checked (inside `guard_command`)."""
     networks: dict[str, Network] = {}
     documents: dict[str, Any] = {}  # each variant's scenario as data, written beside its results
     text = read_scenario_file(scenario, errors)  # read once: what is simulated is what the folder keeps
@@ -224,10 +198,11 @@ def _sweep(
             f"the variants would run different numbers of replications ({shown}); they are compared replication by "
             "replication, so give them one count with --replications",
         )
-    baseline = networks[BASELINE]
-    target = out if out is not None else Path("results") / _default_name(baseline)
-    guard.out = target
+    target = out if out is not None else Path("results") / _default_name(networks[BASELINE])
+    command_guard().out = target
     runs = _run(console, networks, workers, scheduler)
+
+    baseline = runs[BASELINE].network
     tables: dict[str | None, pd.DataFrame] = {}
 
     def fill(folder: Path) -> None:
@@ -244,8 +219,8 @@ def _sweep(
             write_folder(target, "sweep", fill, command=shlex.join(command), inputs=[str(scenario)])
     except FileExistsError as error:
         raise fail(errors, str(error)) from None
-    guard.written = True
-    _print_tables(console, tables, runs[BASELINE].network)
+    command_guard().written = True
+    _print_tables(console, tables, baseline)
     console.print(f"sweep:  {target}  (variants/ holds each variant's results folder)", markup=False, soft_wrap=True)
     if report:
         console.print(f"report: {target / 'report.html'} (open it in a browser)", markup=False, soft_wrap=True)

@@ -7,19 +7,16 @@ import math
 import shlex
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from flowlab.interruptions import guard_command, pause_point
+from flowlab.interruptions import command_guard, guarded, pause_point
 from flowlab.options import ReportOption, SvgOption
 from mining.errors import EventLogError
-
-if TYPE_CHECKING:
-    from flowlab.interruptions import CommandGuard
 
 EVENT_LOG_FILE = "event_log.parquet"
 TOP_STAGES = 8
@@ -62,6 +59,7 @@ def _names(log_a: Path, log_b: Path) -> tuple[str, str]:
             f"simulated ({name_b})" if _is_run_folder(log_b) else name_b)
 
 
+@guarded
 def compare_command(
     log_a: Annotated[Path, typer.Argument(help="Event log or results folder A (e.g. a what-if variant, or a "
                                           "simulation).", show_default=False)],
@@ -84,19 +82,17 @@ def compare_command(
     """
     console = Console()
     errors = Console(stderr=True, soft_wrap=True)
-    with guard_command(errors, out) as guard:
-        try:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                target, comparison = _compare(log_a, log_b, stage_map, out, cfld=cfld, report=report, svg=svg,
-                                              guard=guard)
-        except (EventLogError, FileExistsError) as error:
-            errors.print(f"error: {error}", style="red", markup=False, highlight=False)
-            raise typer.Exit(code=2) from error
-        guard.written = True
-        for warning in caught:
-            errors.print(f"note: {warning.message}", style="yellow", markup=False, highlight=False)
-        _print_summary(console, comparison, target, report=report)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            target, comparison = _compare(log_a, log_b, stage_map, out, cfld=cfld, report=report, svg=svg)
+    except (EventLogError, FileExistsError) as error:
+        errors.print(f"error: {error}", style="red", markup=False, highlight=False)
+        raise typer.Exit(code=2) from error
+    command_guard().written = True
+    for warning in caught:
+        errors.print(f"note: {warning.message}", style="yellow", markup=False, highlight=False)
+    _print_summary(console, comparison, target, report=report)
 
 
 def field_distances(distances: Any) -> str:
@@ -113,7 +109,6 @@ def _compare(
     cfld: bool = False,
     report: bool = True,
     svg: bool = False,
-    guard: CommandGuard | None = None,
 ) -> tuple[Path, Any]:
     from flowlab.folders import write_folder
     from flowlab.reading import read_log_with_repairs
@@ -131,8 +126,7 @@ def _compare(
     path_a, path_b = _log_path(log_a), _log_path(log_b)
     label_a, label_b = _names(log_a, log_b)
     target = out if out is not None else Path("results") / f"compare-{_label(log_a)}-vs-{_label(log_b)}"
-    if guard is not None:
-        guard.out = target
+    command_guard().out = target
     console = Console()
     log_a_frame, repairs_a = read_log_with_repairs(path_a, console)
     log_b_frame, repairs_b = read_log_with_repairs(path_b, console)
@@ -147,7 +141,7 @@ def _compare(
                     "repairs": {"a": repairs_a, "b": repairs_b}}
         (scratch / "comparison.json").write_text(json.dumps(document, indent=2, allow_nan=False) + "\n",
                                                  encoding="utf-8")
-        if not report:
+        if not report:  # --no-report: tables only, no pictures
             return
         with figure_formats(svg=svg):
             plots = scratch / PLOTS_DIR

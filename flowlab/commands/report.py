@@ -9,11 +9,12 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from flowlab.interruptions import guard_command
+from flowlab.interruptions import command_guard, guarded
 from flowlab.options import SvgOption
 from mining.errors import EventLogError
 
 
+@guarded
 def report_command(
     results_dir: Annotated[Path, typer.Argument(help="Results folder of flowlab run, mine, compare or sweep.",
                                                 show_default=False)],
@@ -26,14 +27,14 @@ def report_command(
     from flowlab.report import write_report
 
     console = Console(stderr=True, soft_wrap=True)
-    with guard_command(console, results_dir):
-        try:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                path = write_report(results_dir, svg=svg)
-        except EventLogError as error:
-            console.print(f"error: {error}", style="red", markup=False, highlight=False)
-            raise typer.Exit(code=2) from error
+    command_guard().out = results_dir
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            path = write_report(results_dir, svg=svg)
+    except EventLogError as error:
+        console.print(f"error: {error}", style="red", markup=False, highlight=False)
+        raise typer.Exit(code=2) from error
     for warning in caught:
         console.print(f"note: {warning.message}", style="yellow", markup=False, highlight=False)
     typer.echo(str(path))

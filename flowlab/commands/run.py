@@ -16,7 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from flowlab.headline import HEADLINE_NOTE, constraint_rows, headline_rows, render_estimate
-from flowlab.interruptions import CommandGuard, guard_command, pause_point
+from flowlab.interruptions import command_guard, guarded, pause_point
 from flowlab.options import ReportOption, SvgOption
 from sim.durations import format_hours, parse_duration
 from sim.errors import ScenarioError
@@ -221,6 +221,7 @@ def warn_unfinished(console: Console, summary: Summary) -> None:
         )
 
 
+@guarded
 def run_command(
     scenario: Annotated[
         Path | None,
@@ -257,43 +258,17 @@ def run_command(
     svg: SvgOption = False,
 ) -> None:
     """Simulate a scenario: replications in parallel, a results folder, and a summary with 95% confidence intervals."""
+    from flowlab.run_results import collect_results, write_results
+    from sim.load_check import check_offered_load
+    from sim.replications import run_replications, with_run_settings
+    from sim.scenario import load_network
+
     console = Console(highlight=False)
     errors = Console(stderr=True, highlight=False)
     horizon_h, warmup_h = check_run_options(horizon, warmup, workers)
     start_at, max_cases = start_option(start), cases_option(cases)
     if max_cases is not None and warmup_h is None:
         warmup_h = 0.0  # a run of N cases starts empty and counts every case
-    with guard_command(errors, out) as guard:
-        _run(scenario, console, errors, guard, replications=replications, seed=seed, horizon_h=horizon_h,
-             warmup_h=warmup_h, start_at=start_at, start=start, max_cases=max_cases, out=out, workers=workers,
-             scheduler=scheduler, report=report, svg=svg)  # fmt: skip
-
-
-def _run(
-    scenario: Path | None,
-    console: Console,
-    errors: Console,
-    guard: CommandGuard,
-    *,
-    replications: int | None,
-    seed: int | None,
-    horizon_h: float | None,
-    warmup_h: float | None,
-    start_at: datetime | None,
-    start: str | None,
-    max_cases: int | None,
-    out: Path | None,
-    workers: int | None,
-    scheduler: str | None,
-    report: bool,
-    svg: bool,
-) -> None:
-    """What `flowlab run` does once its options are checked (inside `guard_command`)."""
-    from flowlab.run_results import collect_results, write_results
-    from sim.load_check import check_offered_load
-    from sim.replications import run_replications, with_run_settings
-    from sim.scenario import load_network
-
     if scenario is None:
         scenario = DEFAULT_SCENARIO
         if not scenario.is_file():
@@ -319,7 +294,7 @@ def _run(
 
     run = network.run
     results_dir = out if out is not None else default_results_dir(network)
-    guard.out = results_dir
+    command_guard().out = results_dir
     console.print(describe_run(network), markup=False)
     with replication_progress(console, run.replications) as advance:
         result = run_replications(network, workers=workers, scheduler=scheduler, progress=advance)
@@ -337,7 +312,7 @@ def _run(
                           command=f"flowlab run {scenario.name}", report=draw if report else None)
     except FileExistsError as error:
         raise fail(errors, str(error)) from None
-    guard.written = True
+    command_guard().written = True
 
     headline, items = summary_tables(results.summary)
     console.print(headline)

@@ -39,9 +39,11 @@ from typing import Annotated
 import typer
 
 from flowlab.commands.run import HorizonOption, SchedulerOption, WarmupOption, WorkersOption
+from flowlab.interruptions import guarded
 from flowlab.options import ReportOption, SvgOption
 
 
+@guarded
 def sweep_command(
     scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)],
     *,
