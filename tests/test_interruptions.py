@@ -365,3 +365,47 @@ class TestReportFromMemory:
         assert "plots also as PNG and SVG" in (bare / "report.html").read_text(encoding="utf-8")
         assert MANIFEST_FILE in snapshot(bare)
 
+
+
+class TestCompareAndCalibrate:
+    """compare and calibrate share the guard: an interrupt while their report is drawn leaves the earlier folder."""
+
+    @pytest.mark.parametrize("case", [
+        ("compare", KeyboardInterrupt(), 130, "interrupted; {out} left unchanged"),
+        ("calibrate", Terminated(), 143, "interrupted by SIGTERM; {out} left unchanged"),
+    ], ids=["compare", "calibrate"])
+    def test_interrupted_while_drawing(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                       case: tuple[str, BaseException, int, str]) -> None:
+        command, error, code, message = case
+        log = write_small_log(tmp_path)
+        arguments = [command, str(log), *([str(log)] if command == "compare" else [])]
+        out = tmp_path / "out"
+        first = CliRunner().invoke(app, [*arguments, "--out", str(out)])
+        assert 0 == first.exit_code, first.output
+        before = snapshot(out)
+
+        def interrupted(*arguments: object, **options: object) -> Path:
+            raise error
+
+        monkeypatch.setattr(flowlab.report, "_render", interrupted)
+        result = CliRunner().invoke(app, [*arguments, "--out", str(out)])
+        assert code == result.exit_code, result.output
+        assert message.format(out=out) in result.output
+        assert before == snapshot(out)
+        assert ["out", "small.csv"] == sorted(entry.name for entry in tmp_path.iterdir())
+
+    def test_compare_without_report(self, tmp_path: Path) -> None:
+        log = write_small_log(tmp_path)
+        out = tmp_path / "out"
+        result = CliRunner().invoke(app, ["compare", str(log), str(log), "--no-report", "--out", str(out)])
+        assert 0 == result.exit_code, result.output
+        assert {MANIFEST_FILE, "comparison.json", "edges.csv", "stages.csv"} == set(snapshot(out))
+
+    def test_mine_without_report(self, tmp_path: Path) -> None:
+        log = write_small_log(tmp_path)
+        out = tmp_path / "out"
+        result = CliRunner().invoke(app, ["mine", str(log), "--no-conformance", "--no-report", "--out", str(out)])
+        assert 0 == result.exit_code, result.output
+        written = set(snapshot(out))
+        assert {"stage_times.parquet", "summary.json", MANIFEST_FILE} <= written
+        assert not {name for name in written if name.endswith((".png", ".svg", ".html"))}
