@@ -177,7 +177,13 @@ def command_guard() -> CommandGuard:
 
 
 def pause_point(moment: str) -> None:
-    """The test hook (see the module docstring): wait here while the pause file exists, if asked to for `moment`."""
+    """The test hook (see the module docstring): wait here while the pause file exists, if asked to for `moment`.
+
+    Raises:
+        ValueError: `moment` is not one of `PAUSE_MOMENTS` (a typo in a call would otherwise never pause).
+    """
+    if moment not in PAUSE_MOMENTS:
+        raise ValueError(f"unknown pause moment {moment!r}; expected one of {', '.join(PAUSE_MOMENTS)}")
     if os.environ.get("FLOWLAB_TEST_PAUSE_AT") != moment or moment in _paused:
         return
     path = os.environ.get("FLOWLAB_TEST_PAUSE_FILE")

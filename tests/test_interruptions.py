@@ -409,3 +409,10 @@ class TestCompareAndCalibrate:
         written = set(snapshot(out))
         assert {"stage_times.parquet", "summary.json", MANIFEST_FILE} <= written
         assert not {name for name in written if name.endswith((".png", ".svg", ".html"))}
+
+
+def test_an_unknown_pause_moment_is_refused() -> None:
+    from flowlab.interruptions import pause_point
+
+    with pytest.raises(ValueError, match="unknown pause moment 'reprot'; expected one of work, report, swap"):
+        pause_point("reprot")
