@@ -22,7 +22,8 @@ Repairs (counted, warned, recorded in ``log.attrs["flowlab:repairs"]``):
     has start events, is kept as a visit without an observed start (its wait/work split is estimated, as for a
     complete-only log). A complete of an activity that never has a start is an atomic event (XES allows them) and
     no repair;
-    ``fabricated_starts``: when every start has exactly the timestamp of its complete (some exports write a start
+    ``fabricated_starts``: when every start (at least `MIN_FABRICATED`) has exactly the timestamp of its complete
+    (some exports write a start
     for each complete), the starts measure nothing: they are dropped and the log is read as complete-only.
 
 Each complete is paired with the earliest start still open before it (`mining.pairing`) within (case,
@@ -59,6 +60,10 @@ from mining.pairing import pair_open_close
 
 REPAIRS_ATTR = "flowlab:repairs"
 """Key of `DataFrame.attrs` under which `read_log` stores the repairs it made, as plain dicts."""
+
+MIN_FABRICATED = 10
+"""Fewest start/complete pairs, all at one timestamp each, that mark a log's start events as made up by its export (a
+handful of instantaneous visits is nothing unusual)."""
 
 EPOCH_UNITS = ("s", "ms", "us", "ns")
 """Values of `timestamp_format` that read a column of numbers as time since 1970-01-01 UTC in that unit."""
@@ -451,7 +456,7 @@ def _pair_start_complete(
     by_start = np.argsort(start_of[paired], kind="stable")  # pairs in the order of their start events
     start_rows = start_of[paired][by_start]
     complete_rows = rows[paired][by_start]
-    if len(start_rows) >= 2 and bool((moments[start_rows] == moments[complete_rows]).all()):
+    if len(start_rows) >= MIN_FABRICATED and bool((moments[start_rows] == moments[complete_rows]).all()):
         # every start carries its complete's timestamp: the export made them up, they measure nothing
         frame = frame.loc[~is_start].reset_index(drop=True)
         return frame, [

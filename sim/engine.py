@@ -101,8 +101,10 @@ def simulate(network: Network, *, seed: int | np.random.SeedSequence, replicatio
     run.env.run(until=network.run.horizon_h)
     ended = network.run.horizon_h if run.finished is None or not run.finished.triggered else run.env.now
     schedules = {name: team.schedule for name, team in run.teams.items() if team.schedule is not None}
+    activities = {name: stage.activity for name, stage in network.stages.items() if stage.activity not in (None, name)}
     return run.recorder.finish(
-        horizon_h=ended, replication=int(replication), network_name=network.name, schedules=schedules
+        horizon_h=ended, replication=int(replication), network_name=network.name, schedules=schedules,
+        activities=activities,
     )
 
 

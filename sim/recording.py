@@ -78,6 +78,7 @@ class Recording:
         network_name: the network's name.
         schedules: the working week of each team that has off-duty time, by team name (work of its visits
             progresses only inside it).
+        activities: the activity name of each stage whose event-log name differs from its own, by stage name.
     """
 
     visits: pd.DataFrame
@@ -88,6 +89,7 @@ class Recording:
     replication: int
     network_name: str
     schedules: Mapping[str, WeekSchedule] = field(default_factory=dict)
+    activities: Mapping[str, str] = field(default_factory=dict)
 
 
 def _names(values: Sequence[str], indexes: np.ndarray) -> pd.api.extensions.ExtensionArray:
@@ -161,6 +163,7 @@ class Recorder:
         replication: int,
         network_name: str,
         schedules: Mapping[str, WeekSchedule] | None = None,
+        activities: Mapping[str, str] | None = None,
     ) -> Recording:
         """Build the `Recording`'s DataFrames once, from the rows appended during the run, and empty the recorder."""
         case_ids = pd.array([row[C_CASE] for row in self.cases], dtype="str")
@@ -175,6 +178,7 @@ class Recorder:
             replication=int(replication),
             network_name=network_name,
             schedules=dict(schedules or {}),
+            activities=dict(activities or {}),
         )
         self.cases.clear()
         return recording

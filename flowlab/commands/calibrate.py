@@ -145,16 +145,16 @@ def calibrate_command(
 
 def _describe(spec: dict) -> str:
     """A distribution spec in a few words: its kind and mean (an empirical one's mean from its samples)."""
-    from flowlab.headline import render_duration
+    from mining.time_units import format_hours
     from sim.durations import parse_duration
 
     if spec["kind"] == "empirical":
         samples = [parse_duration(sample) for sample in spec["samples"]]
-        return f"empirical, mean {render_duration(sum(samples) / len(samples))}"
+        return f"empirical, mean {format_hours(sum(samples) / len(samples))}"
     if spec["kind"] == "fixed":
-        return f"fixed {render_duration(parse_duration(spec['value']))}"
+        return f"fixed {format_hours(parse_duration(spec['value']))}"
     cv = f", cv {spec['cv']}" if "cv" in spec else ""
-    return f"{spec['kind']}, mean {render_duration(parse_duration(spec['mean']))}{cv}"
+    return f"{spec['kind']}, mean {format_hours(parse_duration(spec['mean']))}{cv}"
 
 
 def _print_summary(console: Console, calibration: Calibration, target: Path, seconds: float) -> None:

@@ -223,24 +223,28 @@ def _print_summary(console: Console, path: Path, target: Path, summary: dict[str
 
 
 def _print_wait_ranking(console: Console, bottlenecks: Any, mark: str) -> None:
-    from flowlab.headline import render_estimate
+    from mining.time_units import column_unit, format_hours, format_share
     from mining.wait_causes import WAIT_CAUSE_NOTE
 
     ranking = Table(title=f"Top {TOP_BOTTLENECKS} bottlenecks (share of all waiting){mark}", title_justify="left")
-    columns = ("#", "stage", "wait share", "wait mean", "of it busy / other", "peak queue", "visits", "utilisation")
+    top = bottlenecks.head(TOP_BOTTLENECKS)
+    wait_unit = column_unit(top["wait_mean_h"].astype(float))  # one unit per column (the median's)
+    cause_unit = column_unit([*top["wait_contention_mean_h"].astype(float), *top["wait_other_mean_h"].astype(float)])
+    columns = ("#", "stage", "wait share", f"wait mean ({wait_unit[0]})", f"of it busy / other ({cause_unit[0]})",
+               "peak queue", "visits", "utilisation")
     for column in columns:
         ranking.add_column(column, justify="left" if column == "stage" else "right")
-    for row in bottlenecks.head(TOP_BOTTLENECKS).itertuples(index=False):
+    for row in top.itertuples(index=False):
         ranking.add_row(
             str(row.rank),
             str(row[1]) + (" *" if row.estimated else ""),
-            render_estimate(row.wait_share, "share"),
-            render_estimate(row.wait_mean_h, "duration"),
-            f"{render_estimate(row.wait_contention_mean_h, 'duration')} / "
-            f"{render_estimate(row.wait_other_mean_h, 'duration')}",
+            format_share(row.wait_share),
+            format_hours(row.wait_mean_h, wait_unit, with_unit=False),
+            f"{format_hours(row.wait_contention_mean_h, cause_unit, with_unit=False)} / "
+            f"{format_hours(row.wait_other_mean_h, cause_unit, with_unit=False)}",
             f"{row.peak_queue:,}",
             f"{row.visits:,}",
-            render_estimate(row.utilisation, "share"),
+            format_share(row.utilisation),
         )
     console.print(ranking)
     console.print(f"busy / other: {WAIT_CAUSE_NOTE}", markup=False, highlight=False)
@@ -248,16 +252,19 @@ def _print_wait_ranking(console: Console, bottlenecks: Any, mark: str) -> None:
 
 def _print_elapsed_ranking(console: Console, bottlenecks: Any) -> None:
     """The ranking of a log that cannot split wait from work: by the time elapsed before each stage."""
-    from flowlab.headline import render_estimate
+    from mining.time_units import column_unit, format_hours, format_share
 
+    top = bottlenecks.head(TOP_BOTTLENECKS)
+    unit = column_unit(top["elapsed_mean_h"].astype(float))  # one unit per column (the median's)
     ranking = Table(title=f"Top {TOP_BOTTLENECKS} stages by time elapsed before them", title_justify="left")
-    for column in ("#", "stage", "share of elapsed time", "mean elapsed", "visits", "wait/work split known"):
+    for column in ("#", "stage", "share of elapsed time", f"mean elapsed ({unit[0]})", "visits",
+                   "wait/work split known"):
         ranking.add_column(column, justify="left" if column == "stage" else "right")
-    for row in bottlenecks.head(TOP_BOTTLENECKS).itertuples(index=False):
+    for row in top.itertuples(index=False):
         ranking.add_row(
-            str(row.rank), str(row[1]), render_estimate(row.elapsed_share, "share"),
-            render_estimate(row.elapsed_mean_h, "duration"), f"{row.visits:,}",
-            render_estimate(row.split_known, "share"),
+            str(row.rank), str(row[1]), format_share(row.elapsed_share),
+            format_hours(row.elapsed_mean_h, unit, with_unit=False), f"{row.visits:,}",
+            format_share(row.split_known),
         )
     console.print(ranking)
     console.print(
