@@ -1,10 +1,17 @@
 """Results folders, written whole or not at all by one helper, each with a manifest saying what kind of folder it is.
 
-`write_folder` has a command fill a hidden scratch folder beside the target, writes the manifest last and renames
-the scratch into place, so a failure (an error, a full disk, Ctrl-C) never leaves half a result where a finished one
-is expected; it replaces only an empty folder or a flowlab results folder of the same kind, so a mistyped `--out`
-never deletes someone's work (nor the run a comparison reads). `read_manifest` tells `flowlab report` what it is
-looking at, instead of guessing from the files.
+`write_folder` is the one place that writes a results folder: it has a command fill a hidden scratch folder beside
+the target (every file, the report included), writes the manifest last and renames the scratch into place, so a
+failure (an error, a full disk, Ctrl-C, SIGTERM) never leaves half a result where a finished one is expected: the
+target is at every moment the earlier complete folder or the complete new one. It replaces only an empty folder or a
+flowlab results folder of the same kind, so a mistyped `--out` never deletes someone's work (nor the run a comparison
+reads). `read_manifest` tells `flowlab report` what it is looking at, instead of guessing from the files;
+`write_file_atomically` replaces one file of an existing folder (a rebuilt report) the same way.
+
+Scratch folders and files are named ``.<name>-<pid>-<random>.partial`` (an earlier folder set aside during the
+rename, ``.<name>-<pid>-<random>.old``), so that what a process killed by SIGKILL left behind is recognisable: the
+next write into the same parent removes those whose process is gone (`remove_stale_scratch`), and puts back an
+earlier folder that was set aside when its new one never arrived.
 
 The manifest, `flowlab.json`::
 
@@ -18,9 +25,13 @@ rebuilt later by `flowlab report` is not added). Readers ignore keys they do not
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import json
 import os
+import re
 import shutil
+import sys
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -32,6 +43,7 @@ from typing import Annotated, Literal, get_args
 
 from pydantic import Field, TypeAdapter, ValidationError
 
+from flowlab.interruptions import held_signals, pause_point
 from mining.errors import EventLogError
 
 __all__ = [
@@ -41,8 +53,12 @@ __all__ = [
     "FolderKind",
     "Manifest",
     "ResultsFolderError",
+    "make_scratch",
     "read_manifest",
+    "remove_scratch",
+    "remove_stale_scratch",
     "replace_folder",
+    "write_file_atomically",
     "write_folder",
 ]
 
@@ -61,6 +77,8 @@ _KIND_BY_FILE: tuple[tuple[str, FolderKind], ...] = (
     ("stage_times.parquet", "mine"),
 )
 """Folders written before manifests: the file that tells each kind, checked in this order."""
+_SCRATCH = re.compile(r"^\.(?P<name>.+)-(?P<pid>\d+)-[0-9a-f]{12}\.(?P<kind>partial|old)$")
+"""Names of scratch and set-aside entries: `.<name>-<pid>-<12 hex digits>.partial` or `.old`."""
 _OLD_RESULT_FILES = ("summary.json", "comparison.json", "sweep.json")
 """Files that mark a folder written by flowlab before manifests, so that it may be replaced (an event log alone
 does not: it may be someone's data)."""
@@ -113,11 +131,12 @@ def write_folder(
     if kind not in FOLDER_KINDS:
         raise ValueError(f"kind must be one of {', '.join(FOLDER_KINDS)} (got {kind!r})")
     target = Path(target)
-    _refuse_to_replace(target, kind)
     place = Path(os.path.abspath(target))  # `.` and `..` named; symbolic links not followed
+    if place.parent.is_dir():
+        remove_stale_scratch(place.parent)  # before looking at the target: a killed write may have set it aside
+    _refuse_to_replace(target, kind)
     place.parent.mkdir(parents=True, exist_ok=True)
-    scratch = place.with_name(f".{place.name}-{uuid.uuid4().hex[:12]}.partial")
-    scratch.mkdir()  # not tempfile.mkdtemp: that makes the folder private (0700), and results are meant to be shared
+    scratch = make_scratch(place.parent, place.name)
     try:
         fill(scratch)
         manifest = Manifest(
@@ -131,9 +150,11 @@ def write_folder(
         )
         (scratch / MANIFEST_FILE).write_text(json.dumps(asdict(manifest), indent=2) + "\n", encoding="utf-8")
         _refuse_to_replace(target, kind)  # fill may have taken minutes: look again at what is there now
+        if not any(part.endswith(".partial") for part in place.parent.parts):  # a folder inside another's scratch
+            pause_point("swap")
         replace_folder(scratch, place)
     except BaseException:
-        shutil.rmtree(scratch, ignore_errors=True)
+        remove_scratch(scratch)
         raise
     return target
 
@@ -173,13 +194,19 @@ def read_manifest(folder: Path) -> Manifest:
 def replace_folder(scratch: Path, target: Path) -> None:
     """Rename the finished folder `scratch` to `target`, atomically on one file system.
 
-    An earlier `target` is moved aside first, removed only once the rename has succeeded and moved back if it
-    failed, so `target` is at every moment either the old folder or the new one.
+    An earlier `target` is exchanged with `scratch` in one step where the system can (Linux `renameat2` with
+    `RENAME_EXCHANGE`) and then removed; elsewhere it is moved aside first, removed only once the rename has
+    succeeded and moved back if it failed. Either way `target` is at every moment the old folder or the new one
+    (or, after a SIGKILL between the two renames of the fallback, set aside under a name `remove_stale_scratch`
+    puts back).
     """
     if not target.exists():
         os.replace(scratch, target)
         return
-    aside = target.with_name(f".{target.name}-{uuid.uuid4().hex[:12]}.old")
+    if _exchange(scratch, target):
+        remove_scratch(scratch)  # the earlier folder, now under the scratch's name
+        return
+    aside = target.with_name(_scratch_name(target.name, "old"))
     os.replace(target, aside)
     try:
         os.replace(scratch, target)
@@ -187,7 +214,128 @@ def replace_folder(scratch: Path, target: Path) -> None:
         if not target.exists():
             os.replace(aside, target)
         raise
-    shutil.rmtree(aside, ignore_errors=True)
+    remove_scratch(aside)
+
+
+def remove_scratch(path: Path) -> None:
+    """Remove a scratch folder or file, with Ctrl-C and SIGTERM held until it is gone (a second Ctrl-C during the
+    clean-up of the first then ends the command after it, not in the middle of it)."""
+    with held_signals():
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two paths in one atomic step (Linux `renameat2(…, RENAME_EXCHANGE)`); False where that is not offered
+    (another system, an old kernel or C library, a file system without it), leaving both as they were."""
+    if sys.platform != "linux":
+        return False
+    renameat2 = _renameat2()
+    if renameat2 is None:
+        return False
+    at_current_directory, rename_exchange = -100, 2
+    done = renameat2(at_current_directory, os.fsencode(first), at_current_directory, os.fsencode(second),
+                     rename_exchange)
+    if done == 0:
+        return True
+    number = ctypes.get_errno()
+    if number in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EPERM):
+        return False
+    raise OSError(number, os.strerror(number), str(second))
+
+
+@cache
+def _renameat2() -> Callable[..., int] | None:
+    try:
+        function: Callable[..., int] = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):  # a C library without it (glibc < 2.28, musl)
+        return None
+    return function
+
+
+def make_scratch(parent: Path, name: str) -> Path:
+    """A new empty scratch folder `parent/.<name>-<pid>-<random>.partial`, with the permissions of any new folder
+    (not the private 0700 of `tempfile.mkdtemp`: results are meant to be shared)."""
+    remove_stale_scratch(Path(parent))
+    scratch = Path(parent) / _scratch_name(name, "partial")
+    scratch.mkdir()
+    os.chmod(scratch, 0o777 & ~_umask())
+    return scratch
+
+
+def write_file_atomically(path: Path, data: bytes) -> None:
+    """Replace the file `path` with `data` whole or not at all: a scratch file beside it, then one rename.
+
+    The file gets the permissions of any new file (0o666 less the umask). If anything raises, KeyboardInterrupt
+    included, the scratch file is removed and an existing `path` is left as it was.
+    """
+    path = Path(path)
+    remove_stale_scratch(path.parent)
+    scratch = path.with_name(_scratch_name(path.name, "partial"))
+    try:
+        with open(scratch, "xb") as stream:
+            stream.write(data)
+        os.chmod(scratch, 0o666 & ~_umask())
+        os.replace(scratch, path)
+    except BaseException:
+        remove_scratch(scratch)
+        raise
+
+
+def remove_stale_scratch(parent: Path) -> list[Path]:
+    """Remove the scratch entries in `parent` that a process now gone left behind (killed by SIGKILL, or a power
+    cut); return what was removed or put back.
+
+    An earlier results folder set aside (`.old`) whose place is empty is renamed back into place (its replacement
+    never arrived); one whose place is taken is removed. Entries of processes still running are left alone: they
+    may be writing right now.
+    """
+    cleaned: list[Path] = []
+    try:
+        entries = list(Path(parent).iterdir())
+    except OSError:
+        return cleaned
+    for entry in sorted(entries, key=lambda path: path.name.endswith(".partial")):  # `.old` first
+        match = _SCRATCH.match(entry.name)
+        if match is None or _process_alive(int(match["pid"])):
+            continue
+        place = entry.with_name(match["name"])
+        if match["kind"] == "old" and entry.is_dir() and not os.path.lexists(place):
+            os.replace(entry, place)
+        elif entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+        cleaned.append(entry)
+    return cleaned
+
+
+def _scratch_name(name: str, kind: Literal["partial", "old"]) -> str:
+    return f".{name}-{os.getpid()}-{uuid.uuid4().hex[:12]}.{kind}"
+
+
+def _process_alive(pid: int) -> bool:
+    """Whether a process `pid` exists (one of another user counts as alive: its files are not ours to remove)."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except OverflowError:
+        return False
+    return True
+
+
+def _umask() -> int:
+    """The process's umask (read by setting it, the only way POSIX offers, and putting it back at once)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _refuse_to_replace(target: Path, kind: FolderKind) -> None:

@@ -41,3 +41,14 @@ StatesOption = Annotated[
 def read_options(**given: Any) -> dict[str, Any]:
     """The `read_log` keyword arguments from a command's column options (an empty classifier list is none)."""
     return {key: (value or None) if key == "classifier" else value for key, value in given.items()}
+
+# What every command that writes a results folder draws: the report (skipped for scripted sweeps) and its formats.
+ReportOption = Annotated[
+    bool,
+    typer.Option(
+        "--report/--no-report",
+        help="Draw the plots and report.html into the results folder (--no-report: tables only, faster; "
+        "`flowlab report FOLDER` draws them later).",
+    ),
+]
+SvgOption = Annotated[bool, typer.Option("--svg", help="Write every plot as SVG too, beside its PNG.")]

@@ -1,8 +1,14 @@
-"""The self-contained HTML report of a results folder (`flowlab run`, `mine`, `compare` or `sweep`).
+"""The self-contained HTML report of a results folder (`flowlab run`, `mine`, `compare`, `sweep` or `calibrate`).
 
 `write_report(folder)` draws the plots into `folder/plots/` and writes `folder/report.html` with the images
-embedded as base64 PNG, so the page opens in a browser from a file with no server and no network. Both are
-replaced atomically: a failure leaves the previous report (or none), never half of one.
+embedded as base64 PNG, so the page opens in a browser from a file with no server and no network. The plots are
+PNG; SVG copies are drawn too when asked for (`svg=True`, the commands' `--svg`).
+
+Commands call it on their scratch folder before it is renamed into place (`flowlab.folders.write_folder`), so the
+report is part of the one atomic write; `flowlab run` hands over what it holds in memory (`run=`) instead of having
+the event log read back and measured again. `flowlab report FOLDER` rebuilds the report of an existing folder from
+its files; there `plots/` and `report.html` are each replaced atomically (a scratch folder, a scratch file, one
+rename each): a failure leaves the previous report (or none), never half of one.
 """
 
 from __future__ import annotations
@@ -10,31 +16,36 @@ from __future__ import annotations
 import base64
 import html
 import json
-import os
 import re
 import shutil
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 import yaml
 
-from flowlab.folders import FolderKind, ResultsFolderError, read_manifest, replace_folder
+from flowlab.folders import (
+    FolderKind,
+    ResultsFolderError,
+    make_scratch,
+    read_manifest,
+    remove_scratch,
+    replace_folder,
+    write_file_atomically,
+)
 from flowlab.headline import HEADLINE_NOTE, constraint_rows, headline_rows, render_estimate
-from flowlab.reading import read_log_with_repairs
-from flowlab.sweep_plot import plot_sweep, plot_sweep_groups
-from flowlab.sweep_table import GROUP_KEYS, describe_variants, group_file, verdict_lines
+from flowlab.interruptions import pause_point
 from mining.columns import ACTIVITY, CASE, TIMESTAMP
 from mining.dfg import discover_dfg
 from mining.errors import EventLogError
 from mining.plots import (
     attach_groups,
+    figure_formats,
     format_difference,
     format_hours,
     plot_dfg,
@@ -46,14 +57,20 @@ from mining.plots import (
 from mining.readable_tables import column_label, readable_table
 from mining.stage_times import compute_case_times, compute_stage_times
 from mining.time_units import format_number
+from mining.validate import repair_log
 from mining.wait_causes import WAIT_CAUSE_NOTE
 
-__all__ = ["REPORT_FILE", "write_report"]
+if TYPE_CHECKING:
+    from flowlab.run_results import RunResults
+
+__all__ = ["PLOTS_DIR", "REPORT_FILE", "write_report"]
 
 REPORT_FILE = "report.html"
 """Name of the report inside the results folder."""
 PLOTS_DIR = "plots"
-"""Folder of the plots (PNG and SVG) inside the results folder."""
+"""Folder of the plots (PNG, and SVG on request) inside the results folder."""
+EVENT_LOG_FILE = "event_log.parquet"
+"""The event log of a run folder (the name its repairs are reported under)."""
 _MAX_TABLE_ROWS = 40
 _LIBRARIES = ("flowlab", "pm4py", "simpy", "pandas", "numpy", "scipy", "matplotlib")
 
@@ -80,40 +97,48 @@ class _Report:
     attachments: list[tuple[str, str]] = field(default_factory=list)
 
 
-def write_report(results_dir: str | Path, *, kind: FolderKind | None = None) -> Path:
-    """Build `report.html` (and `plots/`) in a `flowlab run`, `mine`, `compare` or `sweep` folder.
+def write_report(
+    results_dir: str | Path,
+    *,
+    kind: FolderKind | None = None,
+    svg: bool = False,
+    run: RunResults | None = None,
+    shown_as: str | Path | None = None,
+) -> Path:
+    """Build `report.html` (and `plots/`) in a `flowlab run`, `mine`, `compare`, `sweep` or `calibrate` folder.
 
     The kind of folder is read from its manifest (`flowlab.folders.read_manifest`, which recognises a folder written
     before manifests by its files), or given as `kind` by a command that writes the report into its folder before
-    the manifest is there. Returns the path of the report.
+    the manifest is there. `svg` draws every plot as SVG too. `run`, the results `flowlab run` holds in memory,
+    spares reading the event log back and measuring it again (same page: the folder's files are what `run` wrote).
+    `shown_as` is the folder's name on the page when `results_dir` is a scratch folder that will be renamed to it.
+    Returns the path of the report.
     """
     folder = Path(results_dir)
     if not folder.is_dir():
         raise EventLogError(f"{folder}: not a results folder (no such directory)")
-    builders = {"compare": _compare_report, "sweep": _sweep_report, "run": _run_report, "mine": _mine_report,
-                "calibrate": _calibrate_report}  # fmt: skip
+    shown = str(shown_as if shown_as is not None else folder)
+    builders: dict[str, Callable[[Path, Path], _Report]] = {
+        "compare": _compare_report, "mine": _mine_report, "calibrate": _calibrate_report,
+        "sweep": lambda place, scratch: _sweep_report(place, scratch, shown),
+        "run": lambda place, scratch: _run_report(place, scratch, run, shown),
+    }  # fmt: skip
     kind = kind if kind is not None else read_manifest(folder).kind
     if kind not in builders:
         raise ResultsFolderError(f"{folder}: a flowlab {kind} folder has no report (reports are made of "
                                  f"{', '.join(builders)} folders)")
-    scratch = Path(tempfile.mkdtemp(prefix=f".{PLOTS_DIR}-", suffix=".partial", dir=folder))
+    scratch = make_scratch(folder, PLOTS_DIR)
     try:
-        report = builders[kind](folder, scratch)
-        page = _render(report)
+        pause_point("report")
+        with figure_formats(svg=svg):
+            report = builders[kind](folder, scratch)
+        page = _render(report, svg=any(scratch.glob("*.svg")))
         replace_folder(scratch, folder / PLOTS_DIR)
     except BaseException:
-        shutil.rmtree(scratch, ignore_errors=True)
+        remove_scratch(scratch)
         raise
     target = folder / REPORT_FILE
-    handle, temporary = tempfile.mkstemp(prefix=f".{REPORT_FILE}-", suffix=".partial", dir=folder)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(page)
-        os.chmod(temporary, 0o644)  # mkstemp makes it private; a report is meant to be shared
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_file_atomically(target, page.encode("utf-8"))
     return target
 
 
@@ -221,29 +246,40 @@ def _graph_from_stage_times(stage_times: pd.DataFrame) -> nx.DiGraph:
     return discover_dfg(completions)
 
 
-def _run_report(folder: Path, scratch: Path) -> _Report:
+def _run_report(folder: Path, scratch: Path, run: RunResults | None, shown: str) -> _Report:
+    """A run folder's page; its log, cases, stages and queues taken from `run` when given, else from the files;
+    `shown` names the folder on the page."""
     document = _read_json(folder / "summary.json") if (folder / "summary.json").is_file() else {}
-    log, repairs = read_log_with_repairs(folder / "event_log.parquet")
+    if run is None:
+        from flowlab.reading import read_log_with_repairs  # the readers of every format: only when rebuilding
+
+        log, repairs = read_log_with_repairs(folder / EVENT_LOG_FILE)
+    else:  # the log as `flowlab mine` (and `flowlab report`) would read it back: the same repairs, in memory
+        log, found = repair_log(run.event_log, source=EVENT_LOG_FILE)
+        repairs = [f"{EVENT_LOG_FILE}: {repair.message}" for repair in found]
     stage_times = attach_groups(compute_stage_times(log), log)  # teams (org:group) when the log names persons
     case_times = compute_case_times(log, stage_times=stage_times)
-    if (folder / "cases.csv").is_file():
+    cases = run.cases if run is not None else pd.read_csv(folder / "cases.csv") if (folder / "cases.csv").is_file() \
+        else None
+    if cases is not None:
         # the post-warm-up cases the summary measures; the plots show the completed ones
-        cases = pd.read_csv(folder / "cases.csv")
         if "finished" in cases.columns:
             cases = cases.loc[cases["finished"].astype(bool)]
         if {"lead_time_h", "work_h"} <= set(cases.columns) and not cases.empty:
             case_times = cases
     summary = document.get("summary", {}) if isinstance(document.get("summary"), dict) else {}
     name = str(document.get("scenario", folder.name))
-    report = _Report(title=f"{name} — simulation results", kind="flowlab run", source=str(folder))
+    report = _Report(title=f"{name} — simulation results", kind="flowlab run", source=shown)
     report.headline = [*headline_rows(summary, end="the horizon"), *constraint_rows(summary)]
     report.headline_note = HEADLINE_NOTE
-    stage_table = pd.read_csv(folder / "stages.csv") if (folder / "stages.csv").is_file() else None
+    stage_table = run.stages if run is not None else pd.read_csv(folder / "stages.csv") \
+        if (folder / "stages.csv").is_file() else None
     order = ([str(name) for name in stage_table["stage"]] if stage_table is not None
              and "stage" in stage_table.columns else None)
     _stage_plots(report, stage_times, case_times, scratch, order)
-    if (folder / "queues.parquet").is_file():
-        queues = pd.read_parquet(folder / "queues.parquet")
+    queues = run.replications.queues if run is not None else pd.read_parquet(folder / "queues.parquet") \
+        if (folder / "queues.parquet").is_file() else None
+    if queues is not None:  # noqa: SIM102 (main's shape kept)
         if {"time_h", "stage", "queue_length"} <= set(queues.columns) and not queues.empty:
             if "replication" in queues.columns:
                 queues = queues[queues["replication"] == queues["replication"].min()]
@@ -324,14 +360,17 @@ def _calibrate_report(folder: Path, scratch: Path) -> _Report:
     return report
 
 
-def _sweep_report(folder: Path, scratch: Path) -> _Report:
+def _sweep_report(folder: Path, scratch: Path, shown: str) -> _Report:
+    from flowlab.sweep_plot import plot_sweep, plot_sweep_groups  # a run's report needs neither
+    from flowlab.sweep_table import GROUP_KEYS, describe_variants, group_file, verdict_lines
+
     document = _read_json(folder / "sweep.json")
     table = _read_sweep_table(folder / "variants.csv")
     groups = {by: _read_sweep_table(folder / group_file(by)) for by in GROUP_KEYS
               if (folder / group_file(by)).is_file()}
     name = str(document.get("scenario", folder.name))
     baseline_name = str(document.get("baseline", "baseline"))
-    report = _Report(title=f"{name} — what-if sweep", kind="flowlab sweep", source=str(folder))
+    report = _Report(title=f"{name} — what-if sweep", kind="flowlab sweep", source=shown)
     baseline = table.loc[table["variant"] == baseline_name]
     verdicts = verdict_lines(table, baseline=baseline_name)
     report.headline = [
@@ -712,7 +751,7 @@ def _versions() -> Iterable[tuple[str, str]]:
             yield name, "not installed"
 
 
-def _render(report: _Report) -> str:
+def _render(report: _Report, *, svg: bool = False) -> str:
     escape = html.escape
     parts = [
         "<!DOCTYPE html>",
@@ -748,6 +787,7 @@ def _render(report: _Report) -> str:
     parts.append("</dl>")
     for title, text in report.attachments:
         parts.append(f"<details><summary>{escape(title)}</summary><pre>{escape(text)}</pre></details>")
-    parts.append(f'<p class="note">plots also as PNG and SVG in {escape(PLOTS_DIR)}/ beside this file</p>')
+    formats = "PNG and SVG" if svg else "PNG (SVG too with --svg)"
+    parts.append(f'<p class="note">plots also as {formats} in {escape(PLOTS_DIR)}/ beside this file</p>')
     parts.append("</section></main></body></html>")
     return "\n".join(parts) + "\n"

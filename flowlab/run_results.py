@@ -8,9 +8,9 @@ throughput) whatever happens in it (see `mining.flow_measures`). The written log
 the warm-up, so `flowlab mine` of it sees the same cases but not the warm-up's work still in progress at the
 window's start: its throughput and WIP can be a little lower than the run's.
 
-The folder is written by `flowlab.folders.write_folder`: into a hidden sibling first and renamed into place at the
-end, so a failure (a full disk, an interrupt) never leaves a half-written result where a finished one is expected.
-Files:
+The folder is written by `flowlab.folders.write_folder`: into a hidden sibling first, the report included, and
+renamed into place at the end, so a failure (a full disk, an interrupt) never leaves a half-written result where a
+finished one is expected. Files:
 
 | file | what |
 |---|---|
@@ -21,7 +21,7 @@ Files:
 | `replications.csv` | the summary measures of each replication (`mining.flow_measures.MEASURE_COLUMNS`) |
 | `queues.parquet`, `busy.parquet` | queue-length and busy-server step samples of every replication (whole horizon) |
 | `summary.json` | scenario, run settings, library versions and the `Summary` (means with 95% CI half-widths) |
-| the scenario file | a copy, under its own name, so the folder says what was run |
+| the scenario file | the text that was simulated (read once, at the start), under the file's name |
 | `flowlab.json` | the manifest: a `run` folder, the command, the scenario it read, the files it holds |
 
 In `summary.json`, `max_cases` is the number of cases of a run by `--cases` (null for a run by horizon) and
@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -237,7 +238,7 @@ def summary_document(results: RunResults, scenario_path: Path | None) -> dict:
     }
 
 
-def _write_files(folder: Path, results: RunResults, scenario_path: Path | None) -> None:
+def _write_files(folder: Path, results: RunResults, scenario_path: Path | None, scenario_text: bytes | None) -> None:
     replications = results.replications
     results.event_log.to_parquet(folder / "event_log.parquet", index=False)
     results.cases.to_csv(folder / "cases.csv", index=False)
@@ -246,23 +247,42 @@ def _write_files(folder: Path, results: RunResults, scenario_path: Path | None) 
     results.measures.to_csv(folder / "replications.csv", index=False)
     replications.queues.to_parquet(folder / "queues.parquet", index=False)
     replications.busy.to_parquet(folder / "busy.parquet", index=False)
-    if scenario_path is not None:
+    if scenario_path is not None and scenario_text is not None:
+        (folder / scenario_path.name).write_bytes(scenario_text)
+    elif scenario_path is not None:
         shutil.copyfile(scenario_path, folder / scenario_path.name)
     document = summary_document(results, scenario_path)
     (folder / SUMMARY_FILE).write_text(json.dumps(document, indent=2, allow_nan=False) + "\n", encoding="utf-8")
 
 
 def write_results(
-    out_dir: str | Path, results: RunResults, *, scenario_path: str | Path | None = None, command: str = ""
+    out_dir: str | Path,
+    results: RunResults,
+    *,
+    scenario_path: str | Path | None = None,
+    scenario_text: bytes | None = None,
+    command: str = "",
+    report: Callable[[Path, RunResults], None] | None = None,
 ) -> Path:
     """Write the results folder `out_dir` (see the module docstring) atomically, with its `run` manifest, and return
     its path (`flowlab.folders.write_folder`: an existing folder is replaced only when it is empty or a previous run
-    folder; anything else raises FileExistsError, so a mistyped `--out` never deletes someone's folder)."""
+    folder; anything else raises FileExistsError, so a mistyped `--out` never deletes someone's folder).
+
+    `scenario_text` is the scenario as it was read and simulated, written under `scenario_path`'s name (without it
+    the file at `scenario_path` is copied, as it is now). `report(folder, results)`, when given, writes the report
+    into the folder before it is renamed into place (e.g. `flowlab.report.write_report` with `run=results`).
+    """
     source = Path(scenario_path) if scenario_path is not None else None
+
+    def fill(folder: Path) -> None:
+        _write_files(folder, results, source, scenario_text)
+        if report is not None:
+            report(folder, results)
+
     return write_folder(
         Path(out_dir),
         "run",
-        lambda folder: _write_files(folder, results, source),
+        fill,
         command=command or "flowlab run",
         inputs=[str(source)] if source is not None else [],
     )

@@ -7,7 +7,6 @@ from __future__ import annotations
 import itertools
 import json
 import shlex
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +20,12 @@ from flowlab.commands.run import (
     check_run_options,
     fail,
     quiet_cluster_logs,
+    read_scenario_file,
     replication_progress,
     safe_folder_name,
 )
 from flowlab.folders import write_folder
+from flowlab.interruptions import command_guard
 from flowlab.report import write_report
 from flowlab.run_results import RunResults, collect_results, library_versions, write_results
 from flowlab.sweep_table import GROUP_KEYS, REFERENCE, describe_variants, group_file, verdict_lines
@@ -162,6 +163,8 @@ def run_sweep(
     out: Path | None,
     workers: int | None,
     scheduler: str | None,
+    report: bool = True,
+    svg: bool = False,
 ) -> None:
     """Run `flowlab sweep` (its options are documented on `flowlab.commands.sweep.sweep_command`)."""
     console = Console(highlight=False)
@@ -174,8 +177,9 @@ def run_sweep(
         raise fail(errors, f"{len(settings)} variants is more than {MAX_VARIANTS}; try fewer values per --set")
     networks: dict[str, Network] = {}
     documents: dict[str, Any] = {}  # each variant's scenario as data, written beside its results
+    text = read_scenario_file(scenario, errors)  # read once: what is simulated is what the folder keeps
     try:
-        base = read_variant(scenario, {})  # the file is read and parsed once; each variant changes a copy
+        base = read_variant(scenario, {}, text=text)  # parsed once too; each variant changes a copy
         for name, chosen in settings.items():
             label = None if name == BASELINE else name
             documents[name] = apply_settings(base, chosen, source=variant_source(scenario, label))
@@ -195,30 +199,38 @@ def run_sweep(
             f"the variants would run different numbers of replications ({shown}); they are compared replication by "
             "replication, so give them one count with --replications",
         )
+    target = out if out is not None else Path("results") / _default_name(networks[BASELINE])
+    command_guard().out = target
     try:
         runs = _run(console, networks, workers, scheduler)
     except ClusterError as error:
         raise fail(errors, str(error)) from None
 
     baseline = runs[BASELINE].network
-    target = out if out is not None else Path("results") / _default_name(baseline)
     tables: dict[str | None, pd.DataFrame] = {}
 
     def fill(folder: Path) -> None:
-        tables.update(_write_sweep(folder, scenario, runs, settings, documents, zipped=zip_))
+        tables.update(_write_sweep(folder, scenario, runs, settings, documents, text=text, zipped=zip_))
+        if report:
+            write_report(folder, kind="sweep", svg=svg, shown_as=target)
 
     command = ["flowlab", "sweep", str(scenario), *(part for text in set_ for part in ("--set", text))]
     command += ["--zip"] if zip_ else []
     try:
-        with console.status("writing every variant's results …"):
+        status = "writing every variant's results, the chart and the HTML report …" if report \
+            else "writing every variant's results …"
+        with console.status(status):
             write_folder(target, "sweep", fill, command=shlex.join(command), inputs=[str(scenario)])
     except FileExistsError as error:
         raise fail(errors, str(error)) from None
-    with console.status("drawing the chart and the HTML report …"):
-        report = write_report(target)
+    command_guard().written = True
     _print_tables(console, tables, baseline)
-    console.print(f"sweep:  {target}  (variants/ holds each variant's results folder)", markup=False)
-    console.print(f"report: {report} (open it in a browser)", markup=False)
+    console.print(f"sweep:  {target}  (variants/ holds each variant's results folder)", markup=False, soft_wrap=True)
+    if report:
+        console.print(f"report: {target / 'report.html'} (open it in a browser)", markup=False, soft_wrap=True)
+    else:
+        console.print(f"report: none (--no-report); draw it with: flowlab report {target}", markup=False,
+                      soft_wrap=True)
 
 
 def _default_name(network: Network) -> str:
@@ -252,29 +264,27 @@ def _write_sweep(
     settings: dict[str, dict[str, Any]],
     documents: dict[str, Any],
     *,
+    text: str,
     zipped: bool,
 ) -> dict[str | None, pd.DataFrame]:
     """Each variant's results folder, the variants tables and `sweep.json` into `folder`; the tables by grouping.
 
-    A variant's folder holds its own scenario (the file with the variant's settings applied), so `flowlab report`
-    and a later `flowlab run` of it see what was simulated; the baseline keeps the file as it is, comments and all.
+    A variant's folder holds its own scenario (the file's `text` with the variant's settings applied), so `flowlab
+    report` and a later `flowlab run` of it see what was simulated; the baseline keeps the `text` as it was read,
+    comments and all.
     """
     results: dict[str, RunResults] = {}
     folders: dict[str, str] = {}
-    drafts = folder / ".scenarios"
     for index, (name, run) in enumerate(runs.items()):
         results[name] = collect_results(run)
         slug = _slug(index, name)
-        source = scenario
+        written = text
         if settings[name]:
-            source = drafts / slug / scenario.name
-            source.parent.mkdir(parents=True)
             header = f"# {scenario.name} with {name} (written by flowlab sweep)\n"
-            body = yaml.dump(documents[name], Dumper=_PlainDumper, sort_keys=False, allow_unicode=True)
-            source.write_text(header + body, encoding="utf-8")
-        write_results(folder / "variants" / slug, results[name], scenario_path=source)
+            written = header + yaml.dump(documents[name], Dumper=_PlainDumper, sort_keys=False, allow_unicode=True)
+        write_results(folder / "variants" / slug, results[name], scenario_path=scenario,
+                      scenario_text=written.encode("utf-8"))
         folders[name] = f"variants/{slug}"
-    shutil.rmtree(drafts, ignore_errors=True)
     tables: dict[str | None, pd.DataFrame] = {None: variants_table(results, settings)}
     tables[None].to_csv(folder / "variants.csv", index=False)
     for by in GROUP_KEYS:

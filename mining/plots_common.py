@@ -1,4 +1,5 @@
-"""Shared helpers of the plots: saving a figure as PNG and SVG, readable duration units, label wrapping, colours.
+"""Shared helpers of the plots: saving a figure (PNG, and SVG on request), readable duration units, label wrapping,
+colours.
 
 Figures are built with `matplotlib.figure.Figure` directly (no pyplot state), so they render with Agg and
 never open a window.
@@ -8,7 +9,9 @@ from __future__ import annotations
 
 import math
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -29,11 +32,13 @@ __all__ = [
     "WORK_COLOUR",
     "choose_time_unit",
     "drop_colliding_texts",
+    "figure_formats",
     "fit_label",
     "format_difference",
     "format_hours",
     "readability_problems",
     "save_figure",
+    "saved_formats",
     "text_width_in",
     "wrap_label",
 ]
@@ -45,6 +50,23 @@ WORK_COLOUR = "#2e8b57"
 SIDE_COLOURS = ("#1f77b4", "#ff7f0e")
 """Colours of the two logs (A / simulated, B / observed) in comparison plots."""
 DPI = 110
+_FORMATS: ContextVar[tuple[str, ...]] = ContextVar("figure_formats", default=("png",))
+"""The files each plot writes: PNG (what the HTML report embeds) and, when asked for, SVG."""
+
+
+@contextmanager
+def figure_formats(*, svg: bool) -> Iterator[None]:
+    """While inside, every plot is written as PNG and, with `svg`, also as SVG (drawing it a second time)."""
+    token = _FORMATS.set(("png", "svg") if svg else ("png",))
+    try:
+        yield
+    finally:
+        _FORMATS.reset(token)
+
+
+def saved_formats() -> tuple[str, ...]:
+    """The formats plots are written in here and now: ``("png",)`` or ``("png", "svg")`` (see `figure_formats`)."""
+    return _FORMATS.get()
 PROJECTOR_WIDTH_IN = 12.25
 """Widest figure, inches, of the pictures made for a room: a report in a 1280 px window shows a figure at most
 1,176 CSS px wide (the page's margins take the rest), 12.25 in at 96 px per inch, so a figure no wider than this is
@@ -57,14 +79,19 @@ ROOM_STYLE: dict[Any, float] = {"font.size": MIN_FONT_PT, "axes.titlesize": 15.0
 
 
 def save_figure(figure: Figure, path: str | Path) -> list[Path]:
-    """Write `figure` as `<path>.png` and `<path>.svg` (any suffix of `path` is replaced); return both paths."""
+    """Write `figure` as `<path>.png`, and `<path>.svg` inside `figure_formats(svg=True)` (any suffix of `path` is
+    replaced); return the paths, PNG first.
+
+    The figure is saved at its own size: its layout (fixed margins, or a layout engine) decides what fits, so it is
+    drawn once per format rather than twice as a tight bounding box would need.
+    """
     base = Path(path)
     base = base.with_suffix("") if base.suffix.lower() in {".png", ".svg"} else base
     base.parent.mkdir(parents=True, exist_ok=True)
     written = []
-    for suffix in (".png", ".svg"):
-        target = base.with_name(base.name + suffix)
-        figure.savefig(target, dpi=DPI, bbox_inches="tight", facecolor="white")
+    for suffix in saved_formats():
+        target = base.with_name(f"{base.name}.{suffix}")
+        figure.savefig(target, dpi=DPI, facecolor="white")
         written.append(target)
     return written
 

@@ -26,6 +26,7 @@ from mining.plots_common import (
     drop_colliding_texts,
     fit_label,
     save_figure,
+    saved_formats,
     text_width_in,
     wrap_label,
 )
@@ -150,7 +151,8 @@ def _dot_text(graph: nx.DiGraph, shares: Mapping[str, float], wait_share: Mappin
 
 
 def render_dot(dot_text: str, path: str | Path) -> list[Path]:
-    """Render Graphviz text with the `dot` program to `<path>.png` and `<path>.svg`; return both paths."""
+    """Render Graphviz text with the `dot` program to `<path>.png` (and `<path>.svg` when asked for, see
+    `figure_formats`); return the paths, PNG first."""
     program = shutil.which("dot")
     if program is None:
         raise EventLogError("the Graphviz program 'dot' is not on PATH")
@@ -158,7 +160,7 @@ def render_dot(dot_text: str, path: str | Path) -> list[Path]:
     base = base.with_suffix("") if base.suffix.lower() in {".png", ".svg"} else base
     base.parent.mkdir(parents=True, exist_ok=True)
     written = []
-    for kind in ("png", "svg"):
+    for kind in saved_formats():
         target = base.with_name(f"{base.name}.{kind}")
         subprocess.run([program, f"-T{kind}", "-Gdpi=110", "-o", str(target)], input=dot_text.encode("utf-8"),
                        check=True, capture_output=True, timeout=120)

@@ -24,6 +24,7 @@ _HOME: dict[str, str] = {
     "compute_utilisation": "sim.load_check",
     "load_network": "sim.scenario",
     "load_scenario": "sim.scenario",
+    "read_scenario_text": "sim.scenario",
     "run_replications": "sim.replications",
     "run_variants": "sim.variants",
     "simulate": "sim.engine",
@@ -44,6 +45,7 @@ __all__: list[str] = [
     "compute_utilisation",
     "load_network",
     "load_scenario",
+    "read_scenario_text",
     "run_replications",
     "run_variants",
     "simulate",
@@ -57,7 +59,14 @@ if TYPE_CHECKING:  # the names, for type checkers and editors
     from sim.load_check import LoadWarning, check_offered_load, compute_utilisation
     from sim.recording import Recording
     from sim.replications import Replications, run_replications
-    from sim.scenario import Scenario, build_network, load_network, load_scenario, validate_scenario
+    from sim.scenario import (
+        Scenario,
+        build_network,
+        load_network,
+        load_scenario,
+        read_scenario_text,
+        validate_scenario,
+    )
     from sim.variants import run_variants
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from sim.errors import ScenarioError
 from sim.network import Network
 from sim.scenario import build_network
-from sim.scenario_loader import read_scenario_yaml, validate_scenario
+from sim.scenario_loader import read_scenario_text, read_scenario_yaml, validate_scenario
 
 __all__ = ["apply_settings", "load_variant", "read_variant", "set_setting", "variant_source"]
 
@@ -95,17 +95,18 @@ def variant_source(path: Path, label: str | None) -> str:
     return path.name if label is None else f"{path.name} [{label}]"
 
 
-def read_variant(path: str | Path, settings: Mapping[str, Any], *, label: str | None = None) -> Any:
-    """The parsed YAML of the scenario file with `settings` (path -> value) applied in order, not yet validated.
+def read_variant(
+    path: str | Path, settings: Mapping[str, Any], *, label: str | None = None, text: str | None = None
+) -> Any:
+    """The parsed YAML of the scenario file with `settings` (path -> value) applied in order, not yet validated;
+    `text` is the file's content when the caller has read it already (the file is then not opened).
 
     Raises:
         ScenarioError: the file cannot be read or parsed, or a path is not there (naming the file and variant).
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise ScenarioError(f"{path.name}: cannot read the file ({error})") from None
+    if text is None:
+        text = read_scenario_text(path)
     return apply_settings(read_scenario_yaml(text, path.name), settings, source=variant_source(path, label))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import signal
 from collections.abc import Callable, Sequence
 from concurrent.futures import CancelledError, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -226,14 +227,24 @@ def _run_in_process(tasks: Sequence[Task], progress: ProgressCallback | None) ->
 
 def _run_on_processes(tasks: Sequence[Task], workers: int, progress: ProgressCallback | None) -> list[Recording]:
     results: dict[int, Recording] = {}
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=_leave_interrupts_to_the_parent) as pool:
         futures = {pool.submit(run_one_replication, *task): index for index, task in enumerate(tasks)}
-        for future in as_completed(futures):
-            index = futures[future]
-            results[index] = future.result()
-            if progress is not None:
-                progress(index)
+        try:
+            for future in as_completed(futures):
+                index = futures[future]
+                results[index] = future.result()
+                if progress is not None:
+                    progress(index)
+        except BaseException:  # Ctrl-C, SIGTERM, an error: drop the replications not started, not run them all
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
     return [results[index] for index in range(len(tasks))]
+
+
+def _leave_interrupts_to_the_parent() -> None:
+    """In a worker: ignore Ctrl-C, which the terminal sends to every process of the group; the parent stops the
+    pool (without a traceback from each worker)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 SCHEDULER_CONNECT_TIMEOUT_S = 10.0

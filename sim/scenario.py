@@ -34,7 +34,7 @@ from sim.network import (
     WeeklyArrivals,
     WorkingCalendar,
 )
-from sim.scenario_loader import check_references, load_scenario, validate_scenario
+from sim.scenario_loader import check_references, load_scenario, read_scenario_text, validate_scenario
 from sim.scenario_model import (
     WEEKDAYS,
     ArrivalSpec,
@@ -63,6 +63,7 @@ __all__ = [
     "build_network",
     "load_network",
     "load_scenario",
+    "read_scenario_text",
     "validate_scenario",
     "with_start",
 ]
@@ -229,10 +230,10 @@ def with_start(scenario: Scenario, start: datetime, source: str = "<scenario>") 
     return changed
 
 
-def load_network(path: str | Path, *, start: datetime | None = None) -> Network:
+def load_network(path: str | Path, *, start: datetime | None = None, text: str | None = None) -> Network:
     """Read, validate and resolve a scenario file in one call (raises `ScenarioError`); `start` replaces its
-    `run.start` (`with_start`)."""
-    scenario = load_scenario(path)
+    `run.start` (`with_start`); `text` is the file's content when the caller has read it already."""
+    scenario = load_scenario(path, text=text)
     if start is not None:
         scenario = with_start(scenario, start, Path(path).name)
     return build_network(scenario)

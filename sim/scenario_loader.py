@@ -28,7 +28,7 @@ from sim.scenario_model import (
     UniformSpec,
 )
 
-__all__ = ["check_references", "load_scenario", "read_scenario_yaml", "validate_scenario"]
+__all__ = ["check_references", "load_scenario", "read_scenario_text", "read_scenario_yaml", "validate_scenario"]
 
 Location = Sequence[str | int]
 _TAGGED_FIELDS = {
@@ -523,6 +523,15 @@ def _can_leave(flow: dict[str, dict[str, float]]) -> set[str]:
 # --- entry points ----------------------------------------------------------------------------------------------------
 
 
+def read_scenario_text(path: str | Path) -> str:
+    """The text of a scenario file (UTF-8); a file that cannot be read raises `ScenarioError` naming it."""
+    path = Path(path)
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ScenarioError(f"{path.name}: cannot read the file ({error})") from None
+
+
 def validate_scenario(data: Any, source: str = "<scenario>") -> Scenario:
     """Validate already-parsed YAML data (a dict) into a `Scenario`; `source` names it in errors."""
     if not isinstance(data, dict):
@@ -539,11 +548,13 @@ def validate_scenario(data: Any, source: str = "<scenario>") -> Scenario:
     return scenario
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate one scenario YAML file; any problem raises one `ScenarioError` naming the file and path."""
+def load_scenario(path: str | Path, *, text: str | None = None) -> Scenario:
+    """Read and validate one scenario YAML file; any problem raises one `ScenarioError` naming the file and path.
+
+    `text`, when given, is the file's content as already read (the file is then not opened again, so what is
+    validated is what the caller keeps).
+    """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise ScenarioError(f"{path.name}: cannot read the file ({error})") from None
+    if text is None:
+        text = read_scenario_text(path)
     return validate_scenario(read_scenario_yaml(text, path.name), path.name)

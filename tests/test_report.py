@@ -177,7 +177,7 @@ class TestReportOfAMineFolder:
         runner = CliRunner()
         mined = runner.invoke(app, ["mine", str(log), "--out", str(out)])
         assert 0 == mined.exit_code, mined.output
-        result = runner.invoke(app, ["report", str(out)])
+        result = runner.invoke(app, ["report", str(out), "--svg"])
         assert 0 == result.exit_code, result.output
         page = (out / "report.html").read_text(encoding="utf-8")
         assert_self_contained(page)

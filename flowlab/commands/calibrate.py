@@ -17,6 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from flowlab.interruptions import command_guard, guarded, pause_point
 from flowlab.options import (
     ActivityOption,
     CaseOption,
@@ -26,6 +27,7 @@ from flowlab.options import (
     SeparatorOption,
     StartTimestampOption,
     StatesOption,
+    SvgOption,
     TimestampFormatOption,
     TimestampOption,
     TimezoneOption,
@@ -46,6 +48,7 @@ def _stem(path: Path) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.") or "log"
 
 
+@guarded
 def calibrate_command(
     log: Annotated[Path, typer.Argument(help="Event log: .parquet, .csv, .xes or .xes.gz.", show_default=False)],
     *,
@@ -73,6 +76,7 @@ def calibrate_command(
     out: Annotated[
         Path | None, typer.Option(help="Results folder (default: results/calibrate-<log name>/).", show_default=False)
     ] = None,
+    svg: SvgOption = False,
 ) -> None:
     """Calibrate a simulation scenario from an event log: arrivals, routing, work times, pools, delays."""
     from flowlab.folders import write_folder
@@ -81,6 +85,7 @@ def calibrate_command(
     from flowlab.scenario_yaml import dump_scenario
     from mining.calibrate import calibrate_log
     from mining.compare import load_stage_map
+    from mining.plots import figure_formats
     from mining.plots_calibration import plot_calibration
     from sim.errors import ScenarioError
     from sim.scenario import load_network
@@ -88,6 +93,7 @@ def calibrate_command(
     console = Console(highlight=False)
     errors = Console(stderr=True, highlight=False, soft_wrap=True)
     target = out if out is not None else Path("results") / f"calibrate-{_stem(log)}"
+    command_guard().out = target
     began = time.perf_counter()
     try:
         if not log.exists():
@@ -100,6 +106,7 @@ def calibrate_command(
                     timezone=timezone, separator=separator, states=states,
                 ),
             )  # fmt: skip
+        pause_point("work")
         with console.status("discovering arrivals, routing, work times and pools …"):
             mapping = load_stage_map(stage_map) if stage_map is not None else None
             calibration = calibrate_log(frame, name=name or _stem(log), seed=seed, stream=stream, stage_map=mapping)
@@ -123,14 +130,16 @@ def calibrate_command(
             calibration.pools.to_csv(folder / "pools.csv", index=False)
             (folder / "notes.txt").write_text("".join(f"{note}\n" for note in calibration.notes), encoding="utf-8")
             stages = next(iter(calibration.scenario["streams"].values()))["stages"]
-            plot_calibration(calibration.arrivals, calibration.observed_work_h, stages, folder / "calibration")
-            write_report(folder, kind="calibrate")
+            with figure_formats(svg=svg):
+                plot_calibration(calibration.arrivals, calibration.observed_work_h, stages, folder / "calibration")
+                write_report(folder, kind="calibrate", svg=svg)
 
         with console.status("writing the scenario and the calibration report …"):
             write_folder(target, "calibrate", fill, command=f"flowlab calibrate {log}", inputs=[str(log)])
     except (EventLogError, FileExistsError, ValueError) as error:
         errors.print(f"error: {error}", style="bold red", markup=False)
         raise typer.Exit(code=2) from None
+    command_guard().written = True
     _print_summary(console, calibration, target, time.perf_counter() - began)
 
 

@@ -14,6 +14,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from flowlab.interruptions import command_guard, guarded, pause_point
+from flowlab.options import ReportOption, SvgOption
 from mining.errors import EventLogError
 
 EVENT_LOG_FILE = "event_log.parquet"
@@ -57,17 +59,21 @@ def _names(log_a: Path, log_b: Path) -> tuple[str, str]:
             f"simulated ({name_b})" if _is_run_folder(log_b) else name_b)
 
 
+@guarded
 def compare_command(
     log_a: Annotated[Path, typer.Argument(help="Event log or results folder A (e.g. a what-if variant, or a "
                                           "simulation).", show_default=False)],
     log_b: Annotated[Path, typer.Argument(help="Event log or results folder B, the reference: differences are "
                                           "A − B, relative differences relative to B.", show_default=False)],
+    *,
     stage_map: Annotated[Path | None, typer.Option("--stage-map", help="YAML or CSV mapping B's stage names to "
                                                    "A's (name in B, name in A).", show_default=False)] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Output folder (default: results/compare-A-vs-B).",
                                              show_default=False)] = None,
     cfld: Annotated[bool, typer.Option("--cfld", help="Also compute the control-flow log distance (CFLD): "
                                        "quadratic in the cases, seconds at a few thousand.")] = False,
+    report: ReportOption = True,
+    svg: SvgOption = False,
 ) -> None:
     """Compare two logs: per-stage wait/work with 95% CIs, lead-time distances, control flow, bottlenecks.
 
@@ -79,13 +85,14 @@ def compare_command(
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            target, comparison = _compare(log_a, log_b, stage_map, out, cfld=cfld)
+            target, comparison = _compare(log_a, log_b, stage_map, out, cfld=cfld, report=report, svg=svg)
     except (EventLogError, FileExistsError) as error:
         errors.print(f"error: {error}", style="red", markup=False, highlight=False)
         raise typer.Exit(code=2) from error
+    command_guard().written = True
     for warning in caught:
         errors.print(f"note: {warning.message}", style="yellow", markup=False, highlight=False)
-    _print_summary(console, comparison, target)
+    _print_summary(console, comparison, target, report=report)
 
 
 def field_distances(distances: Any) -> str:
@@ -94,7 +101,14 @@ def field_distances(distances: Any) -> str:
 
 
 def _compare(
-    log_a: Path, log_b: Path, stage_map: Path | None, out: Path | None, *, cfld: bool = False
+    log_a: Path,
+    log_b: Path,
+    stage_map: Path | None,
+    out: Path | None,
+    *,
+    cfld: bool = False,
+    report: bool = True,
+    svg: bool = False,
 ) -> tuple[Path, Any]:
     from flowlab.folders import write_folder
     from flowlab.reading import read_log_with_repairs
@@ -102,6 +116,7 @@ def _compare(
     from mining.compare import compare_logs
     from mining.measures import compute_case_times, compute_stage_times
     from mining.plots import (
+        figure_formats,
         plot_lead_time_cdf,
         plot_stage_comparison,
         plot_value_stream_map,
@@ -111,9 +126,11 @@ def _compare(
     path_a, path_b = _log_path(log_a), _log_path(log_b)
     label_a, label_b = _names(log_a, log_b)
     target = out if out is not None else Path("results") / f"compare-{_label(log_a)}-vs-{_label(log_b)}"
+    command_guard().out = target
     console = Console()
     log_a_frame, repairs_a = read_log_with_repairs(path_a, console)
     log_b_frame, repairs_b = read_log_with_repairs(path_b, console)
+    pause_point("work")
     comparison = compare_logs(log_a_frame, log_b_frame, stage_map=stage_map, names=(label_a, label_b), cfld=cfld)
 
     def fill(scratch: Path) -> None:
@@ -124,18 +141,21 @@ def _compare(
                     "repairs": {"a": repairs_a, "b": repairs_b}}
         (scratch / "comparison.json").write_text(json.dumps(document, indent=2, allow_nan=False) + "\n",
                                                  encoding="utf-8")
-        plots = scratch / PLOTS_DIR
-        plot_lead_time_cdf(comparison.lead_times_a_h, comparison.lead_times_b_h,
-                           plots / "lead_time_cdf", labels=comparison.names,
-                           wasserstein_relative=comparison.lead_time.wasserstein_relative,
-                           ks_statistic=comparison.lead_time.ks_statistic)
-        plot_stage_comparison(comparison.stages, plots / "stage_comparison", labels=comparison.names)
-        for suffix, frame, label in (("a", log_a_frame, label_a), ("b", log_b_frame, label_b)):
-            stage_times = compute_stage_times(frame)
-            plot_value_stream_map(summarize_value_stream(stage_times),
-                                  compute_case_times(frame, stage_times=stage_times), plots / f"vsm_{suffix}",
-                                  title=f"Value stream map — {label}")
-        write_report(scratch, kind="compare")
+        if not report:  # --no-report: tables only, no pictures
+            return
+        with figure_formats(svg=svg):
+            plots = scratch / PLOTS_DIR
+            plot_lead_time_cdf(comparison.lead_times_a_h, comparison.lead_times_b_h,
+                               plots / "lead_time_cdf", labels=comparison.names,
+                               wasserstein_relative=comparison.lead_time.wasserstein_relative,
+                               ks_statistic=comparison.lead_time.ks_statistic)
+            plot_stage_comparison(comparison.stages, plots / "stage_comparison", labels=comparison.names)
+            for suffix, frame, label in (("a", log_a_frame, label_a), ("b", log_b_frame, label_b)):
+                stage_times = compute_stage_times(frame)
+                plot_value_stream_map(summarize_value_stream(stage_times),
+                                      compute_case_times(frame, stage_times=stage_times), plots / f"vsm_{suffix}",
+                                      title=f"Value stream map — {label}")
+            write_report(scratch, kind="compare", svg=svg)
 
     options = ["--stage-map", str(stage_map)] if stage_map else []
     write_folder(target, "compare", fill, command=shlex.join(["flowlab", "compare", str(log_a), str(log_b), *options]),
@@ -155,7 +175,7 @@ def _yes(flag: Any) -> bool:
     return not pd.isna(flag) and bool(flag)
 
 
-def _print_summary(console: Console, comparison: Any, target: Path) -> None:
+def _print_summary(console: Console, comparison: Any, target: Path, *, report: bool = True) -> None:
     from mining.compare import CONFIDENCE, MIN_VISITS, MIXED_SPLIT, ONLY_IN_A, ONLY_IN_B, PRESENT_BOTH
     from mining.plots import format_difference, format_hours
 
@@ -220,4 +240,5 @@ def _print_summary(console: Console, comparison: Any, target: Path) -> None:
             listed = ", ".join(f"{stage} ({count:,} visit{'' if count == 1 else 's'})"
                                for stage, count in zip(absent["stage"], visits, strict=True))
             console.print(f"stages {where}: {listed}", markup=False, highlight=False)
-    console.print(f"results: {target} (report: {target / 'report.html'})", markup=False, highlight=False)
+    shown = f"report: {target / 'report.html'}" if report else f"no report (--no-report): flowlab report {target}"
+    console.print(f"results: {target} ({shown})", markup=False, highlight=False)

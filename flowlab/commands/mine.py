@@ -1,7 +1,8 @@
 """`flowlab mine LOG`: read an event log, measure its flow, discover its process, rank its bottlenecks.
 
-The output folder is written by `flowlab.folders.write_folder`: whole or not at all, with its manifest, and never
-over a folder that is not a flowlab results folder.
+The output folder is written by `flowlab.folders.write_folder`: whole or not at all (the report included), with its
+manifest, and never over a folder that is not a flowlab results folder; Ctrl-C, SIGTERM or a full disk leave it as
+it was (`flowlab.interruptions.guarded`).
 """
 
 from __future__ import annotations
@@ -15,15 +16,18 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from flowlab.interruptions import command_guard, guarded, pause_point
 from flowlab.options import (
     ActivityOption,
     CaseOption,
     ClassifierOption,
     LifecycleOption,
+    ReportOption,
     ResourceOption,
     SeparatorOption,
     StartTimestampOption,
     StatesOption,
+    SvgOption,
     TimestampFormatOption,
     TimestampOption,
     TimezoneOption,
@@ -35,6 +39,7 @@ _ARCHIVE_SUFFIXES = (".gz", ".xes", ".csv", ".parquet", ".pq", ".json", ".jsonoc
 TOP_BOTTLENECKS = 5
 
 
+@guarded
 def mine_command(
     log: Annotated[Path, typer.Argument(help="Event log: .parquet, .csv, .xes or .xes.gz.", show_default=False)],
     *,
@@ -63,11 +68,14 @@ def mine_command(
     conformance_variants: Annotated[
         int, typer.Option(min=1, metavar="N", help="Mine the model from at most the N most frequent variants.")
     ] = 1000,
+    report: ReportOption = True,
+    svg: SvgOption = False,
 ) -> None:
     """Mine an event log: stage wait/work times, flow summary, DFG, variants, bottlenecks, conformance."""
     console = Console()
     errors = Console(stderr=True)
     target = out if out is not None else Path("results") / f"mine-{_log_stem(log)}"
+    command_guard().out = target
     try:
         summary, bottlenecks = _mine(
             log,
@@ -75,6 +83,8 @@ def mine_command(
             console,
             errors,
             conformance=(conformance_budget, conformance_variants) if conformance else None,
+            report=report,
+            svg=svg,
             read_options=read_options(
                 case=case, activity=activity, timestamp=timestamp, start_timestamp=start_timestamp,
                 resource=resource, lifecycle=lifecycle, classifier=classifier, timestamp_format=timestamp_format,
@@ -84,7 +94,11 @@ def mine_command(
     except (EventLogError, FileExistsError) as error:
         errors.print(f"error: {error}", style="bold red", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(code=2) from None
+    command_guard().written = True
     _print_summary(console, log, target, summary, bottlenecks)
+    if not report:
+        console.print(f"no report (--no-report); draw it with: flowlab report {target}", markup=False,
+                      soft_wrap=True)
 
 
 def _log_stem(path: Path) -> str:
@@ -105,6 +119,8 @@ def _mine(
     *,
     conformance: tuple[float, int] | None,
     read_options: dict[str, Any],
+    report: bool = True,
+    svg: bool = False,
 ) -> tuple[dict[str, Any], Any]:
     from flowlab.folders import write_folder
     from flowlab.reading import read_log_with_repairs
@@ -123,7 +139,7 @@ def _mine(
         compute_wip,
         summarize_stages,
     )
-    from mining.plots import plot_dfg
+    from mining.plots import figure_formats, plot_dfg
     from mining.wait_causes import compute_wait_causes, summarize_wait_causes
 
     if not path.exists():
@@ -140,6 +156,7 @@ def _mine(
             for text in warnings:
                 errors.print(f"warning: {path.name}: {text}", style="yellow", markup=False, highlight=False,
                              soft_wrap=True)
+            pause_point("work")
             status.update("stage wait and work times …")
             stage_times = compute_stage_times(log)
             case_times = compute_case_times(log, stage_times=stage_times)
@@ -158,12 +175,14 @@ def _mine(
             compute_handovers(log, stage_times=stage_times).to_csv(scratch / "handovers.csv", index=False)
             status.update("variants and directly-follows graph …")
             list_variants(log).to_csv(scratch / "variants.csv", index=False)
-            plot_dfg(
-                discover_dfg(log),
-                scratch / "dfg.png",
-                wait_share=dict(zip(stages["concept:name"], stages["wait_share"], strict=True)),
-                title=f"Directly-follows graph of {path.name}",
-            )
+            if report:  # --no-report: tables only, no pictures
+                with figure_formats(svg=svg):
+                    plot_dfg(
+                        discover_dfg(log),
+                        scratch / "dfg.png",
+                        wait_share=dict(zip(stages["concept:name"], stages["wait_share"], strict=True)),
+                        title=f"Directly-follows graph of {path.name}",
+                    )
         replay = None
         if conformance is not None:
             replay = _conformance(log, errors, budget_s=conformance[0], max_variants=conformance[1])
@@ -179,8 +198,9 @@ def _mine(
         (scratch / "summary.json").write_text(
             json.dumps(to_json_safe(summary), indent=2, allow_nan=False) + "\n", encoding="utf-8"
         )
-        with console.status("HTML report …"):
-            write_report(scratch, kind="mine")
+        if report:
+            with console.status("HTML report …"):
+                write_report(scratch, kind="mine", svg=svg)
         written.append((summary, bottlenecks))
 
     write_folder(target, "mine", fill, command=shlex.join(["flowlab", "mine", str(path)]), inputs=[str(path)])

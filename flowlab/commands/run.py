@@ -18,11 +18,14 @@ from rich.table import Table
 
 from flowlab.builtin_scenarios import DEFAULT_SCENARIO_NAME, builtin_scenarios_folder
 from flowlab.headline import HEADLINE_NOTE, constraint_rows, headline_rows, render_estimate
+from flowlab.interruptions import command_guard, guarded, pause_point
+from flowlab.options import ReportOption, SvgOption
 from mining.time_units import column_unit, format_hours
 from sim.durations import parse_duration
 from sim.errors import ClusterError, ScenarioError
 
 if TYPE_CHECKING:  # the heavy modules are imported where a command runs, so `flowlab --help` stays light
+    from flowlab.run_results import RunResults
     from mining.replication_summary import Summary
     from sim.network import Network
     from sim.recording import Recording
@@ -46,12 +49,27 @@ SchedulerOption = Annotated[
 
 @contextmanager
 def replication_progress(console: Console, total: int) -> Iterator[Callable[[int], None]]:
-    """A 'simulating' progress bar of `total` replications; yields the callback that advances it by one."""
+    """A 'simulating' progress bar of `total` replications; yields the callback that advances it by one (and is the
+    `work` moment of the test hook, `flowlab.interruptions.pause_point`)."""
     with Progress(
         TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
     ) as progress:
         task = progress.add_task("replications", total=total)
-        yield lambda _: progress.advance(task)
+
+        def advance(_: int) -> None:
+            progress.advance(task)
+            pause_point("work")
+
+        yield advance
+
+
+def read_scenario_file(path: Path, errors: Console) -> str:
+    """The scenario file's text, read once: what is simulated and what the results folder keeps, whatever happens
+    to the file during the run. A file that cannot be read is a usage error naming it."""
+    try:
+        return path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise fail(errors, f"{path.name}: cannot read the file ({error})") from None
 
 
 @contextmanager
@@ -240,6 +258,7 @@ def warn_unfinished(console: Console, summary: Summary) -> None:
         )
 
 
+@guarded
 def run_command(
     scenario: Annotated[
         Path | None,
@@ -273,9 +292,10 @@ def run_command(
             "cases are those arriving after it)."
         ),
     ] = None,
+    report: ReportOption = True,
+    svg: SvgOption = False,
 ) -> None:
     """Simulate a scenario: replications in parallel, a results folder, and a summary with 95% confidence intervals."""
-    from flowlab.report import write_report
     from flowlab.run_results import collect_results, write_results
     from sim.load_check import check_offered_load
     from sim.replications import run_replications, with_run_settings
@@ -291,8 +311,9 @@ def run_command(
         scenario = DEFAULT_SCENARIO
         if not scenario.is_file():
             raise fail(errors, f"the default scenario {scenario} is missing; name a scenario file: flowlab run FILE")
+    text = read_scenario_file(scenario, errors)
     try:
-        network = load_network(scenario, start=start_at)
+        network = load_network(scenario, start=start_at, text=text)
     except ScenarioError as error:
         raise fail(errors, str(error) if start_at is None else f"with --start {start}:\n{error}") from None
     try:
@@ -310,6 +331,8 @@ def run_command(
         console.print(f"warning: {scenario.name}: {warning.message}", style="yellow", markup=False)
 
     run = network.run
+    results_dir = out if out is not None else default_results_dir(network)
+    command_guard().out = results_dir
     console.print(describe_run(network), markup=False)
     with replication_progress(console, run.replications) as advance:
         try:
@@ -318,13 +341,20 @@ def run_command(
         except ClusterError as error:
             raise fail(errors, str(error)) from None
     results = collect_results(result)
-    results_dir = out if out is not None else default_results_dir(network)
+
+    def draw(folder: Path, held: RunResults) -> None:
+        from flowlab.report import write_report  # matplotlib and the plots: not for --no-report
+
+        write_report(folder, kind="run", svg=svg, run=held, shown_as=results_dir)
+
     try:
-        write_results(results_dir, results, scenario_path=scenario, command=f"flowlab run {scenario.name}")
+        with console.status("writing the results, the plots and the HTML report …" if report
+                            else "writing the results …"):
+            write_results(results_dir, results, scenario_path=scenario, scenario_text=text.encode("utf-8"),
+                          command=f"flowlab run {scenario.name}", report=draw if report else None)
     except FileExistsError as error:
         raise fail(errors, str(error)) from None
-    with console.status("drawing the plots and the HTML report …"):
-        report = write_report(results_dir)
+    command_guard().written = True
 
     headline, items = summary_tables(results.summary)
     console.print(headline)
@@ -333,5 +363,9 @@ def run_command(
         warn_unfinished(console, results.summary)
     else:
         report_cases(console, result)
-    console.print(f"results: {results_dir}", markup=False)
-    console.print(f"report:  {report} (open it in a browser)", markup=False)
+    console.print(f"results: {results_dir}", markup=False, soft_wrap=True)
+    if report:
+        console.print(f"report:  {results_dir / 'report.html'} (open it in a browser)", markup=False, soft_wrap=True)
+    else:
+        console.print(f"report:  none (--no-report); draw it with: flowlab report {results_dir}", markup=False,
+                      soft_wrap=True)

@@ -27,7 +27,8 @@ The folder holds (durations in hours, shares as fractions 0–1):
 - `plots/`, `report.html`: charts of the paired differences with their CIs, and the HTML report;
 - `variants/NN-<label>/`: each variant's full results folder (`flowlab compare` takes any two of them, `flowlab
   report` any one);
-- `flowlab.json`: the manifest (`flowlab.folders`); the folder is written whole or not at all, the report after it.
+- `flowlab.json`: the manifest (`flowlab.folders`); the folder is written whole or not at all, its report included
+  (`--no-report` leaves out `plots/` and `report.html`; `flowlab report FOLDER` draws them later).
 """
 
 from __future__ import annotations
@@ -38,8 +39,11 @@ from typing import Annotated
 import typer
 
 from flowlab.commands.run import HorizonOption, SchedulerOption, WarmupOption, WorkersOption
+from flowlab.interruptions import guarded
+from flowlab.options import ReportOption, SvgOption
 
 
+@guarded
 def sweep_command(
     scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)],
     *,
@@ -72,6 +76,8 @@ def sweep_command(
     ] = None,
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
+    report: ReportOption = True,
+    svg: SvgOption = False,
 ) -> None:
     """Try what-if variants of a scenario beside the baseline: every combination of the --set values (or, with
     --zip, the values paired by position), each judged by its paired difference to the baseline with a 95% CI."""
@@ -79,5 +85,5 @@ def sweep_command(
 
     run_sweep(
         scenario, set_=set_, zip_=zip_, replications=replications, seed=seed, horizon=horizon, warmup=warmup,
-        out=out, workers=workers, scheduler=scheduler,
+        out=out, workers=workers, scheduler=scheduler, report=report, svg=svg,
     )  # fmt: skip

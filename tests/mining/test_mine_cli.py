@@ -23,7 +23,6 @@ EXPECTED_FILES = {
     "variants.csv",
     "bottlenecks.csv",
     "dfg.png",
-    "dfg.svg",
     "summary.json",
     "report.html",
     "plots",

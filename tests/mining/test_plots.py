@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import networkx as nx
@@ -22,7 +23,7 @@ from mining.plots import (
     plot_value_stream_map,
     summarize_value_stream,
 )
-from mining.plots_common import fit_label, format_difference, readability_problems, text_width_in
+from mining.plots_common import figure_formats, fit_label, format_difference, readability_problems, text_width_in
 from mining.plots_dfg import _dot_text, assign_layers, draw_dfg, filter_dfg, layout_dfg
 from mining.plots_vsm import attach_groups, draw_value_stream_map
 from mining.stage_measures import summarize_stages
@@ -52,6 +53,13 @@ def build_log(stages: int, cases: int = 40, seed: int = 0) -> pd.DataFrame:
                 "case:arrival": ORIGIN + pd.to_timedelta(arrival, unit="h"),
             }))
     return pd.concat(frames, ignore_index=True).sort_values("time:timestamp", kind="stable", ignore_index=True)
+
+
+@pytest.fixture(autouse=True)
+def _svg_too() -> Iterator[None]:
+    """Every plot written as SVG too, as `--svg` asks (PNG alone is the default)."""
+    with figure_formats(svg=True):
+        yield
 
 
 def assert_written(paths: list[Path]) -> None:
@@ -287,3 +295,25 @@ class TestMadeForARoom:
         figure.text(0.5, 0.5, "two", fontsize=12)
         assert ["figure 14.00 in wide (at most 12.25 in)", "'small' at 9.0 pt", "'one' overlaps 'two'"] \
             == readability_problems(figure)
+
+
+def test_png_alone_unless_svg_is_asked_for(tmp_path: Path) -> None:
+    """The report embeds PNG; SVG costs a second drawing, so it is written only inside `figure_formats(svg=True)`."""
+    from matplotlib.figure import Figure
+
+    from mining.plots_common import save_figure
+
+    figure = Figure(figsize=(2, 1))
+    figure.add_axes((0, 0, 1, 1)).plot([0, 1], [0, 1])
+    with figure_formats(svg=False):
+        assert [tmp_path / "a.png"] == save_figure(figure, tmp_path / "a.svg")
+        assert ["a.png"] == sorted(path.name for path in tmp_path.iterdir())
+    assert [tmp_path / "b.png", tmp_path / "b.svg"] == save_figure(figure, tmp_path / "b")  # the fixture asks
+    assert (2 * 110, 1 * 110) == _png_size(tmp_path / "a.png")  # the figure's own size: no tight bounding box
+
+
+def _png_size(path: Path) -> tuple[int, int]:
+    import struct
+
+    width, height = struct.unpack(">II", path.read_bytes()[16:24])
+    return width, height

@@ -68,6 +68,7 @@ class TestWriteFolder:
         assert ["out"] == _names(tmp_path)
 
     def test_a_failed_rename_puts_the_previous_folder_back(self, tmp_path: Path, monkeypatch) -> None:
+        """Where the system cannot exchange two folders in one step: set aside, rename, put back on failure."""
         out = write_folder(tmp_path / "out", "mine", _fill_two_files)
         before = (out / MANIFEST_FILE).read_bytes()
         real_replace = os.replace
@@ -77,11 +78,34 @@ class TestWriteFolder:
                 raise OSError("rename refused")
             real_replace(source, target)
 
+        monkeypatch.setattr(folders, "_exchange", lambda first, second: False)
         monkeypatch.setattr(folders.os, "replace", replace)
         with pytest.raises(OSError, match="rename refused"):
             write_folder(out, "mine", _fill_two_files)
         monkeypatch.undo()
         assert before == (out / MANIFEST_FILE).read_bytes()
+        assert ["out"] == _names(tmp_path)
+
+    def test_a_failed_exchange_keeps_the_previous_folder(self, tmp_path: Path, monkeypatch) -> None:
+        out = write_folder(tmp_path / "out", "mine", _fill_two_files)
+        before = (out / MANIFEST_FILE).read_bytes()
+
+        def exchange(first: Path, second: Path) -> bool:
+            raise OSError(28, "No space left on device", str(second))
+
+        monkeypatch.setattr(folders, "_exchange", exchange)
+        with pytest.raises(OSError, match="No space left"):
+            write_folder(out, "mine", _fill_two_files)
+        assert before == (out / MANIFEST_FILE).read_bytes()
+        assert ["out"] == _names(tmp_path)
+
+    @pytest.mark.parametrize("exchange", [True, False], ids=["exchanged", "set aside"])
+    def test_replaced_in_either_way(self, tmp_path: Path, monkeypatch, exchange: bool) -> None:
+        if not exchange:
+            monkeypatch.setattr(folders, "_exchange", lambda first, second: False)
+        out = write_folder(tmp_path / "out", "mine", _fill_two_files)
+        write_folder(out, "mine", lambda folder: (folder / "other.csv").write_text("x", encoding="utf-8"))
+        assert [MANIFEST_FILE, "other.csv"] == _names(out)
         assert ["out"] == _names(tmp_path)
 
     def test_replaces_a_previous_folder_of_its_kind(self, tmp_path: Path) -> None:
@@ -228,3 +252,101 @@ class TestReadManifest:
     def test_no_such_folder(self, tmp_path: Path) -> None:
         with pytest.raises(ResultsFolderError, match="no such directory"):
             read_manifest(tmp_path / "absent")
+
+
+def _dead_pid() -> int:
+    """The id of a process that has ended (and been waited for)."""
+    import subprocess
+    import sys
+
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+class TestDebris:
+    """What a killed write leaves is named after its process, and the next write beside it clears it away."""
+
+    def test_the_scratch_is_named_after_the_process(self, tmp_path: Path) -> None:
+        seen: list[str] = []
+        write_folder(tmp_path / "out", "mine", lambda folder: seen.append(folder.name))
+        assert re.fullmatch(rf"\.out-{os.getpid()}-[0-9a-f]{{12}}\.partial", seen[0])
+
+    def test_a_dead_process_scratch_is_removed_by_the_next_write(self, tmp_path: Path) -> None:
+        dead = _dead_pid()
+        stale = tmp_path / f".out-{dead}-0123456789ab.partial"
+        (stale / "plots").mkdir(parents=True)
+        (stale / "plots" / "half.png").write_bytes(b"half")
+        stale_file = tmp_path / f".report.html-{dead}-0123456789ab.partial"
+        stale_file.write_text("half", encoding="utf-8")
+        write_folder(tmp_path / "other", "mine", _fill_two_files)
+        assert ["other"] == _names(tmp_path)
+
+    def test_a_living_process_scratch_is_left_alone(self, tmp_path: Path) -> None:
+        """It may be another command writing right now (here: this very process)."""
+        living = tmp_path / f".out-{os.getpid()}-0123456789ab.partial"
+        living.mkdir()
+        write_folder(tmp_path / "other", "mine", _fill_two_files)
+        assert [living.name, "other"] == _names(tmp_path)
+
+    def test_other_hidden_entries_are_left_alone(self, tmp_path: Path) -> None:
+        dead = _dead_pid()
+        names = (".git", f".out-{dead}-xyz.partial", f".out-{dead}-0123456789ab.tmp",
+                 f"out-{dead}-0123456789ab.partial")
+        for name in names:
+            (tmp_path / name).mkdir()
+        before = _names(tmp_path)
+        assert [] == folders.remove_stale_scratch(tmp_path)
+        assert before == _names(tmp_path)
+
+    def test_an_earlier_folder_set_aside_comes_back_when_its_place_is_empty(self, tmp_path: Path) -> None:
+        """Killed between the two renames of `replace_folder`: the earlier folder is put back, the new scratch
+        removed, so `--out` is again the earlier complete folder."""
+        out = write_folder(tmp_path / "out", "mine", _fill_two_files)
+        before = (out / MANIFEST_FILE).read_bytes()
+        dead = _dead_pid()
+        os.replace(out, tmp_path / f".out-{dead}-0123456789ab.old")
+        (tmp_path / f".out-{dead}-abcdef012345.partial").mkdir()
+        folders.remove_stale_scratch(tmp_path)
+        assert ["out"] == _names(tmp_path)
+        assert before == (out / MANIFEST_FILE).read_bytes()
+
+    def test_an_earlier_folder_set_aside_is_removed_when_its_place_is_taken(self, tmp_path: Path) -> None:
+        out = write_folder(tmp_path / "out", "mine", _fill_two_files)
+        (tmp_path / f".out-{_dead_pid()}-0123456789ab.old").mkdir()
+        folders.remove_stale_scratch(tmp_path)
+        assert ["out"] == _names(tmp_path)
+        assert "mine" == read_manifest(out).kind
+
+    def test_permissions_follow_the_umask(self, tmp_path: Path) -> None:
+        umask = os.umask(0o027)
+        try:
+            out = write_folder(tmp_path / "out", "mine", _fill_two_files)
+            folders.write_file_atomically(out / "report.html", b"<html></html>")
+        finally:
+            os.umask(umask)
+        assert 0o750 == out.stat().st_mode & 0o777
+        assert 0o640 == (out / "report.html").stat().st_mode & 0o777
+
+
+class TestWriteFileAtomically:
+    """One file of an existing folder (a rebuilt report) replaced whole or not at all."""
+
+    def test_replaces_the_file(self, tmp_path: Path) -> None:
+        (tmp_path / "report.html").write_text("old", encoding="utf-8")
+        folders.write_file_atomically(tmp_path / "report.html", b"new")
+        assert ["report.html"] == _names(tmp_path)
+        assert b"new" == (tmp_path / "report.html").read_bytes()
+
+    def test_a_failure_keeps_the_old_file_and_leaves_no_scratch(self, tmp_path: Path, monkeypatch) -> None:
+        (tmp_path / "report.html").write_text("old", encoding="utf-8")
+
+        def replace(source: str | Path, target: str | Path) -> None:
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr(folders.os, "replace", replace)
+        with pytest.raises(OSError, match="No space left"):
+            folders.write_file_atomically(tmp_path / "report.html", b"new")
+        monkeypatch.undo()
+        assert ["report.html"] == _names(tmp_path)
+        assert b"old" == (tmp_path / "report.html").read_bytes()

@@ -19,7 +19,8 @@ def results() -> flowlab.run_results.RunResults:
     return collect_results(handbuilt_replications(count=2))
 
 
-def _fail_midway(folder: Path, results: flowlab.run_results.RunResults, scenario_path: Path | None) -> None:
+def _fail_midway(folder: Path, results: flowlab.run_results.RunResults, scenario_path: Path | None,
+                 scenario_text: bytes | None) -> None:
     (folder / "event_log.parquet").write_text("half", encoding="utf-8")
     raise OSError("disk full")
 

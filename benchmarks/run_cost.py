@@ -1,0 +1,75 @@
+"""Cost of a default `flowlab run` (the default scenario, its report included, into a temporary folder) beside
+`python -c "import pandas, simpy, pyarrow.parquet, scipy.stats"`, measured side by side in one run: user + system
+CPU of the child processes (the replications' worker processes included), the least of N repetitions, the commands
+taking turns so that a busy moment of the machine hits each of them.
+
+Target (issue "Fast and pleasant"): the run within 3x of the imports.
+
+    python benchmarks/run_cost.py                       # least of 3
+    python benchmarks/run_cost.py --runs 5
+    python benchmarks/run_cost.py --no-report           # the run without its report, for comparison
+    python benchmarks/run_cost.py --against /work/main  # also the same run of another checkout (before / after)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+IMPORTS = "import pandas, simpy, pyarrow.parquet, scipy.stats"
+CHECKOUT = Path(__file__).resolve().parent.parent
+
+
+def cpu_seconds(command: list[str], cwd: Path, checkout: Path | None = None) -> float:
+    """User + system CPU time of one run of `command` and every process it waited for (its output discarded);
+    with `checkout`, flowlab is imported from that folder."""
+    environment = dict(os.environ)
+    if checkout is not None:
+        environment["PYTHONPATH"] = str(checkout)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    completed = subprocess.run(command, cwd=cwd, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               check=False)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if completed.returncode != 0:
+        sys.exit(f"{' '.join(command)} failed ({completed.returncode}):\n{completed.stderr.decode(errors='replace')}")
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3, help="repetitions of each command (the least is shown)")
+    parser.add_argument("--no-report", action="store_true", help="pass --no-report to flowlab run")
+    parser.add_argument("--against", type=Path, help="another flowlab checkout to measure beside this one")
+    options = parser.parse_args()
+    flowlab = [sys.executable, "-m", "flowlab.cli", "run"]
+    extra = ["--no-report"] if options.no_report else []
+    checkouts = {"this checkout": CHECKOUT}
+    if options.against is not None:
+        checkouts[f"{options.against}"] = options.against.resolve()
+    times: dict[str, list[float]] = {"imports": [], **{name: [] for name in checkouts}}
+    with tempfile.TemporaryDirectory() as temporary:
+        place = Path(temporary)
+        for _ in range(options.runs):
+            times["imports"].append(cpu_seconds([sys.executable, "-c", IMPORTS], place))
+            for name, checkout in checkouts.items():
+                out = place / "run"
+                times[name].append(cpu_seconds([*flowlab, "--out", str(out), *extra], place, checkout))
+    base = min(times["imports"])
+
+    def shown(values: list[float]) -> str:
+        return f"{min(values):6.2f} CPU-s (least of {options.runs}: {', '.join(f'{value:.2f}' for value in values)})"
+
+    print(f"python -c {IMPORTS!r}: {shown(times['imports'])}")
+    for name in checkouts:
+        cost = min(times[name])
+        print(f"flowlab run {' '.join(extra)} ({name}): {shown(times[name])} = {cost / base:.2f}x the imports "
+              "(target <= 3x)")
+
+
+if __name__ == "__main__":
+    main()
