@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
-import gzip
+import io
 import json
 import warnings
-import zlib
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from mining.columns import ACTIVITY, CASE, COMPLETE, INSTANCE, LIFECYCLE, RESOURCE, START, TIMESTAMP
-from mining.errors import EventLogError, LogRepairWarning, format_values
+from mining.errors import EventLogError, LogRepairWarning, format_rows, format_values
+from mining.inflate import read_gzip
+from mining.limits import MAX_CELL_CHARS
 from mining.read_xes import read_xes_frame
 from mining.validate import REPAIRS_ATTR, parse_timestamps, repair_log
 
@@ -103,6 +106,8 @@ def read_log(
     else:
         raw, auto = _read_ocel(path, case), False
         case = None
+    _refuse_duplicate_columns(raw, name)
+    _refuse_long_cells(raw, name)
     mapped, start_column = _map_columns(
         raw,
         name,
@@ -119,6 +124,42 @@ def read_log(
         warnings.warn(f"{name}: {repair.message}", LogRepairWarning, stacklevel=2)
     log.attrs[REPAIRS_ATTR] = [repair.as_dict() for repair in repairs]
     return log
+
+
+def _refuse_duplicate_columns(frame: pd.DataFrame, name: str) -> None:
+    """Refuse a table with two columns of one name (a Parquet file can have them): which one a measure used would
+    be an accident."""
+    duplicated = frame.columns[frame.columns.duplicated()]
+    if len(duplicated):
+        raise EventLogError(
+            f"{name}: the table has several columns named {format_values(sorted(set(map(str, duplicated))))}; "
+            f"expected each column name once — rename them"
+        )
+
+
+def _refuse_long_cells(frame: pd.DataFrame, name: str) -> None:
+    """Refuse a value (or column name) longer than `MAX_CELL_CHARS`: no event-log field needs one, and every
+    table, picture and report would carry it."""
+    limit = MAX_CELL_CHARS.value()
+    for column in frame.columns:
+        if len(str(column)) > limit:
+            raise EventLogError(
+                f"{name}: a column name " + MAX_CELL_CHARS.refusal(f"has {len(str(column)):,} characters")
+            )
+        values = frame[column]
+        if not (pd.api.types.is_string_dtype(values.dtype) or values.dtype == object):
+            continue
+        try:
+            lengths = values.str.len()
+        except AttributeError:  # no strings in the column (lists or numbers of an OCEL attribute)
+            continue
+        too_long = (lengths > limit).fillna(False).to_numpy(dtype=bool)
+        if too_long.any():
+            rows = (too_long.nonzero()[0] + 1).tolist()
+            raise EventLogError(
+                f"{name}: column {str(column)!r} at {format_rows(rows)}: a value "
+                + MAX_CELL_CHARS.refusal(f"has {int(lengths.max()):,} characters")
+            )
 
 
 def _format_of(path: Path, given: str | None) -> str:
@@ -146,11 +187,17 @@ def _format_of(path: Path, given: str | None) -> str:
 
 def _read_csv(path: Path, separator: str | None) -> pd.DataFrame:
     name = path.name
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    source: Path | io.BytesIO = path
     try:
-        with opener(path, "rt", encoding="utf-8-sig", newline="") as stream:
-            sample = stream.read(1 << 16)
-    except (OSError, EOFError, zlib.error, UnicodeDecodeError) as exc:
+        if name.lower().endswith(".gz"):
+            data = read_gzip(path)  # at most the inflate limit, however well the file compresses
+            source = io.BytesIO(data)
+            head = bytes(data[: 1 << 16])
+        else:
+            with path.open("rb") as stream:
+                head = stream.read(1 << 16)
+        sample = codecs.getincrementaldecoder("utf-8-sig")().decode(head, final=len(head) < 1 << 16)
+    except (OSError, UnicodeDecodeError) as exc:
         raise EventLogError(f"{name}: cannot read the file as UTF-8 text ({exc})") from exc
     if not sample.strip():
         raise EventLogError(f"{name}: the log is empty (no header and no events)")
@@ -159,8 +206,9 @@ def _read_csv(path: Path, separator: str | None) -> pd.DataFrame:
             separator = csv.Sniffer().sniff(sample[: sample.rfind("\n") + 1] or sample, ",;\t|").delimiter
         except csv.Error:
             separator = ","
+    _refuse_duplicate_header(sample, separator, name)
     try:
-        frame = _parse_csv(path, separator)
+        frame = _parse_csv(source, separator)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, OSError, EOFError) as exc:
         raise EventLogError(f"{name}: not a readable CSV with separator {separator!r} ({exc})") from exc
     if frame.shape[1] == 1:
@@ -172,7 +220,24 @@ def _read_csv(path: Path, separator: str | None) -> pd.DataFrame:
     return frame
 
 
-def _parse_csv(path: Path, separator: str) -> pd.DataFrame:
+def _refuse_duplicate_header(sample: str, separator: str, name: str) -> None:
+    """Refuse a header naming a column twice: pandas would rename one ('activity.1') or keep either, so a measure
+    could silently use the other column than the person meant."""
+    try:
+        header = next(csv.reader(io.StringIO(sample), delimiter=separator), [])
+    except csv.Error:
+        return  # the parser reports a malformed file with its line
+    seen: dict[str, int] = {}
+    for position, column in enumerate(header, start=1):
+        if column in seen:
+            raise EventLogError(
+                f"{name}: the header names column {column!r} twice (columns {seen[column]} and {position}); "
+                f"expected each column name once — rename one of them"
+            )
+        seen[column] = position
+
+
+def _parse_csv(source: Path | io.BytesIO, separator: str) -> pd.DataFrame:
     """Every column as strings; pyarrow's multi-threaded parser first, pandas' C parser for anything it refuses.
 
     The C parser's messages name the line, so a file pyarrow cannot read is parsed again by it: either it reads
@@ -180,9 +245,11 @@ def _parse_csv(path: Path, separator: str) -> pd.DataFrame:
     """
     options = {"sep": separator, "dtype": "str", "keep_default_na": True, "encoding": "utf-8-sig"}
     try:
-        return pd.read_csv(path, engine="pyarrow", **options)
+        return pd.read_csv(source, engine="pyarrow", **options)
     except Exception:  # any refusal by pyarrow is retried (and explained) by the C parser below
-        return pd.read_csv(path, engine="c", **options)
+        if isinstance(source, io.BytesIO):
+            source.seek(0)
+        return pd.read_csv(source, engine="c", **options)
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:
@@ -196,26 +263,47 @@ def _read_parquet(path: Path) -> pd.DataFrame:
 
 
 def _read_ocel(path: Path, object_type: str | None) -> pd.DataFrame:
-    """Flatten an OCEL 1.0 JSON log on one object type: one event row per related object of that type."""
+    """Flatten an OCEL 1.0 JSON log on one object type: one event row per related object of that type.
+
+    The structure is checked before it is used: a missing key, a list where a mapping belongs or a null object is
+    refused with its place in the file (``ocel:events['e7'].ocel:omap``) and what was expected.
+    """
     name = path.name
     try:
         with path.open("rb") as stream:
             document = json.load(stream)
-        events = document["ocel:events"]
-        objects = document.get("ocel:objects", {})
-        types = list(document["ocel:global-log"]["ocel:object-types"])
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as exc:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise EventLogError(f"{name}: not an OCEL 1.0 JSON log ({type(exc).__name__}: {exc})") from exc
+    document = _ocel_part(document, dict, name, "the top level", "a mapping with ocel:global-log, ocel:events")
+    for key in ("ocel:global-log", "ocel:events"):
+        if key not in document:
+            raise EventLogError(f"{name}: not an OCEL 1.0 JSON log (the top level has no {key!r}; keys found: "
+                                f"{format_values(list(document)) or 'none'})")  # fmt: skip
+    global_log = _ocel_part(document["ocel:global-log"], dict, name, "ocel:global-log", "a mapping")
+    types = _ocel_part(global_log.get("ocel:object-types"), list, name, "ocel:global-log.ocel:object-types",
+                       "a list of object type names")  # fmt: skip
+    events = _ocel_part(document["ocel:events"], dict, name, "ocel:events", "a mapping from event ids to events")
+    objects = _ocel_part(document.get("ocel:objects", {}), dict, name, "ocel:objects",
+                         "a mapping from object ids to objects")  # fmt: skip
     if object_type is None:
         object_type = CASE if CASE in types else None
     if object_type not in types:
         raise EventLogError(
             f"{name}: object type {object_type!r} not in the log; pass case= one of {format_values(types)}"
         )
-    type_of = {key: value.get("ocel:type") for key, value in objects.items()}
+    type_of: dict[str, object] = {}
+    for key, value in objects.items():
+        where = f"ocel:objects[{key!r}]"
+        type_of[key] = _ocel_part(value, dict, name, where, "an object with ocel:type").get("ocel:type")
     rows: list[dict[str, object]] = []
     for event_id, event in events.items():
-        related = event.get("ocel:omap", [])
+        where = f"ocel:events[{event_id!r}]"
+        event = _ocel_part(event, dict, name, where, "an event with ocel:activity, ocel:timestamp, ocel:omap")
+        related = _ocel_part(event.get("ocel:omap", []), list, name, f"{where}.ocel:omap", "a list of object ids")
+        values = _ocel_part(event.get("ocel:vmap", {}), dict, name, f"{where}.ocel:vmap",
+                            "a mapping of attribute values")  # fmt: skip
+        if not all(isinstance(obj, str) for obj in related):
+            raise EventLogError(f"{name}: {where}.ocel:omap must be a list of object ids (text) (got {related!r:.80})")
         resources = [obj for obj in related if type_of.get(obj) == RESOURCE]
         for obj in related:
             if type_of.get(obj) == object_type:
@@ -226,10 +314,18 @@ def _read_ocel(path: Path, object_type: str | None) -> pd.DataFrame:
                         TIMESTAMP: event.get("ocel:timestamp"),
                         RESOURCE: resources[0] if resources else None,
                         "ocel:eid": event_id,
-                        **event.get("ocel:vmap", {}),
+                        **values,
                     }
                 )
     return pd.DataFrame(rows)
+
+
+def _ocel_part(value: object, kind: type, name: str, where: str, expected: str) -> Any:
+    """`value` when it is of `kind`; else the refusal naming the place in the OCEL file and what was expected."""
+    if not isinstance(value, kind):
+        got = "null" if value is None else type(value).__name__
+        raise EventLogError(f"{name}: {where} must be {expected} (got {got}); not an OCEL 1.0 JSON log")
+    return value
 
 
 def _normalised(column: object) -> str:
