@@ -58,7 +58,8 @@ def read_gzip(path: Path) -> bytearray:
     if member_open or not data:
         line = data.count(b"\n") + 1
         raise EventLogError(
-            f"{path.name}: truncated/corrupt gzip or XML at line {line} (the compressed stream ends before its end marker)"
+            f"{path.name}: truncated/corrupt gzip or XML at line {line} "
+            f"(the compressed stream ends before its end marker)"
         )
     return data
 

@@ -18,7 +18,7 @@ from mining.errors import EventLogError, LogRepairWarning, format_rows, format_v
 from mining.inflate import read_gzip
 from mining.limits import MAX_CELL_CHARS
 from mining.read_xes import read_xes_frame
-from mining.validate import REPAIRS_ATTR, parse_timestamps, repair_log
+from mining.validate import REPAIRS_ATTR, Repair, parse_timestamps, repair_log
 
 FORMATS = ("xes", "csv", "parquet", "ocel")
 """Values of `read_log(format=...)`."""
@@ -33,6 +33,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     LIFECYCLE: ("lifecycletransition", "lifecycle", "transition"),
 }
 _START_ALIASES = ("starttimestamp", "starttime", "start")
+STANDARD_NAMES = (CASE, ACTIVITY, TIMESTAMP, RESOURCE, LIFECYCLE, INSTANCE)
 
 
 def read_log(
@@ -106,7 +107,9 @@ def read_log(
     else:
         raw, auto = _read_ocel(path, case), False
         case = None
-    _refuse_duplicate_columns(raw, name)
+    used = {*STANDARD_NAMES, *(column for column in (case, activity, timestamp, resource, lifecycle,
+                                                     start_timestamp) if column is not None), *(classifier or ())}
+    raw, renamings = _settle_duplicate_columns(raw, name, used, auto)
     _refuse_long_cells(raw, name)
     mapped, start_column = _map_columns(
         raw,
@@ -120,21 +123,47 @@ def read_log(
     if classifier is not None:
         mapped = _apply_classifier(mapped, classifier, name)
     log, repairs = repair_log(mapped, source=name, timestamp_format=timestamp_format, timezone=timezone)
+    repairs = [*(Repair("duplicate_columns", 0, message) for message in renamings), *repairs]
     for repair in repairs:
         warnings.warn(f"{name}: {repair.message}", LogRepairWarning, stacklevel=2)
     log.attrs[REPAIRS_ATTR] = [repair.as_dict() for repair in repairs]
     return log
 
 
-def _refuse_duplicate_columns(frame: pd.DataFrame, name: str) -> None:
-    """Refuse a table with two columns of one name (a Parquet file can have them): which one a measure used would
-    be an accident."""
-    duplicated = frame.columns[frame.columns.duplicated()]
-    if len(duplicated):
-        raise EventLogError(
-            f"{name}: the table has several columns named {format_values(sorted(set(map(str, duplicated))))}; "
-            f"expected each column name once — rename them"
+def _settle_duplicate_columns(
+    frame: pd.DataFrame, name: str, used: set[str], auto: bool
+) -> tuple[pd.DataFrame, list[str]]:
+    """Columns of one name: refused when flowlab would read one of them as the case, activity, timestamp, resource,
+    lifecycle or start (which one it took would be an accident); otherwise each later one is renamed
+    ``'Variant (column 7)'`` and the renaming reported. Returns the frame and the messages."""
+    columns = [str(column) for column in frame.columns]
+    positions: dict[str, list[int]] = {}
+    for position, column in enumerate(columns, start=1):
+        positions.setdefault(column, []).append(position)
+    repeated = {column: where for column, where in positions.items() if len(where) > 1}
+    if not repeated:
+        return frame, []
+    for column, where in repeated.items():
+        normalised = _normalised(column)
+        if column in used or (auto and any(normalised in aliases for aliases in (*_ALIASES.values(), _START_ALIASES))):
+            raise EventLogError(
+                f"{name}: the header names column {column!r} {len(where)} times (columns "
+                f"{', '.join(map(str, where))}); flowlab reads that name as a column of the log and cannot tell "
+                f"which one is meant — rename all but one"
+            )
+    renamed = list(columns)
+    messages = []
+    for column, where in repeated.items():
+        for position in where[1:]:
+            renamed[position - 1] = f"{column} (column {position})"
+        later = ", ".join(repr(renamed[position - 1]) for position in where[1:])
+        messages.append(
+            f"the header names column {column!r} {len(where)} times (columns {', '.join(map(str, where))}); "
+            f"the first keeps the name, the others are read as {later}"
         )
+    result = frame.copy(deep=False)
+    result.columns = pd.Index(renamed, dtype=object)
+    return result, messages
 
 
 def _refuse_long_cells(frame: pd.DataFrame, name: str) -> None:
@@ -206,7 +235,7 @@ def _read_csv(path: Path, separator: str | None) -> pd.DataFrame:
             separator = csv.Sniffer().sniff(sample[: sample.rfind("\n") + 1] or sample, ",;\t|").delimiter
         except csv.Error:
             separator = ","
-    _refuse_duplicate_header(sample, separator, name)
+    header = _header(sample, separator)
     try:
         frame = _parse_csv(source, separator)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, OSError, EOFError) as exc:
@@ -217,24 +246,17 @@ def _read_csv(path: Path, separator: str | None) -> pd.DataFrame:
             f"{name}: the header has a single column {only!r} (separator {separator!r}); an event log needs "
             f"several (case, activity, timestamp); pass separator=';' (or the delimiter the file uses)"
         )
+    if header is not None and len(header) == frame.shape[1] and len(set(header)) < len(header):
+        frame.columns = pd.Index(header, dtype=object)  # the names as written: repeats are settled by read_log
     return frame
 
 
-def _refuse_duplicate_header(sample: str, separator: str, name: str) -> None:
-    """Refuse a header naming a column twice: pandas would rename one ('activity.1') or keep either, so a measure
-    could silently use the other column than the person meant."""
+def _header(sample: str, separator: str) -> list[str] | None:
+    """The header row as written (pandas renames a repeated name 'x.1'), None when the csv module cannot read it."""
     try:
-        header = next(csv.reader(io.StringIO(sample), delimiter=separator), [])
+        return next(csv.reader(io.StringIO(sample), delimiter=separator), None)
     except csv.Error:
-        return  # the parser reports a malformed file with its line
-    seen: dict[str, int] = {}
-    for position, column in enumerate(header, start=1):
-        if column in seen:
-            raise EventLogError(
-                f"{name}: the header names column {column!r} twice (columns {seen[column]} and {position}); "
-                f"expected each column name once — rename one of them"
-            )
-        seen[column] = position
+        return None
 
 
 def _parse_csv(source: Path | io.BytesIO, separator: str) -> pd.DataFrame:
@@ -257,7 +279,7 @@ def _read_parquet(path: Path) -> pd.DataFrame:
     from pyarrow import parquet
 
     try:
-        return parquet.read_table(path).to_pandas()
+        return parquet.ParquetFile(path).read().to_pandas()  # read_table refuses repeated column names
     except (pyarrow.ArrowException, OSError) as exc:
         raise EventLogError(f"{path.name}: not a readable Parquet file ({exc})") from exc
 
@@ -296,9 +318,9 @@ def _read_ocel(path: Path, object_type: str | None) -> pd.DataFrame:
         where = f"ocel:objects[{key!r}]"
         type_of[key] = _ocel_part(value, dict, name, where, "an object with ocel:type").get("ocel:type")
     rows: list[dict[str, object]] = []
-    for event_id, event in events.items():
+    for event_id, entry in events.items():
         where = f"ocel:events[{event_id!r}]"
-        event = _ocel_part(event, dict, name, where, "an event with ocel:activity, ocel:timestamp, ocel:omap")
+        event = _ocel_part(entry, dict, name, where, "an event with ocel:activity, ocel:timestamp, ocel:omap")
         related = _ocel_part(event.get("ocel:omap", []), list, name, f"{where}.ocel:omap", "a list of object ids")
         values = _ocel_part(event.get("ocel:vmap", {}), dict, name, f"{where}.ocel:vmap",
                             "a mapping of attribute values")  # fmt: skip

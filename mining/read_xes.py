@@ -72,7 +72,7 @@ def _read_with_lxml(stream: io.BytesIO, name: str) -> pd.DataFrame:
     return builder.frame(name)
 
 
-class _RootReached(Exception):
+class _RootReachedError(Exception):
     """Raised by `_PrologTarget` at the root element: the prolog, where a DTD would have to be, is over."""
 
 
@@ -80,7 +80,7 @@ class _PrologTarget:
     """An ElementTree parser target that stops at the first element."""
 
     def start(self, tag: str, attributes: dict[str, str]) -> None:
-        raise _RootReached
+        raise _RootReachedError
 
     def end(self, tag: str) -> None:
         """Never reached: the first start ends the parse."""
@@ -104,7 +104,7 @@ def _refuse_doctype(data: bytes | bytearray, name: str) -> None:
     try:
         for offset in range(0, len(view), _PROLOG_PIECE):
             parser.feed(bytes(view[offset : offset + _PROLOG_PIECE]))
-    except _RootReached:
+    except _RootReachedError:
         return
     except DefusedXmlException as exc:
         line = parser.parser.CurrentLineNumber

@@ -332,8 +332,9 @@ def _to_datetime(text: pd.Series, timestamp_format: str | None, *, utc: bool, so
             return pd.to_datetime(text, format=timestamp_format, errors="coerce", utc=utc)
         except ValueError as exc:  # a directive strptime does not know ('%Q'), a stray '%'
             raise EventLogError(
-                f"{source}: timestamp format {timestamp_format!r} is not a strptime format ({exc}); expected directives "
-                f"such as '%Y-%m-%d %H:%M:%S' or '%d/%m/%Y %H:%M', or an epoch unit ({', '.join(EPOCH_UNITS)})"
+                f"{source}: timestamp format {timestamp_format!r} is not a strptime format ({exc}); "
+                f"expected directives such as '%Y-%m-%d %H:%M:%S' or '%d/%m/%Y %H:%M', "
+                f"or an epoch unit ({', '.join(EPOCH_UNITS)})"
             ) from None
     parsed = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=utc)
     failed = int(parsed.isna().sum())
