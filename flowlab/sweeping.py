@@ -194,7 +194,10 @@ def run_sweep(
             f"the variants would run different numbers of replications ({shown}); they are compared replication by "
             "replication, so give them one count with --replications",
         )
-    runs = _run(console, networks, workers, scheduler)
+    try:
+        runs = _run(console, networks, workers, scheduler)
+    except ScenarioError as error:  # a limit the run reached (sim.limits)
+        raise fail(errors, f"{scenario.name}: {error}") from None
 
     baseline = runs[BASELINE].network
     target = out if out is not None else Path("results") / _default_name(baseline)

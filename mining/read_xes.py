@@ -134,7 +134,7 @@ _HEADS: dict[str, int] = {
 }
 
 
-def _scan_lines(data: bytes, name: str) -> pd.DataFrame | None:
+def _scan_lines(data: bytes | bytearray, name: str) -> pd.DataFrame | None:
     """Read the one-element-per-line layout with vectorised string operations; None when it does not apply.
 
     Every line from the first <trace> on must be one recognised element: ``<event>``, ``</trace>``, ...,

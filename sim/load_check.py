@@ -64,7 +64,14 @@ def _expected_loops(probability: float, max_loops: int | None) -> float:
     """Expected number of loops back: loop k happens with probability p**k, for k = 1 .. max_loops."""
     if max_loops is None:
         return probability / (1 - probability)
-    return sum(probability**loop for loop in range(1, max_loops + 1))
+    if probability >= 1:
+        return float(max_loops)
+    return probability * (1 - probability**max_loops) / (1 - probability)  # the sum in closed form: O(1) in loops
+
+
+_FLOW_STEPS = 10_000
+"""Above this many visits per item a flow's expected visits are the unbounded sum, solved at once (a huge
+`max_visits` would otherwise be summed one visit at a time)."""
 
 
 def _flow_visits(flow: Flow) -> dict[str, float]:
@@ -82,8 +89,15 @@ def _flow_visits(flow: Flow) -> dict[str, float]:
     for target, probability in flow.start.items():
         if target != FLOW_END:
             here[index[target]] += probability
+    if flow.max_visits > _FLOW_STEPS:  # the unbounded sum, here (I - moves)^-1: every stage can reach end
+        try:
+            total = np.linalg.solve((np.eye(len(stages)) - moves).T, here)
+        except np.linalg.LinAlgError:
+            total = None
+        if total is not None:
+            return {stage: float(total[index[stage]]) for stage in stages if total[index[stage]] > 0}
     total = np.zeros(len(stages))
-    for _ in range(flow.max_visits):
+    for _ in range(min(flow.max_visits, _FLOW_STEPS)):
         total += here
         here = here @ moves
         if here.sum() < 1e-12:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from collections.abc import Callable, Iterator
@@ -52,9 +53,19 @@ def replication_progress(console: Console, total: int) -> Iterator[Callable[[int
         yield lambda _: progress.advance(task)
 
 
+MAX_FOLDER_NAME = 80
+"""Characters of a name kept in a results folder's name (file systems allow 255 bytes; the seed, a '.partial'
+suffix and a temporary id come on top)."""
+
+
 def safe_folder_name(name: str, fallback: str = "scenario") -> str:
-    """`name` with every run of characters other than letters, digits, '.', '_' and '-' made one '-'."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.") or fallback
+    """`name` with every run of characters other than letters, digits, '.', '_' and '-' made one '-'; a name longer
+    than `MAX_FOLDER_NAME` is cut and ends in 8 hex digits of its hash, so two long names stay apart."""
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.") or fallback
+    if len(safe) <= MAX_FOLDER_NAME:
+        return safe
+    digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:8]
+    return f"{safe[: MAX_FOLDER_NAME - 9].rstrip('-.')}-{digest}"
 
 
 def default_results_dir(network: Network) -> Path:
@@ -194,7 +205,14 @@ def warn_unfinished(console: Console, summary: Summary) -> None:
     """Warn when many cases were still open at the horizon: their lead times are missing from the completed-only
     figures, which are then too low (the Kaplan–Meier rows count them as censored)."""
     share = summary.unfinished_share.mean
-    if not math.isnan(share) and share > UNFINISHED_WARNING_SHARE:
+    if summary.completed_cases == 0:
+        console.print(
+            f"warning: no case finished before the horizon ({summary.unfinished_cases} still open), so there is no "
+            "lead time, flow efficiency or SLA attainment to show; look for a gate that never opens, a batch that "
+            "never fills or work longer than the run, or run longer (--horizon)",
+            style="yellow", markup=False,
+        )
+    elif not math.isnan(share) and share > UNFINISHED_WARNING_SHARE:
         console.print(
             f"warning: {percent(share)} of the cases ({summary.unfinished_cases}) were unfinished at the horizon; "
             f"the completed-only lead times are biased low — see the Kaplan–Meier rows, or run longer (--horizon)",
@@ -273,8 +291,11 @@ def run_command(
 
     run = network.run
     console.print(describe_run(network), markup=False)
-    with replication_progress(console, run.replications) as advance:
-        result = run_replications(network, workers=workers, scheduler=scheduler, progress=advance)
+    try:
+        with replication_progress(console, run.replications) as advance:
+            result = run_replications(network, workers=workers, scheduler=scheduler, progress=advance)
+    except ScenarioError as error:  # a limit the run reached (sim.limits)
+        raise fail(errors, f"{scenario.name}: {error}") from None
     results = collect_results(result)
     results_dir = out if out is not None else default_results_dir(network)
     try:
