@@ -26,7 +26,7 @@ from mining.inflate import read_gzip
 
 _PROLOG_PIECE = 1 << 16
 # '&' that does not start one of the five XML entities or a character reference: without a DTD (refused) the file
-# is not well-formed; the line scanner leaves such a file to lxml, which says where.
+# is not well-formed.
 _UNDECLARED_ENTITY = re.compile(rb"&(?!(?:#[0-9]+|#x[0-9a-fA-F]+|amp|lt|gt|quot|apos);)")
 _TYPED_TAGS = frozenset({"string", "date", "int", "float", "boolean", "id"})
 
@@ -52,6 +52,7 @@ def read_xes_frame(path: Path) -> pd.DataFrame:
     compressed = path.name.lower().endswith(".gz")
     data = read_gzip(path) if compressed else path.read_bytes()
     _refuse_doctype(data, path.name)
+    _refuse_undeclared_entity(data, path.name)
     frame = _scan_lines(data, path.name)
     if frame is not None:
         return frame
@@ -70,6 +71,19 @@ def _read_with_lxml(stream: io.BytesIO, name: str) -> pd.DataFrame:
     if builder.traces == 0:
         raise EventLogError(f"{name}: no <trace> element found (expected an XES log with traces and events)")
     return builder.frame(name)
+
+
+def _refuse_undeclared_entity(data: bytes | bytearray, name: str) -> None:
+    """Refuse an '&' that starts no XML entity or character reference (``&xxe;``, a bare ``R&D``): without a DTD the
+    document is not well-formed, and reading it as text would put an entity's name into the log."""
+    match = _UNDECLARED_ENTITY.search(data)
+    if match is not None:
+        line = data.count(b"\n", 0, match.start()) + 1
+        found = bytes(data[match.start() : match.start() + 20]).split(b'"')[0].decode("utf-8", "replace")
+        raise EventLogError(
+            f"{name}: line {line}: {found!r} is not an XML entity (only &amp; &lt; &gt; &quot; &apos; and character "
+            f"references exist without a DTD, which XES files do not have); expected '&' written as '&amp;'"
+        )
 
 
 class _RootReachedError(Exception):
@@ -147,7 +161,7 @@ def _scan_lines(data: bytes | bytearray, name: str) -> pd.DataFrame | None:
     import pyarrow.compute as pc
 
     first = data.find(b"<trace")
-    if first < 0 or _UNDECLARED_ENTITY.search(data, first) is not None:
+    if first < 0:
         return None
     try:
         body = data[first:].decode("utf-8")
