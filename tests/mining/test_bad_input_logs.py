@@ -68,13 +68,13 @@ class TestGzipBomb:
 
     def test_a_log_under_a_raised_limit_is_read(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         path = tmp_path / "log.csv.gz"
-        path.write_bytes(gzip.compress((HEADER + ROWS + "#" * (2 << 20) + "\n").encode()))  # 2 MB inflated
+        path.write_bytes(gzip.compress((HEADER + ROWS * 30_000).encode()))  # 2.2 MB inflated
         monkeypatch.setenv("FLOWLAB_MAX_INFLATED_MB", "1")
         with pytest.raises(EventLogError, match="FLOWLAB_MAX_INFLATED_MB"):
-            read_log(path, separator=",")
+            read_log(path)
         monkeypatch.setenv("FLOWLAB_MAX_INFLATED_MB", "3")
-        with pytest.raises(EventLogError, match="not a readable CSV|empty|row"):  # past the limit: the parser's turn
-            read_log(path, separator=",")
+        with pytest.warns(UserWarning, match="dropped 89997 exact duplicate"):
+            assert len(read_log(path)) == 3
 
     def test_a_good_gz_log_is_read(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         path = tmp_path / "log.csv.gz"
@@ -172,8 +172,9 @@ def test_unknown_timestamp_format_directive(tmp_path: Path, form: str) -> None:
 
 GOOD_OCEL = {
     "ocel:global-log": {"ocel:object-types": ["order"]},
-    "ocel:events": {"e1": {"ocel:activity": "A", "ocel:timestamp": "2024-01-01T00:00:00Z", "ocel:omap": ["o1"],
-                           "ocel:vmap": {}}},  # fmt: skip
+    "ocel:events": {
+        "e1": {"ocel:activity": "A", "ocel:timestamp": "2024-01-01T00:00:00Z", "ocel:omap": ["o1"], "ocel:vmap": {}}
+    },
     "ocel:objects": {"o1": {"ocel:type": "order"}},
 }
 
@@ -182,7 +183,8 @@ GOOD_OCEL = {
     "change, place",
     [
         (lambda d: None, "the top level must be a mapping"),
-        (lambda d: {"ocel:events": d["ocel:events"]}, r"not an OCEL 1.0 JSON log \(the top level has no 'ocel:global-log'"),
+        (lambda d: {"ocel:events": d["ocel:events"]},
+         r"not an OCEL 1.0 JSON log \(the top level has no 'ocel:global-log'"),
         (lambda d: {**d, "ocel:events": []}, r"ocel:events must be a mapping from event ids to events \(got list\)"),
         (lambda d: {**d, "ocel:objects": {"o1": None}}, r"ocel:objects\['o1'\] must be an object .* \(got null\)"),
         (lambda d: {**d, "ocel:events": {"e1": None}}, r"ocel:events\['e1'\] must be an event .* \(got null\)"),
