@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from flowlab.scenario_yaml import dump_scenario
-from mining.calibrate import DELAY_RULES, calibrate_log
+from mining.calibrate import DELAY_RULES, REPEAT_STATES, calibrate_log
 from mining.log_distance import activity_instances, log_distances
 from mining.read import read_log
 from sim.engine import simulate
@@ -54,6 +54,8 @@ def main() -> None:
     parser.add_argument("--cfld", action="store_true", help="also the control-flow log distance (seconds per seed)")
     parser.add_argument("--delays", choices=list(DELAY_RULES), default="eligible")
     parser.add_argument("--contention", choices=["pool", "person"], default="pool")
+    parser.add_argument("--repeats", type=int, default=REPEAT_STATES,
+                        help="visits of an activity in a case routed apart (1: first-order over activities)")
     parser.add_argument("--validate", action="store_true",
                         help="choose settings without the test split: calibrate on the train split's cases that ended "
                         "before its last 2 weeks and score on the cases that started in them")  # fmt: skip
@@ -66,7 +68,8 @@ def main() -> None:
     train = read_log(folder / "BPIC_2012_W_train.csv.gz")
     if arguments.validate:
         train, held_out = _split(train, pd.Timedelta(hours=WINDOW_H))
-    calibration = calibrate_log(train, name="bpic2012w", delays=arguments.delays, contention=arguments.contention)
+    calibration = calibrate_log(train, name="bpic2012w", delays=arguments.delays, contention=arguments.contention,
+                                repeats=arguments.repeats)
     text = dump_scenario(calibration.scenario, calibration.comments)
     calibrate_s = time.perf_counter() - began
 

@@ -12,7 +12,7 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from mining.time_units import choose_time_unit
+from mining.time_units import choose_time_unit, decimals_for, format_hours, format_number, format_share
 
 __all__ = [
     "FLOW_EFFICIENCY_MEAN",
@@ -20,7 +20,6 @@ __all__ = [
     "HEADLINE_NOTE",
     "constraint_rows",
     "headline_rows",
-    "render_duration",
     "render_estimate",
 ]
 
@@ -43,34 +42,27 @@ def _number(value: Any) -> float | None:
     return float(value)
 
 
-def render_duration(hours: float, unit_of: float | None = None) -> str:
-    """Hours in the unit that suits `unit_of` (default: the value itself): '35 min', '4.2 h', '3.1 d'."""
-    unit, factor = choose_time_unit(abs(hours if unit_of is None else unit_of))
-    return f"{hours * factor:,.1f} {unit}"
-
-
-def _share(value: float) -> str:
-    return f"{value:.1%}"
-
-
 def _rate(value: float) -> str:
-    return f"{value:,.2f}"
+    return format_number(value, decimals=2)
 
 
-def render_estimate(value: Any, kind: str) -> str:
+def render_estimate(value: Any, kind: str, unit: tuple[str, float] | None = None) -> str:
     """A value (plain, or an estimate ``{"mean", "half_width", "n"}``) as text: ``n/a`` when unknown, and
     ``mean ± half-width`` in one unit when the estimate has an interval (two or more replications).
 
-    `kind` is ``duration`` (hours), ``share`` (0–1, shown in %) or ``rate`` (two decimals).
+    `kind` is ``duration`` (hours), ``share`` (0–1, shown in %) or ``rate`` (two decimals); a duration is shown in
+    `unit` (a table column's, from `mining.time_units.column_unit`) or else in the unit that suits its mean.
     """
     mean = _number(value)
     if mean is None:
         return "n/a"
     render: Callable[[float], str]
     if kind == "duration":
-        render = lambda hours: render_duration(hours, unit_of=mean)  # noqa: E731 - one unit for both parts
+        unit = unit if unit is not None else choose_time_unit(mean)
+        digits = 0 if unit[0] in ("min", "s") and abs(mean * unit[1]) >= 1 else decimals_for(mean * unit[1])
+        render = lambda hours: format_hours(hours, unit, decimals=digits)  # noqa: E731 - one unit and precision
     else:
-        render = _share if kind == "share" else _rate
+        render = format_share if kind == "share" else _rate
     half = _number(value.get("half_width")) if isinstance(value, Mapping) else None
     return render(mean) if half is None else f"{render(mean)} ± {render(half)}"
 
@@ -109,7 +101,8 @@ def headline_rows(values: Mapping[str, Any], *, end: str) -> list[tuple[str, str
         share = render_estimate(values.get("unfinished_share"), "share")
         rows.append((f"unfinished at {end} (share)", f"{int(unfinished):,} ({share})"))
     # where a log lacks start events the wait/work split is estimated (DESIGN.md): the work-based rows say so
-    mark = " (estimated)" if values.get("estimated") is True else ""
+    # the resource rule gives the longest work the log allows, so an estimated flow efficiency is an upper bound
+    mark = " (estimated: an upper bound)" if values.get("estimated") is True else ""
     for label, key, kind in _ROWS:
         if key in values:
             text = render_estimate(values[key], kind)

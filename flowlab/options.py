@@ -28,6 +28,14 @@ TimezoneOption = Annotated[
     ),
 ]
 SeparatorOption = Annotated[str | None, typer.Option(help="CSV field separator (default: detected).")]
+StatesOption = Annotated[
+    bool,
+    typer.Option(
+        "--states",
+        help="Each row records the state of a case after an update (ITSM exports): the time in a state runs from "
+        "entering it to leaving it.",
+    ),
+]
 
 
 def read_options(**given: Any) -> dict[str, Any]:

@@ -11,20 +11,21 @@ import base64
 import html
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 
 from flowlab.folders import FolderKind, ResultsFolderError, read_manifest, replace_folder
-from flowlab.headline import HEADLINE_NOTE, constraint_rows, headline_rows
+from flowlab.headline import HEADLINE_NOTE, constraint_rows, headline_rows, render_estimate
 from flowlab.reading import read_log_with_repairs
 from flowlab.sweep_plot import plot_sweep, plot_sweep_groups
 from flowlab.sweep_table import GROUP_KEYS, describe_variants, group_file, verdict_lines
@@ -33,7 +34,6 @@ from mining.compare import END_NODE, START_NODE, count_directly_follows
 from mining.errors import EventLogError
 from mining.plots import (
     attach_groups,
-    choose_time_unit,
     format_difference,
     format_hours,
     plot_dfg,
@@ -42,7 +42,9 @@ from mining.plots import (
     plot_value_stream_map,
     summarize_value_stream,
 )
+from mining.readable_tables import column_label, readable_table
 from mining.stage_times import compute_case_times, compute_stage_times
+from mining.time_units import format_number
 from mining.wait_causes import WAIT_CAUSE_NOTE
 from sim.errors import ScenarioError
 from sim.scenario_loader import read_scenario_yaml
@@ -74,6 +76,8 @@ class _Report:
     table_notes: dict[str, str] = field(default_factory=dict)
     """Text shown under a table's heading, by table title (how to read it)."""
     facts: list[tuple[str, str]] = field(default_factory=list)
+    missing: list[tuple[str, str]] = field(default_factory=list)
+    """What the page would show but the data lacks, and why: said once, near the top, instead of pages of n/a."""
     attachments: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -134,45 +138,27 @@ def _mean(value: Any) -> float | None:
     return float(value) if isinstance(value, int | float) and np.isfinite(value) else None
 
 
-def _with_interval(value: Any, render: Callable[[float], str]) -> str:
-    mean = _mean(value)
-    if mean is None:
-        return "n/a"
-    half = value.get("half_width") if isinstance(value, dict) else None
-    if isinstance(half, int | float) and np.isfinite(half) and half > 0:
-        return f"{render(mean)} ± {render(half)}"
-    return render(mean)
-
-
-def _hours_with_interval(value: Any) -> str:
-    """A duration {mean, half_width} in hours as '5.3 w ± 1.9 d'-style text with both parts in one unit."""
-    mean = _mean(value)
-    if mean is None:
-        return "n/a"
-    unit, factor = choose_time_unit(abs(mean))
-    half = value.get("half_width") if isinstance(value, dict) else None
-    text = f"{mean * factor:,.1f} {unit}"
-    if isinstance(half, int | float) and np.isfinite(half) and half > 0:
-        text += f" ± {half * factor:,.1f} {unit}"
-    return text
-
-
-def _percent(value: float) -> str:
-    return f"{value:.1%}"
+def _measure_kind(key: str) -> str:
+    """How a summary measure reads: a duration (hours), a share (0–1) or a plain number."""
+    if key.endswith("_h"):
+        return "duration"
+    return "share" if key.startswith(("flow_efficiency", "sla_", "unfinished_share", "utilisation")) else "rate"
 
 
 def _stage_plots(report: _Report, stage_times: pd.DataFrame, case_times: pd.DataFrame, scratch: Path,
-                 order: list[str] | None = None) -> None:
+                 order: list[str] | None = None, *, with_value_stream_map: bool = True) -> None:
     """The value stream map, lead-time distribution and directly-follows graph of one log's stage times.
 
-    `order` (stage names, e.g. the scenario's order) overrides the order of first occurrence in the map.
+    `order` (stage names, e.g. the scenario's order) overrides the order of first occurrence in the map;
+    `with_value_stream_map` False leaves the map out (a log that cannot split wait from work).
     """
     summary = summarize_value_stream(stage_times)
     if order:
         rank = {name: position for position, name in enumerate(order)}
         summary = summary.assign(_rank=summary[ACTIVITY].map(rank).fillna(len(rank)).to_numpy(dtype=float))
         summary = summary.sort_values(["_rank", "position"], kind="stable").drop(columns="_rank")
-    report.figures.append(("Value stream map", plot_value_stream_map(summary, case_times, scratch / "vsm")[0]))
+    if with_value_stream_map:
+        report.figures.append(("Value stream map", plot_value_stream_map(summary, case_times, scratch / "vsm")[0]))
     lead_times = case_times["lead_time_h"].to_numpy(dtype=float)
     if np.isfinite(lead_times).any():
         report.figures.append(("Lead time distribution",
@@ -186,6 +172,51 @@ def _stage_plots(report: _Report, stage_times: pd.DataFrame, case_times: pd.Data
              if team}
     report.figures.append(("Directly-follows graph (colour: share of waiting)",
                            plot_dfg(graph, scratch / "dfg", wait_share=share, teams=teams or None)[0]))
+
+
+_MIN_KNOWN_SPLIT = 0.5
+"""Least share of visits with a known wait/work split for a value stream map to be drawn."""
+_SPLIT_COLUMNS = ("wait_", "work_", "utilisation", "visits_with_cause", "estimated", "split_known")
+"""Columns of the mined tables that need the wait/work split."""
+_REASONS = {
+    "flow efficiency": "needs the work in each visit: start events, or resources to estimate it from",
+    "SLA attainment": "needs an SLA target, which an event log does not carry",
+    "Kaplan–Meier": "the unfinished cases are too many for this quantile to be reached",
+    "lead time": "no case finished",
+}
+
+
+def _known_split_share(stage_times: pd.DataFrame) -> float:
+    """Share of visits whose wait and work are both known (measured, or estimated from resources)."""
+    if stage_times.empty or not {"wait_h", "work_h"} <= set(stage_times.columns):
+        return 0.0
+    known = np.isfinite(stage_times["wait_h"].to_numpy(dtype=float)) & np.isfinite(
+        stage_times["work_h"].to_numpy(dtype=float))
+    return float(known.mean())
+
+
+def _why_no_split(stage_times: pd.DataFrame, known: float) -> str:
+    has_resources = "org:resource" in stage_times.columns and bool(stage_times["org:resource"].notna().any())
+    lacks = "start events" + ("" if has_resources else " and no resources")
+    return (f"the log has no {lacks}, so the time before an activity cannot be split into waiting and work "
+            f"(known for {known:.0%} of visits); lead times, the directly-follows graph and the variants below "
+            "need only completion times")
+
+
+def _move_unknown_headline(report: _Report, values: dict[str, Any]) -> None:
+    """Headline measures that read 'n/a' leave the headline for the page's one 'not in this log' list, each once,
+    with why the log lacks it."""
+    kept = []
+    for label, text in report.headline:
+        if text.strip() not in ("n/a", "n/a ± n/a"):
+            kept.append((label, text))
+            continue
+        reason = next((why for key, why in _REASONS.items() if key.lower() in label.lower()),
+                      "the log does not hold what it needs")
+        if label.startswith("lead time") and "Kaplan" not in label and values.get("completed"):
+            reason = "the log does not hold what it needs"
+        report.missing.append((label, reason))
+    report.headline = kept
 
 
 def _graph_from_stage_times(stage_times: pd.DataFrame) -> nx.DiGraph:
@@ -238,13 +269,19 @@ def _run_report(folder: Path, scratch: Path) -> _Report:
                                    plot_queue_lengths(queues, scratch / "queues", value_column="queue_length",
                                                       group_column="stage", title="Queue length per stage",
                                                       value_label="items waiting", period="D")[0]))
-    if (folder / "stages.csv").is_file():
-        report.tables.append(("Stages (pooled over replications)", pd.read_csv(folder / "stages.csv")))
+    if stage_table is not None:  # two tables a window can hold: the measures, then the wait by cause
+        causes = [column for column in stage_table.columns
+                  if column.startswith("wait_") and column.endswith("_mean_h") and column != "wait_mean_h"]
+        report.tables.append(("Stages (pooled over replications)", stage_table.drop(columns=causes)))
+        if causes:
+            report.tables.append(("Mean wait per visit by cause (pooled over replications)",
+                                  stage_table[["stage", *causes]] if "stage" in stage_table.columns
+                                  else stage_table[causes]))
     measures = {key: value for key, value in summary.items() if isinstance(value, dict) and "mean" in value}
     if measures:
-        report.tables.append(("Summary (mean and 95% confidence half-width across replications)",
-                              pd.DataFrame([{"measure": key, "mean": value.get("mean"),
-                                             "95% CI half-width": value.get("half_width"), "n": value.get("n")}
+        report.tables.append(("Summary (mean ± 95% confidence half-width across replications)",
+                              pd.DataFrame([{"Measure": column_label(key), "Mean ± 95% CI half-width":
+                                             render_estimate(value, _measure_kind(key)), "Replications": value.get("n")}
                                             for key, value in measures.items()])))
     report.facts = [
         ("scenario", str(document.get("scenario_source", name))),
@@ -380,11 +417,30 @@ def _mine_report(folder: Path, scratch: Path) -> _Report:
     report.headline_note = HEADLINE_NOTE.replace("the window", "the log")
     if flow.get("estimated"):
         report.headline.append(("wait / work split", "estimated: the log lacks start events for some visits"))
-    report.headline.append(
-        ("top bottleneck (stage with most waiting)",
-         _bottleneck_text(top.get(ACTIVITY) or top.get("stage"), None, top.get("wait_share")))
-    )  # fmt: skip
-    _stage_plots(report, stage_times, case_times, scratch)
+    if document.get("bottleneck_ranking") == "elapsed":
+        share = top.get("elapsed_share")
+        report.headline.append(
+            ("longest time before a stage (wait/work split unknown)",
+             f"{top.get(ACTIVITY) or 'none'}" + (f" · {float(share):.0%} of the time elapsed before stages"
+                                                  if isinstance(share, int | float) else ""))
+        )  # fmt: skip
+    else:
+        report.headline.append(
+            ("top bottleneck (stage with most waiting)",
+             _bottleneck_text(top.get(ACTIVITY) or top.get("stage"), None, top.get("wait_share")))
+        )  # fmt: skip
+    known = _known_split_share(stage_times)
+    if known < _MIN_KNOWN_SPLIT:
+        report.missing.append(("value stream map (wait and work per activity)", _why_no_split(stage_times, known)))
+    _stage_plots(report, stage_times, case_times, scratch, with_value_stream_map=known >= _MIN_KNOWN_SPLIT)
+    _move_unknown_headline(report, flow)
+    if known < _MIN_KNOWN_SPLIT:  # the split is unknown: so is the stage "with most waiting"
+        dropped = [label for label, _ in report.headline if label.startswith("top bottleneck")]
+        report.headline = [(label, text) for label, text in report.headline
+                           if not label.startswith(("wait / work split", "top bottleneck"))]
+        if dropped:
+            report.missing.append(("top bottleneck (stage with most waiting)",
+                                   "needs the wait before each activity, which this log does not tell from work"))
     if (folder / "wip.csv").is_file():
         wip = pd.read_csv(folder / "wip.csv")
         if {"time", "wip"} <= set(wip.columns) and not wip.empty:
@@ -394,8 +450,17 @@ def _mine_report(folder: Path, scratch: Path) -> _Report:
     for name, title in (("stage_summary.csv", "Stages"), ("bottlenecks.csv", "Bottlenecks"),
                         ("variants.csv", "Trace variants")):
         if (folder / name).is_file():
-            report.tables.append((title, pd.read_csv(folder / name)))
-    report.facts = [("log", source)] + [(key, _fact(value)) for key, value in flow.items()]
+            table = pd.read_csv(folder / name)
+            if known < _MIN_KNOWN_SPLIT:  # said once under "not in this log" instead of columns of n/a and 0
+                table = table.drop(columns=[column for column in table.columns if column.startswith(_SPLIT_COLUMNS)])
+            report.tables.append((title, table))
+    if known < _MIN_KNOWN_SPLIT:
+        report.missing.append(("wait, work and utilisation in the tables", "the same reason: they need the split"))
+        report.table_notes.pop("Stages", None)  # the note explains wait causes, which are not shown
+    report.facts = [("log", source)] + [(key, _fact(value)) for key, value in flow.items() if value is not None]
+    unknown = [key for key, value in flow.items() if value is None]
+    if unknown:
+        report.facts.append(("not in this log", ", ".join(unknown)))
     return report
 
 
@@ -408,7 +473,7 @@ def _case_times_from_stage_times(stage_times: pd.DataFrame) -> pd.DataFrame:
 
 def _fact(value: Any) -> str:
     if isinstance(value, float):
-        return f"{value:,.4g}"
+        return format_number(value)
     return "n/a" if value is None else str(value)
 
 
@@ -609,7 +674,8 @@ figure img.full { max-width: none; cursor: zoom-out; }
 table.data { border-collapse: collapse; font-size: 12.5px; width: 100%; }
 table.data th { background: #e9eef4; text-align: left; padding: 5px 8px; position: sticky; top: 0; }
 table.data td { padding: 4px 8px; border-top: 1px solid #e3e8ee; text-align: right; white-space: nowrap; }
-table.data td:first-child { text-align: left; }
+table.data td:first-child, table.data td.text { text-align: left; }
+table.data td.text { white-space: normal; min-width: 10em; }
 table.data tr:nth-child(even) td { background: #fafbfc; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 4px 18px; font-size: 13px; margin: 0; }
 dl.facts dt { color: #5b6b7b; }
@@ -625,29 +691,27 @@ def _image(path: Path) -> str:
             f'src="data:image/png;base64,{encoded}">')
 
 
-def _format_cell(value: Any) -> str:
-    if isinstance(value, bool | np.bool_):
-        return "yes" if value else "no"
-    if isinstance(value, float | np.floating):
-        if not np.isfinite(value):
-            return ""
-        # mypy joins abs() over the union to `object`; abs keeps each member's type
-        magnitude = cast("float | np.floating[Any]", abs(value))
-        return f"{value:,.0f}" if magnitude >= 1000 else f"{value:,.3g}" if magnitude < 0.01 else f"{value:,.2f}"
-    if value is None or value is pd.NA:
-        return ""
-    return str(value)
+_NUMERIC_CELL = re.compile(r"^(n/a|[<>]? ?[-+]?[\d,.]+ ?(%|[a-z]{1,3})?( ± [\d,.]+ ?(%|[a-z]{1,3})?)?|yes|no|)$")
+"""A cell that reads as a number (right-aligned); other cells are text (left-aligned, wrapped)."""
 
 
 def _table(frame: pd.DataFrame) -> str:
-    shown = frame.head(_MAX_TABLE_ROWS)
+    """The table as people read it (`readable_table`: human labels, one unit per column, no scientific notation);
+    columns without any known value are named once under it instead of shown as columns of n/a."""
+    readable = readable_table(frame)
+    shown = readable.frame.head(_MAX_TABLE_ROWS)
     head = "".join(f"<th>{html.escape(str(column))}</th>" for column in shown.columns)
+    text_columns = {index for index, column in enumerate(shown.columns)
+                    if not all(_NUMERIC_CELL.match(str(value)) for value in shown[column])}
     rows = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(_format_cell(value))}</td>" for value in row) + "</tr>"
+        "<tr>" + "".join(f'<td class="text">{html.escape(str(value))}</td>' if index in text_columns
+                         else f"<td>{html.escape(str(value))}</td>" for index, value in enumerate(row)) + "</tr>"
         for row in shown.itertuples(index=False, name=None)
     )
     note = (f'<p class="note">first {_MAX_TABLE_ROWS} of {len(frame):,} rows</p>' if len(frame) > _MAX_TABLE_ROWS
             else "")
+    if readable.unknown:
+        note += f'<p class="note">not in this log (no row has a value): {html.escape(", ".join(readable.unknown))}</p>'
     return f'<div class="table-wrap"><table class="data"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody>' \
            f"</table></div>{note}"
 
@@ -676,6 +740,10 @@ def _render(report: _Report) -> str:
     parts.append("</div>")
     if report.headline_note:
         parts.append(f'<p class="note">{escape(report.headline_note)}</p>')
+    if report.missing:
+        parts.append('<section class="missing"><h2>Not in this log</h2><ul>')
+        parts += [f"<li><b>{escape(what)}</b>: {escape(why)}</li>" for what, why in report.missing]
+        parts.append("</ul></section>")
 
     def table_section(title: str, frame: pd.DataFrame) -> str:
         note = report.table_notes.get(title)

@@ -28,7 +28,7 @@ from flowlab.report import write_report
 from flowlab.run_results import RunResults, collect_results, library_versions, write_results
 from flowlab.sweep_table import GROUP_KEYS, REFERENCE, describe_variants, group_file, verdict_lines
 from flowlab.variant_comparison import COMPARED_MEASURES, WINNER_MEASURE, compare_variants, find_winner
-from sim.durations import format_hours
+from mining.time_units import format_hours
 from sim.errors import ScenarioError
 from sim.load_check import check_offered_load
 from sim.network import Network

@@ -1,4 +1,9 @@
-"""Which stages hold the work: stages ranked by their share of all waiting, each with its evidence."""
+"""Which stages hold the work: stages ranked by their share of all waiting, each with its evidence.
+
+Where the log cannot split wait from work for most visits (complete-only, no resources), the ranking uses what
+every log has instead: the time elapsed before each activity (ready to complete), and says so
+(`ranked_by(table) == "elapsed"`), rather than ranking by a wait it does not know.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +12,19 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from mining.codes import timestamps_ns
 from mining.columns import ACTIVITY, RESOURCE
-from mining.stage_measures import summarize_stages
-from mining.stage_times import require_columns, timestamps_ns
+from mining.stage_measures import MIN_SPLIT_KNOWN, summarize_stages
+from mining.stage_times import require_columns
 
-__all__ = ["BOTTLENECK_COLUMNS", "compute_peak_queues", "estimate_utilisation", "rank_bottlenecks"]
+__all__ = [
+    "BOTTLENECK_COLUMNS",
+    "RANKED_BY_ATTR",
+    "compute_peak_queues",
+    "estimate_utilisation",
+    "rank_bottlenecks",
+    "ranked_by",
+]
 
 BOTTLENECK_COLUMNS = [
     "rank",
@@ -25,7 +38,12 @@ BOTTLENECK_COLUMNS = [
     "utilisation",
     "work_mean_h",
     "estimated",
+    "split_known",
+    "elapsed_mean_h",
+    "elapsed_share",
 ]
+RANKED_BY_ATTR = "flowlab:ranked_by"
+"""Key of `DataFrame.attrs` saying what `rank_bottlenecks` ranked by: ``"wait"`` or ``"elapsed"``."""
 
 
 def compute_peak_queues(stage_times: pd.DataFrame) -> pd.Series:
@@ -78,7 +96,9 @@ def rank_bottlenecks(stage_times: pd.DataFrame, *, utilisation: Mapping[str, flo
     waiting at once), visits, resources, utilisation, work_mean_h, estimated. `utilisation` maps activity
     → utilisation (0 to 1) when it is known from elsewhere (e.g. a simulation's team capacities); it then
     replaces the estimate from the log (`estimate_utilisation`). Stages with equal wait share are ordered by
-    their peak queue, then by mean wait.
+    their peak queue, then by mean wait. When fewer than `MIN_SPLIT_KNOWN` of all visits have a known wait/work
+    split, stages are ranked by `elapsed_share` (their share of all the time elapsed before activities) instead,
+    and `ranked_by` says so.
     """
     summary = summarize_stages(stage_times).set_index(ACTIVITY)
     evidence = summary.join(compute_peak_queues(stage_times)).join(estimate_utilisation(stage_times))
@@ -91,8 +111,19 @@ def rank_bottlenecks(stage_times: pd.DataFrame, *, utilisation: Mapping[str, flo
                 f"utilisation names activities not in the log: {unknown}; activities: {sorted(evidence.index)}"
             )
         evidence.loc[given.index, "utilisation"] = given
-    evidence = evidence.sort_values(
-        ["wait_share", "peak_queue", "wait_mean_h"], ascending=False, kind="stable", na_position="last"
-    ).reset_index()
+    elapsed_total = (evidence["elapsed_mean_h"] * evidence["visits"]).fillna(0.0)
+    total = elapsed_total.sum()
+    evidence["elapsed_share"] = elapsed_total / total if total > 0 else 0.0
+    split_known = stage_times["wait_h"].notna().mean() if len(stage_times) else 1.0
+    by = "wait" if split_known >= MIN_SPLIT_KNOWN else "elapsed"
+    keys = ["wait_share", "peak_queue", "wait_mean_h"] if by == "wait" else ["elapsed_share", "visits"]
+    evidence = evidence.sort_values(keys, ascending=False, kind="stable", na_position="last").reset_index()
     evidence["rank"] = np.arange(1, len(evidence) + 1)
-    return evidence[BOTTLENECK_COLUMNS]
+    table = evidence[BOTTLENECK_COLUMNS]
+    table.attrs[RANKED_BY_ATTR] = by
+    return table
+
+
+def ranked_by(table: pd.DataFrame) -> str:
+    """What a `rank_bottlenecks` table is ranked by: ``"wait"`` (share of all waiting) or ``"elapsed"``."""
+    return str(table.attrs.get(RANKED_BY_ATTR, "wait"))

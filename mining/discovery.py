@@ -18,15 +18,10 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from mining.codes import factorize_cases, factorize_column, is_lexsorted, timestamps_ns
 from mining.columns import ACTIVITY, CASE, TIMESTAMP
-from mining.stage_times import (
-    completion_mask,
-    factorize_cases,
-    factorize_column,
-    is_lexsorted,
-    require_columns,
-    timestamps_ns,
-)
+from mining.pairing import completion_mask
+from mining.stage_times import require_columns
 
 __all__ = [
     "ProcessModel",

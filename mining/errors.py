@@ -21,6 +21,11 @@ class LogRepairWarning(UserWarning):
     """A documented repair `read_log` made to a log (dropped duplicates, sorted events, ...), with its count."""
 
 
+class LogShapeWarning(UserWarning):
+    """A log whose shape suggests it is being read the wrong way (e.g. state snapshots read as events); the
+    message says what was seen and the option that reads it right."""
+
+
 def format_rows(rows: Sequence[int]) -> str:
     """Render 1-based row numbers as 'rows 3, 9, 12' showing at most `MAX_SHOWN`, then 'and N more'."""
     shown = ", ".join(str(row) for row in rows[:MAX_SHOWN])
@@ -36,4 +41,4 @@ def format_values(values: Sequence[object]) -> str:
     return f"{shown}{more}"
 
 
-__all__ = ["MAX_SHOWN", "EventLogError", "LogRepairWarning", "format_rows", "format_values"]
+__all__ = ["MAX_SHOWN", "EventLogError", "LogRepairWarning", "LogShapeWarning", "format_rows", "format_values"]

@@ -8,15 +8,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from mining.codes import factorize_column, timestamps_ns
 from mining.columns import ACTIVITY, CASE, RESOURCE
 from mining.flow_measures import MEASURE_COLUMNS, compute_flow_measures, observation_window
-from mining.stage_times import (
-    compute_case_times,
-    compute_stage_times,
-    factorize_column,
-    require_columns,
-    timestamps_ns,
-)
+from mining.stage_times import compute_case_times, compute_stage_times, require_columns
 
 __all__ = [
     "compute_arrivals",

@@ -28,8 +28,9 @@ import pandas as pd
 from scipy.optimize import linear_sum_assignment
 from scipy.stats import wasserstein_distance
 
+from mining.codes import timestamps_ns
 from mining.columns import ACTIVITY, CASE
-from mining.stage_times import compute_stage_times, timestamps_ns
+from mining.stage_times import compute_stage_times
 
 __all__ = [
     "LogDistances",

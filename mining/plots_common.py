@@ -8,22 +8,31 @@ from __future__ import annotations
 
 import math
 import textwrap
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
+from matplotlib.text import Text
 from matplotlib.textpath import TextToPath
 
 from mining.time_units import choose_time_unit, format_hours
 
 __all__ = [
+    "MIN_FONT_PT",
+    "PROJECTOR_WIDTH_IN",
+    "ROOM_STYLE",
     "WAIT_COLOUR",
     "WORK_COLOUR",
     "choose_time_unit",
+    "drop_colliding_texts",
     "fit_label",
     "format_difference",
     "format_hours",
+    "readability_problems",
     "save_figure",
     "text_width_in",
     "wrap_label",
@@ -36,6 +45,15 @@ WORK_COLOUR = "#2e8b57"
 SIDE_COLOURS = ("#1f77b4", "#ff7f0e")
 """Colours of the two logs (A / simulated, B / observed) in comparison plots."""
 DPI = 110
+PROJECTOR_WIDTH_IN = 12.25
+"""Widest figure, inches, of the pictures made for a room: a report in a 1280 px window shows a figure at most
+1,176 CSS px wide (the page's margins take the rest), 12.25 in at 96 px per inch, so a figure no wider than this is
+shown at its full size or larger and its point sizes hold."""
+MIN_FONT_PT = 12.0
+"""Smallest text, points, in the pictures made for a room (readable on a projector at 1280 px)."""
+ROOM_STYLE: dict[Any, float] = {"font.size": MIN_FONT_PT, "axes.titlesize": 15.0, "axes.labelsize": 13.0,
+              "xtick.labelsize": MIN_FONT_PT, "ytick.labelsize": MIN_FONT_PT, "legend.fontsize": MIN_FONT_PT}
+"""matplotlib settings of a chart made for a room (`matplotlib.rc_context(ROOM_STYLE)` while it is drawn)."""
 
 
 def save_figure(figure: Figure, path: str | Path) -> list[Path]:
@@ -138,3 +156,57 @@ def fit_label(
                 lines[-1] = last.rstrip() + "…"
             return "\n".join(lines), size
     return "…", size
+
+
+def _renderer(figure: Figure) -> RendererAgg:
+    """The Agg renderer of `figure` (attaching an Agg canvas to a figure made without one)."""
+    canvas = figure.canvas if isinstance(figure.canvas, FigureCanvasAgg) else FigureCanvasAgg(figure)
+    return canvas.get_renderer()
+
+
+def _visible_texts(figure: Figure) -> list[Text]:
+    return [text for text in figure.findobj(Text) if text.get_visible() and text.get_text().strip()]
+
+
+def drop_colliding_texts(figure: Figure, optional: Sequence[Text]) -> int:
+    """Hide each of the `optional` texts (in their order of priority) whose drawn box meets the box of a text kept
+    before it or of any other text of the figure; return how many were hidden.
+
+    The pictures place their labels to avoid each other; this is the guarantee where no free spot was found (an edge
+    count on a crowded graph): a label is left out rather than drawn over another.
+    """
+    renderer = _renderer(figure)
+    chosen = {id(text) for text in optional}
+    kept = [text.get_window_extent(renderer) for text in _visible_texts(figure) if id(text) not in chosen]
+    hidden = 0
+    for text in optional:
+        if not text.get_visible():
+            continue
+        box = text.get_window_extent(renderer)
+        if any(box.overlaps(other) for other in kept):
+            text.set_visible(False)
+            hidden += 1
+        else:
+            kept.append(box)
+    return hidden
+
+
+def readability_problems(figure: Figure, *, min_font_pt: float = MIN_FONT_PT,
+                         max_width_in: float = PROJECTOR_WIDTH_IN) -> list[str]:
+    """What keeps `figure` from reading on a projector: a figure wider than `max_width_in`, a visible text smaller
+    than `min_font_pt`, two visible texts whose drawn boxes overlap. Empty when it reads well."""
+    problems = []
+    width = float(figure.get_figwidth())
+    if width > max_width_in + 1e-9:
+        problems.append(f"figure {width:.2f} in wide (at most {max_width_in} in)")
+    canvas = figure.canvas if isinstance(figure.canvas, FigureCanvasAgg) else FigureCanvasAgg(figure)
+    canvas.draw()  # legends and tick labels find their places only when drawn
+    texts = _visible_texts(figure)
+    problems += [f"{text.get_text()!r} at {float(text.get_fontsize()):.1f} pt" for text in texts
+                 if float(text.get_fontsize()) < min_font_pt - 1e-9]
+    renderer = _renderer(figure)
+    boxes = [(text, text.get_window_extent(renderer)) for text in texts]
+    for index, (first, box) in enumerate(boxes):
+        problems += [f"{first.get_text()!r} overlaps {second.get_text()!r}" for second, other in boxes[index + 1:]
+                     if box.overlaps(other)]
+    return problems

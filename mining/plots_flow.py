@@ -6,13 +6,15 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from matplotlib import rc_context
 from matplotlib.figure import Figure
 
 from mining.errors import EventLogError
-from mining.plots_common import choose_time_unit, save_figure
+from mining.plots_common import ROOM_STYLE, choose_time_unit, save_figure, wrap_label
 from mining.stage_times import require_columns
+from mining.time_units import format_hours
 
-__all__ = ["plot_lead_time_histogram", "plot_queue_lengths"]
+__all__ = ["draw_lead_time_histogram", "draw_queue_lengths", "plot_lead_time_histogram", "plot_queue_lengths"]
 
 _PERIOD_NAMES = {"h": "hour", "D": "day", "W": "week", "MS": "month", "ME": "month"}
 MAX_SERIES = 8
@@ -48,7 +50,15 @@ def plot_queue_lengths(
     require_columns(series, columns)
     if series.empty:
         raise EventLogError(f"cannot plot {title.lower()}: the table is empty")
-    figure = Figure(figsize=(10.0, 4.5))
+    return save_figure(draw_queue_lengths(series, time_column, value_column, group_column, title=title,
+                                          value_label=value_label, period=period), path)
+
+
+@rc_context(ROOM_STYLE)  # text made for a room: the settings apply to the artists made inside
+def draw_queue_lengths(series: pd.DataFrame, time_column: str, value_column: str, group_column: str | None, *,
+                       title: str, value_label: str, period: str | None) -> Figure:
+    """The step plot of `plot_queue_lengths` as a figure (its arguments are the same)."""
+    figure = Figure(figsize=(11.0, 5.0))
     axes = figure.add_subplot()
     if group_column is None:
         groups = [(None, series)]
@@ -59,7 +69,7 @@ def plot_queue_lengths(
     smooth = period is not None and pd.api.types.is_datetime64_any_dtype(series[time_column])
     for name, group in groups:
         ordered = group.sort_values(time_column, kind="stable")
-        label = None if name is None else str(name)
+        label = None if name is None else wrap_label(str(name), 24)
         if smooth:
             steps = ordered.drop_duplicates(time_column, keep="last").set_index(time_column)[value_column]
             means = steps.resample("1h").last().ffill().resample(period).mean()
@@ -73,10 +83,10 @@ def plot_queue_lengths(
     axes.set_ylim(bottom=0)
     axes.grid(alpha=0.3)
     if group_column is not None:
-        axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+        axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
     figure.autofmt_xdate()
     figure.tight_layout()
-    return save_figure(figure, path)
+    return figure
 
 
 def plot_lead_time_histogram(lead_times_h: np.ndarray, path: str | Path, *, title: str = "Lead time") -> list[Path]:
@@ -85,8 +95,14 @@ def plot_lead_time_histogram(lead_times_h: np.ndarray, path: str | Path, *, titl
     values = values[np.isfinite(values)]
     if len(values) == 0:
         raise EventLogError(f"cannot plot {title.lower()}: no finite lead times")
+    return save_figure(draw_lead_time_histogram(values, title), path)
+
+
+@rc_context(ROOM_STYLE)  # text made for a room: the settings apply to the artists made inside
+def draw_lead_time_histogram(values: np.ndarray, title: str = "Lead time") -> Figure:
+    """The histogram of `plot_lead_time_histogram` as a figure, of finite lead times in hours."""
     unit, factor = choose_time_unit(float(np.median(values)))
-    figure = Figure(figsize=(8.5, 4.5))
+    figure = Figure(figsize=(10.0, 5.0))
     axes = figure.add_subplot()
     bins: int | np.ndarray = min(60, max(10, len(values) // 20))
     scaled = values * factor
@@ -99,13 +115,13 @@ def plot_lead_time_histogram(lead_times_h: np.ndarray, path: str | Path, *, titl
     # matplotlib's stub types `bins` as int | Sequence[float] | str | None, but hist takes any array-like edges
     axes.hist(scaled, bins=bins, color="#1f77b4", alpha=0.75, edgecolor="white")  # type: ignore[arg-type]
     for quantile, style in ((0.5, "-"), (0.85, "--"), (0.95, ":")):
-        value = float(np.quantile(values, quantile)) * factor
-        axes.axvline(value, color="#333333", linestyle=style, linewidth=1.2,
-                     label=f"p{round(quantile * 100)} = {value:.1f} {unit}")
+        hours = float(np.quantile(values, quantile))
+        axes.axvline(hours * factor, color="#333333", linestyle=style, linewidth=1.2,
+                     label=f"p{round(quantile * 100)} = {format_hours(hours, (unit, factor))}")
     axes.set_xlabel(f"lead time ({unit}{', log scale' if skewed else ''})")
     axes.set_ylabel("cases")
     axes.set_title(f"{title} distribution ({len(values):,} cases)")
     axes.grid(alpha=0.3)
     axes.legend(loc="upper right")
     figure.tight_layout()
-    return save_figure(figure, path)
+    return figure

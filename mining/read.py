@@ -11,13 +11,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from mining.columns import ACTIVITY, CASE, COMPLETE, INSTANCE, LIFECYCLE, RESOURCE, START, TIMESTAMP
-from mining.errors import EventLogError, LogRepairWarning, format_rows, format_values
+from mining.errors import EventLogError, LogRepairWarning, LogShapeWarning, format_rows, format_values
 from mining.inflate import read_gzip
 from mining.limits import MAX_CELL_CHARS
 from mining.read_xes import read_xes_frame
+from mining.snapshots import looks_like_snapshots, read_states, repeated_share
 from mining.validate import REPAIRS_ATTR, Repair, parse_timestamps, repair_log
 
 FORMATS = ("xes", "csv", "parquet", "ocel")
@@ -50,6 +52,7 @@ def read_log(
     timestamp_format: str | None = None,
     timezone: str | None = None,
     separator: str | None = None,
+    states: bool = False,
 ) -> pd.DataFrame:
     """Read an event log file (XES, XES.gz, CSV, CSV.gz, Parquet, OCEL 1.0 JSON) into the DESIGN.md frame.
 
@@ -82,6 +85,10 @@ def read_log(
         timezone: IANA zone of naive timestamps (aware ones are converted to UTC). None reads naive
             timestamps as UTC, and refuses a column mixing naive and aware values.
         separator: CSV delimiter; None sniffs it from the first lines.
+        states: the log is a state-snapshot export (each row records the state after an update, as ITSM tools
+            write them): each run of rows with one state becomes one visit that completes when the case leaves
+            the state (`mining.snapshots`). Without it, a complete-only log in which many rows repeat the state
+            before them gets a `LogShapeWarning` suggesting it.
 
     When a keyword is None the standard XES name is used; CSV and Parquet files also have a few common names
     auto-detected (compared ignoring case, spaces and '_'): case ``Case ID``/``case_id``/``case``, activity
@@ -124,6 +131,18 @@ def read_log(
         mapped = _apply_classifier(mapped, classifier, name)
     log, repairs = repair_log(mapped, source=name, timestamp_format=timestamp_format, timezone=timezone)
     repairs = [*(Repair("duplicate_columns", 0, message) for message in renamings), *repairs]
+    if states:
+        log, merged = read_states(log, source=name)
+        repairs.append(Repair("states", merged, f"read as state snapshots: {len(log):,} state visits, each ending "
+                              f"when the case left the state ({merged:,} rows repeating their state merged)"))
+    elif looks_like_snapshots(log):
+        warnings.warn(
+            f"{name}: {repeated_share(log):.0%} of the rows repeat the activity of the row before them in their case, "
+            "as in a state-snapshot export (each row the state after an update); if so, read it with --states "
+            "(states=True) so that the time in a state is counted for that state",
+            LogShapeWarning,
+            stacklevel=2,
+        )
     for repair in repairs:
         warnings.warn(f"{name}: {repair.message}", LogRepairWarning, stacklevel=2)
     log.attrs[REPAIRS_ATTR] = [repair.as_dict() for repair in repairs]
@@ -420,14 +439,21 @@ def _expand_start_end(
     ends, _ = parse_timestamps(
         frame[TIMESTAMP], column=TIMESTAMP, source=name, timestamp_format=timestamp_format, timezone=timezone
     )
-    rest = frame.drop(columns=[start_column])
+    rest = frame.drop(columns=[start_column]).reset_index(drop=True)
     rows = rest.index.repeat(2)
     expanded = rest.loc[rows].reset_index(drop=True)
-    moments = pd.concat([starts, ends]).sort_index(kind="stable")
+    moments = pd.concat([starts.reset_index(drop=True), ends.reset_index(drop=True)]).sort_index(kind="stable")
     expanded[TIMESTAMP] = moments.reset_index(drop=True)
     expanded[LIFECYCLE] = pd.Series([START, COMPLETE] * len(rest), dtype="str")
     expanded[INSTANCE] = pd.Series(rows, dtype="int64")
-    return expanded
+    if CASE not in expanded.columns or expanded[TIMESTAMP].isna().any():
+        return expanded  # repair_log reports the missing column or timestamps
+    # A table of activity instances has no event order of its own: put the events it implies in time order within
+    # each case here, so that sorting is not reported as a repair of the input (overlapping instances in a sorted
+    # file would otherwise count as events "out of order").
+    case_codes = pd.factorize(expanded[CASE])[0]
+    order = np.lexsort((np.arange(len(expanded)), expanded[TIMESTAMP].array.asi8, case_codes))
+    return expanded.iloc[order].reset_index(drop=True)
 
 
 def _apply_classifier(frame: pd.DataFrame, classifier: Sequence[str], name: str) -> pd.DataFrame:

@@ -9,8 +9,7 @@ Errors (never guessed around):
     missing required columns (the message lists the columns found), an empty log, null case ids or activities
     (rows listed), timestamps that are missing or do not parse (rows and a sample value), a timestamp column of
     plain numbers (suggests `timestamp_format`), naive and timezone-aware timestamps mixed in one column without
-    a `timezone`, lifecycle values that are not XES transitions (suggests a classifier), a complete event
-    before the start event it belongs to (cases listed).
+    a `timezone`, lifecycle values that are not XES transitions (suggests a classifier).
 
 Repairs (counted, warned, recorded in ``log.attrs["flowlab:repairs"]``):
     ``duplicates``: exact duplicate rows are dropped;
@@ -18,12 +17,18 @@ Repairs (counted, warned, recorded in ``log.attrs["flowlab:repairs"]``):
     ``mixed_timezones``: timestamps carrying different UTC offsets are all converted to UTC;
     ``missing_lifecycle``: an empty lifecycle value is read as ``complete``;
     ``unmatched_start``: a start event without a complete event (an activity still running when the log was
-    cut, e.g. at a simulation horizon) is dropped, so every remaining start has its complete.
-    A complete without a start is kept as an instantaneous (atomic) event, as XES allows.
+    cut, e.g. at a simulation horizon) is dropped, so every remaining start has its complete;
+    ``unmatched_complete``: a complete with no open start of its activity before it, in a log where that activity
+    has start events, is kept as a visit without an observed start (its wait/work split is estimated, as for a
+    complete-only log). A complete of an activity that never has a start is an atomic event (XES allows them) and
+    no repair;
+    ``fabricated_starts``: when every start (at least `MIN_FABRICATED`) has exactly the timestamp of its complete
+    (some exports write a start
+    for each complete), the starts measure nothing: they are dropped and the log is read as complete-only.
 
-Start and complete events are paired first-in-first-out within (case, ``concept:instance``) when the log has
-instance ids, otherwise within (case, activity); logs with start events but no instance column get a
-``concept:instance`` column (Int64) holding the pairing.
+Each complete is paired with the earliest start still open before it (`mining.pairing`) within (case,
+``concept:instance``) when the log has instance ids, otherwise within (case, activity); logs with start events
+but no instance column get a ``concept:instance`` column (Int64) holding the pairing.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mining.codes import factorize_cases, factorize_column, is_lexsorted
 from mining.columns import (
     ACTIVITY,
     ARRIVAL,
@@ -50,10 +56,14 @@ from mining.columns import (
     XES_LIFECYCLE_TRANSITIONS,
 )
 from mining.errors import EventLogError, format_rows, format_values
-from mining.stage_times import factorize_cases, factorize_column, fifo_pairs, is_lexsorted
+from mining.pairing import pair_open_close
 
 REPAIRS_ATTR = "flowlab:repairs"
 """Key of `DataFrame.attrs` under which `read_log` stores the repairs it made, as plain dicts."""
+
+MIN_FABRICATED = 10
+"""Fewest start/complete pairs, all at one timestamp each, that mark a log's start events as made up by its export (a
+handful of instantaneous visits is nothing unusual)."""
 
 EPOCH_UNITS = ("s", "ms", "us", "ns")
 """Values of `timestamp_format` that read a column of numbers as time since 1970-01-01 UTC in that unit."""
@@ -72,7 +82,7 @@ class Repair:
 
     Attributes:
         kind: what was repaired (``duplicates``, ``unsorted``, ``mixed_timezones``, ``missing_lifecycle``,
-            ``unmatched_start``).
+            ``unmatched_start``, ``unmatched_complete``, ``fabricated_starts``).
         rows: how many rows (events) the repair touched.
         message: a sentence saying what was found and what was done.
     """
@@ -473,11 +483,12 @@ def _sort_events(
 def _pair_start_complete(
     frame: pd.DataFrame, case_codes: np.ndarray, source: str
 ) -> tuple[pd.DataFrame, list[Repair]]:
-    """Pair starts with completes first-in-first-out; drop unmatched starts; refuse completes before starts.
+    """Pair each complete with the earliest open start before it (`mining.pairing.pair_open_close`); drop starts
+    never completed; count completes left without a start where their activity has starts elsewhere.
 
     `frame` is sorted by case then timestamp and `case_codes` are its case codes. Groups are (case,
-    `concept:instance`) when the log has instance ids, else (case, activity), as one integer key; the k-th
-    start of a group in row order is paired with its k-th complete (`fifo_pairs`), without per-group work.
+    `concept:instance`) when the log has instance ids, else (case, activity), as one integer key. A complete of an
+    activity that never has a start event is an atomic event (XES allows them) and no repair.
     """
     is_start = (frame[LIFECYCLE] == START).to_numpy(dtype=bool, na_value=False)
     if not is_start.any():
@@ -489,28 +500,42 @@ def _pair_start_complete(
     group = case_codes * (len(key_names) + 1) + key_codes
     rows = np.flatnonzero(is_start | is_complete)
     side = is_complete[rows]
-    start_of = fifo_pairs(rows, side, group[rows], np.zeros(len(rows), dtype=np.int64), True)
+    moments = frame[TIMESTAMP].array.asi8
+    start_of = pair_open_close(rows, side, group[rows], moments[rows], case_codes[rows])
     paired = start_of >= 0
     by_start = np.argsort(start_of[paired], kind="stable")  # pairs in the order of their start events
     start_rows = start_of[paired][by_start]
     complete_rows = rows[paired][by_start]
-
-    moments = frame[TIMESTAMP].array.asi8
-    backwards = moments[complete_rows] < moments[start_rows]
-    if backwards.any():
-        bad_starts, bad_completes = start_rows[backwards], complete_rows[backwards]
-        shown = [
-            f"case {frame.at[row, CASE]!r} activity {frame.at[row, ACTIVITY]!r} "
-            f"(start {frame.at[row, TIMESTAMP]}, complete {frame.at[complete, TIMESTAMP]})"
-            for row, complete in zip(bad_starts[:5], bad_completes[:5], strict=True)
+    if len(start_rows) >= MIN_FABRICATED and bool((moments[start_rows] == moments[complete_rows]).all()):
+        # every start carries its complete's timestamp: the export made them up, they measure nothing
+        frame = frame.loc[~is_start].reset_index(drop=True)
+        return frame, [
+            Repair(
+                "fabricated_starts",
+                int(is_start.sum()),
+                f"dropped {int(is_start.sum())} start event(s): every start has the timestamp of its complete, so the "
+                "export made them up and they measure no work; the log is read as complete-only (wait and work are "
+                "estimated where resources are known, unknown where not) instead of reporting 0% flow efficiency",
+            )
         ]
-        more = f" and {len(bad_starts) - 5} more" if len(bad_starts) > 5 else ""
-        raise EventLogError(
-            f"{source}: {len(bad_starts)} activity instance(s) complete before they start: {'; '.join(shown)}{more} "
-            f"(expected complete >= start within the same {key!r})"
-        )
 
     repairs = []
+    lone = rows[side & ~paired]
+    activity_codes, activity_names = factorize_column(frame[ACTIVITY])
+    has_starts = np.zeros(len(activity_names) + 1, dtype=bool)
+    has_starts[activity_codes[is_start]] = True
+    unexpected = lone[has_starts[activity_codes[lone]]]
+    if len(unexpected):
+        cases = list(dict.fromkeys(frame[CASE].to_numpy()[unexpected]))
+        repairs.append(
+            Repair(
+                "unmatched_complete",
+                len(unexpected),
+                f"kept {len(unexpected)} complete event(s) that had no open start event of their activity before "
+                f"them as visits without an observed start: their wait/work split is estimated "
+                f"(cases {format_values(cases)})",
+            )
+        )
     unmatched_mask = is_start.copy()
     unmatched_mask[start_rows] = False
     unmatched = np.flatnonzero(unmatched_mask)
@@ -519,8 +544,8 @@ def _pair_start_complete(
         numbers = np.arange(len(start_rows), dtype=np.int64)
         instance[start_rows] = numbers
         instance[complete_rows] = numbers
-        lone = np.flatnonzero(is_complete & (instance < 0))
-        instance[lone] = np.arange(len(start_rows), len(start_rows) + len(lone), dtype=np.int64)
+        lone_rows = np.flatnonzero(is_complete & (instance < 0))
+        instance[lone_rows] = np.arange(len(start_rows), len(start_rows) + len(lone_rows), dtype=np.int64)
         frame = frame.assign(**{INSTANCE: pd.arrays.IntegerArray(np.maximum(instance, 0), instance < 0)})
     if len(unmatched):
         cases = list(dict.fromkeys(frame[CASE].to_numpy()[unmatched]))

@@ -21,8 +21,10 @@ from collections.abc import Callable, Mapping
 import numpy as np
 import pandas as pd
 
+from mining.codes import factorize_column, timestamps_ns
 from mining.columns import ACTIVITY, RESOURCE, TIMESTAMP
-from mining.stage_times import _transition_masks, factorize_column, require_columns, timestamps_ns
+from mining.pairing import transition_masks
+from mining.stage_times import require_columns
 
 __all__ = ["WAIT_CAUSE_NOTE", "compute_pool_contention", "compute_wait_causes", "summarize_wait_causes"]
 
@@ -92,7 +94,7 @@ def compute_pool_contention(
 def _pauses(log: pd.DataFrame, key: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Suspend (−1) and resume (+1) steps of the log: the value of column `key` on each (its resource or activity,
     as text; empty when the log has no such column or no pauses), its time (ns) and its step."""
-    masks = _transition_masks(log, "suspend", "resume")
+    masks = transition_masks(log, "suspend", "resume")
     if key not in log.columns or masks["suspend"] is None:
         return np.empty(0, dtype=object), np.empty(0, dtype=np.int64), np.empty(0)
     rows = masks["suspend"] | (masks["resume"] if masks["resume"] is not None else False)

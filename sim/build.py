@@ -53,10 +53,19 @@ def _generator(root: np.random.SeedSequence, purpose: int, *names: str) -> np.ra
 def _buffered(
     sample_many: Callable[[np.random.Generator, int], np.ndarray], rng: np.random.Generator
 ) -> Iterator[float]:
-    """Endless draws taken from numpy in growing chunks (64 up to 8192), handed out one Python float at a time."""
+    """Endless draws taken from numpy in growing chunks (64 up to 8192), handed out one Python float at a time.
+
+    A chunk is drawn when the previous one is used up. The floats come out of `itertools.chain`, whose `__next__`
+    (the engine's `draw()`) costs less than resuming a generator.
+    """
+    return itertools.chain.from_iterable(map(lambda size: sample_many(rng, size).tolist(), _chunk_sizes()))
+
+
+def _chunk_sizes() -> Iterator[int]:
+    """64, 128, ... up to 8192, then 8192 for ever."""
     size = _FIRST_CHUNK
     while True:
-        yield from sample_many(rng, size).tolist()
+        yield size
         size = min(size * 2, _LAST_CHUNK)
 
 
@@ -99,6 +108,7 @@ def build_stages(
             and plan.escalation is None
             and team.schedule is None
         )
+        plan.direct = plan.batch is None
         stages[name] = plan
     return stages
 

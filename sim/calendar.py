@@ -54,8 +54,19 @@ class WeekSchedule:
     """Week hours at which the team goes off duty (sorted; a closing at 168 is the end of the week)."""
     gap_ends: tuple[float, ...] = field(init=False)
     """Week hours at which it is back on duty, one per gap start (above 168 for the gap that spans the week's end)."""
+    walk_begins: tuple[float, ...] = field(init=False, repr=False, compare=False)
+    """The interval starts of three consecutive weeks (``a + k * 168``, k = 0, 1, 2): enough to finish any remainder
+    of at most one week's work that begins in the first."""
+    walk_ends: tuple[float, ...] = field(init=False, repr=False, compare=False)
+    """The matching interval ends, strictly increasing: bisected to find the interval a moment falls in or before."""
+    walk_lengths: tuple[float, ...] = field(init=False, repr=False, compare=False)
+    """``end - begin`` of each of them, computed once."""
 
     def __post_init__(self) -> None:
+        walk = [(a + k * HOURS_PER_WEEK, b + k * HOURS_PER_WEEK) for k in range(3) for a, b in self.intervals]
+        object.__setattr__(self, "walk_begins", tuple(a for a, _ in walk))
+        object.__setattr__(self, "walk_ends", tuple(b for _, b in walk))
+        object.__setattr__(self, "walk_lengths", tuple(b - a for a, b in walk))
         starts: list[float] = []
         ends: list[float] = []
         for (_, b), (a, _) in zip(self.intervals, self.intervals[1:], strict=False):
@@ -132,47 +143,47 @@ class WeekSchedule:
         base = week * HOURS_PER_WEEK - self.origin_h
         return owner, base + starts[position], base + ends[position]
 
-    # ------------------------------------------------------------ walking the intervals
-
-    def _walk(self) -> tuple[tuple[float, float], ...]:
-        """The intervals of three consecutive weeks: enough to finish any remainder of at most one week's work."""
-        return tuple((a + k * HOURS_PER_WEEK, b + k * HOURS_PER_WEEK) for k in range(3) for a, b in self.intervals)
-
-    def _anchor(self, time_h: float) -> tuple[float, float]:
-        """Split a simulated time into (simulated time of the week's Monday 00:00, week hour)."""
-        week_hour = (time_h + self.origin_h) % HOURS_PER_WEEK
-        return time_h - week_hour, week_hour
+    # ------------------------------------------------------------ the engine's two questions (scalar, per job)
+    #
+    # Both map the moment onto its week, bisect the precomputed three-week walk for the first interval that ends
+    # after it, and compute from there. `finish_time` then crosses the intervals one by one, subtracting each one's
+    # length from what remains: work takes at most a week after whole weeks are taken off, so a job crosses a few
+    # intervals at most, and the subtraction in this order keeps every float what the day-by-day walk of earlier
+    # versions gave (a cumulative-sum lookup would round differently in the last bit, and move event times).
 
     def next_working_moment(self, time_h: float) -> float:
         """The earliest simulated time >= `time_h` (hours) at which the team is working (an interval end is off)."""
-        base, week_hour = self._anchor(time_h)
-        for a, b in self._walk():
-            if b > week_hour:
-                return time_h if a <= week_hour else base + a
-        raise AssertionError("unreachable: a schedule with working hours always has a next working moment")
+        week_hour = (time_h + self.origin_h) % HOURS_PER_WEEK
+        begin = self.walk_begins[bisect_right(self.walk_ends, week_hour)]
+        return time_h if begin <= week_hour else time_h - week_hour + begin
 
     def finish_time(self, time_h: float, work_h: float) -> float:
         """When `work_h` hours of work started (or waiting to start) at `time_h` are done, counting working hours only.
 
         Work that ends exactly at the end of a working interval finishes then, not at the next interval's start.
+        Whole weeks of work are taken off first (each is `weekly_h` working hours and 168 clock hours); the rest,
+        more than 0 and at most `weekly_h`, is laid over the intervals from `time_h` on.
         """
         if work_h <= 0:
             return self.next_working_moment(time_h)
-        base, week_hour = self._anchor(time_h)
+        week_hour = (time_h + self.origin_h) % HOURS_PER_WEEK
+        base = time_h - week_hour
         weeks = math.floor(work_h / self.weekly_h)
         remaining = work_h - weeks * self.weekly_h
         if remaining <= 0:
             weeks, remaining = weeks - 1, self.weekly_h
         base += weeks * HOURS_PER_WEEK
-        for a, b in self._walk():
-            if b <= week_hour:
-                continue
-            begin = max(a, week_hour)
-            available = b - begin
-            if remaining <= available:
-                return base + begin + remaining
-            remaining -= available
-        raise AssertionError("unreachable: three weeks of intervals hold more than one week's work")
+        index = bisect_right(self.walk_ends, week_hour)
+        begin = max(self.walk_begins[index], week_hour)  # later than the interval's start: begins inside it
+        available = self.walk_ends[index] - begin
+        if remaining > available:
+            lengths, begins = self.walk_lengths, self.walk_begins
+            while remaining > available:
+                remaining -= available
+                index += 1
+                begin = begins[index]
+                available = lengths[index]
+        return base + begin + remaining
 
 
 def build_week_schedule(calendar: WorkingCalendar, start: datetime) -> WeekSchedule:

@@ -44,8 +44,13 @@ def parse_rate(text: str) -> float:
     return float(match.group(1)) / HOURS_PER_UNIT[match.group(2)]
 
 
-def format_hours(hours: float) -> str:
-    """Render hours for people: ``0.5 -> '30m'``, ``28 -> '1.2d'``, ``400 -> '2.4w'``."""
+def spell_duration(hours: float) -> str:
+    """Hours in the scenario file's own spelling, rounded: ``0.5 -> '30m'``, ``28 -> '1.2d'``, ``400 -> '2.4w'``.
+
+    For messages about scenario values (a user can paste the text back into the file; `parse_duration` reads it).
+    Measures shown to people use the one formatter of the console and report, `mining.time_units.format_hours`
+    (sim does not import mining: the two meet only through the log and scenario formats).
+    """
     if math.isnan(hours):
         return "n/a"
     magnitude = abs(hours)

@@ -9,7 +9,9 @@ calendared team only inside its hours, suspended over nights and weekends) -> co
 next stage, one uniform draw from the class's decision stream) -> spawns -> next stage. An expedited class skips the
 gate and the batch. Each visit records the moment each of these waits ended, so waiting can be split by cause.
 Stages that use none of the optional features (and whose team has no calendar) take a short path with no branches
-for them; the others go through `_Run._general_visit`.
+for them; stages with a hand-off, gate, calendar or flow delay but no batch and no escalation are served in the
+item's own process too (no nested generators); the others go through `_Run._general_visit`. Each path does the
+same steps in the same order, so a seeded run gives the same numbers whichever path serves a stage.
 
 A run by number of cases (`RunSettings.max_cases`) counts the items that arrive from outside and those not yet done,
 and stops the environment when the last is done; a run by horizon takes none of those branches.
@@ -20,9 +22,11 @@ every random draw to its own named stream; this module only runs them.
 
 from __future__ import annotations
 
+import gc
 import itertools
 import math
 from collections.abc import Callable, Generator, Iterator
+from contextlib import contextmanager
 from typing import Any, cast
 
 import numpy as np
@@ -32,12 +36,13 @@ from simpy.events import Event, Timeout
 
 from sim.build import arrival_times, build_classes, build_stages
 from sim.calendar import build_week_schedule
-from sim.durations import format_hours
+from sim.durations import spell_duration
 from sim.errors import ScenarioError
 from sim.gates import wait_for_gate
 from sim.limits import MAX_VISITS
 from sim.network import Batching, Network
-from sim.plan import AfterStage, BatchMember, Branch, ClassPlan, FlowPlan, SpawnRule, StagePlan, Step
+from sim.plan import AfterStage, BatchMember, Branch, ClassPlan, Escalation, FlowPlan, SpawnRule, StagePlan, Step
+from sim.processes import call_at_start, start_process
 from sim.recording import (
     C_ARRIVAL,
     C_BATCH,
@@ -79,6 +84,39 @@ def _choose(branches: tuple[Branch, ...], decide: Callable[[], float]) -> Branch
     return branches[-1]
 
 
+def _first_of(env: simpy.Environment, *events: Event) -> Event:
+    """An event that succeeds when the first of `events` is processed: the moment and order in which SimPy's
+    ``a | b`` succeeds (triggered then, with normal priority), without its condition value and bookkeeping (the
+    engine only asks afterwards which of the events has happened)."""
+    either = Event(env)
+
+    def settle(_: Event) -> None:
+        if not either.triggered:
+            either.succeed()
+
+    for event in events:
+        event.callbacks.append(settle)
+    return either
+
+
+@contextmanager
+def _cycle_collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while the run goes on (as `timeit` does), and restore it after.
+
+    A run allocates millions of short-lived objects (events, tuples) that reference counting frees at once; hardly
+    any form cycles (about a thousand objects in a year of it4it-e2e), yet the collector would traverse the young
+    objects hundreds of times and, now and then, every object of the imported libraries (2-3% of the run, more in
+    CPU time). The cycles left are collected as usual once the collector runs again.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def simulate(network: Network, *, seed: int | np.random.SeedSequence, replication: int = 0) -> Recording:
     """Run ONE replication of `network` for `network.run.horizon_h` hours (warm-up included) and record it.
 
@@ -101,11 +139,14 @@ def simulate(network: Network, *, seed: int | np.random.SeedSequence, replicatio
     else:
         root = np.random.SeedSequence(int(seed), spawn_key=(int(replication),))
     run = _Run(network, root, int(replication))
-    run.env.run(until=network.run.horizon_h)
+    with _cycle_collector_paused():
+        run.env.run(until=network.run.horizon_h)
     ended = network.run.horizon_h if run.finished is None or not run.finished.triggered else run.env.now
     schedules = {name: team.schedule for name, team in run.teams.items() if team.schedule is not None}
+    activities = {name: stage.activity for name, stage in network.stages.items() if stage.activity not in (None, name)}
     return run.recorder.finish(
-        horizon_h=ended, replication=int(replication), network_name=network.name, schedules=schedules
+        horizon_h=ended, replication=int(replication), network_name=network.name, schedules=schedules,
+        activities=activities,
     )
 
 
@@ -169,7 +210,7 @@ class _Run:
             if times is None:
                 continue
             if self.max_cases is None:
-                self.env.process(self._arrivals(self.classes[item.name], times))
+                self._start_arrivals(self.classes[item.name], times)
             else:
                 self.feeding += 1
                 self.env.process(self._counted_arrivals(self.classes[item.name], times, self.max_cases))
@@ -178,20 +219,36 @@ class _Run:
 
     # ---------------------------------------------------------------- arrivals and items
 
-    def _arrivals(self, plan: ClassPlan, times: Iterator[float]) -> Generator[Event, object, None]:
-        """Create an item of class `plan` at each of `times` before the horizon."""
-        env, horizon = self.env, self.horizon
-        for time in times:
-            if time >= horizon:
-                return
-            if time > env.now:
-                yield Timeout(env, time - env.now)
-            self._create(plan, None)
+    def _start_arrivals(self, plan: ClassPlan, times: Iterator[float]) -> None:
+        """Create an item of class `plan` at each of `times` before the horizon.
+
+        Kept by callbacks on plain timeouts rather than a SimPy process: the same events in the same order (a start
+        of urgent priority at time 0, as a process's, then one timeout per arrival), without a generator to resume
+        at each arrival.
+        """
+        env, horizon, create = self.env, self.horizon, self._create
+
+        def follow(_: Event) -> None:
+            """Create the items due now, then wait for the next arrival (none at or after the horizon)."""
+            for time in times:
+                if time >= horizon:
+                    return
+                now = env.now
+                if time > now:
+                    Timeout(env, time - now).callbacks.append(arrive)
+                    return
+                create(plan, None)
+
+        def arrive(event: Event) -> None:
+            create(plan, None)
+            follow(event)
+
+        call_at_start(env, follow)
 
     def _counted_arrivals(
         self, plan: ClassPlan, times: Iterator[float], max_cases: int
     ) -> Generator[Event, object, None]:
-        """As `_arrivals`, until `max_cases` items have arrived from outside over all classes since the warm-up
+        """As `_start_arrivals`, until `max_cases` items have arrived from outside over all classes since the warm-up
         (those arriving during the warm-up come on top: the load the counted cases meet)."""
         env, horizon, warmup = self.env, self.horizon, self.warmup
         for time in times:
@@ -225,7 +282,7 @@ class _Run:
         if len(self.recorder.visits) >= COMPACT_VALUES:  # checked once per case, outside the per-visit path
             self.recorder.compact()
         self._check_visits()
-        self.env.process(self._item(plan, row))
+        start_process(self.env, self._item(plan, row))
 
     def _item(self, plan: ClassPlan, row: list) -> Generator[Event, Any, None]:
         """One work item walking its route; the short path serves stages that use no optional feature.
@@ -250,34 +307,88 @@ class _Run:
             row[C_STAGE] = stage_index = stage.index
             row[C_TEAM] = team.index
             row[C_READY] = ready
-            row[C_START] = _NAN
-            row[C_BATCH] = -1
-            row[C_ESCALATED] = _NAN
+            row[C_START] = _NAN  # (C_BATCH and C_ESCALATED are -1 and NaN here: the general path resets them)
             if stage.simple and not pending:  # no hand-off, gate, batch, escalation, calendar or flow delay
                 row[C_HANDOFF_DONE] = row[C_GATE_DONE] = row[C_QUEUED] = ready
+                # Here the clock stands at `ready` (no hand-off or flow delay). After a timeout of `delay` the
+                # clock stands at exactly ``start + delay``: SimPy schedules it at its ``now + delay``.
                 if team.busy < team.capacity:  # a team without a calendar is always on duty
                     team.busy += 1
                     server = team.free.popleft()
-                    busy_sample((env.now, team.index, team.busy))
+                    busy_sample((ready, team.index, team.busy))
+                    start = ready
                 else:
                     request = team.request(priority, stage)
                     stage.queue_length += 1
-                    queue_sample((env.now, stage_index, stage.queue_length))
+                    queue_sample((ready, stage_index, stage.queue_length))
                     server = yield request.granted
-                row[C_START] = start = env.now
+                    start = env.now
+                row[C_START] = start
                 row[C_SERVER] = server
-                yield Timeout(env, draw())
-                complete = env.now
+                delay = draw()
+                yield Timeout(env, delay)
+                complete = start + delay
                 visit(
                     (index, class_index, stage_index, team.index, server, ready, ready, ready, ready, _NAN, start,
                      complete, -1)
                 )  # fmt: skip
                 ready = complete
                 team.release(server)
+            elif stage.direct:  # hand-off, gate, calendar, escalation or flow delay, but no batch: served here
+                row[C_HANDOFF_DONE] = row[C_GATE_DONE] = row[C_QUEUED] = _NAN
+                # The clock stands at `ready` here, and after each timeout at exactly where it stood plus the delay.
+                handoff = stage.handoff
+                queued = ready
+                if handoff is not None:
+                    delay = handoff()
+                    delay = pending + (0.0 if delay < 0.0 else delay)  # what max(delay, 0.0) gives
+                    yield Timeout(env, delay)
+                    queued = ready + delay
+                elif pending > 0:
+                    yield Timeout(env, pending)
+                    queued = ready + pending
+                row[C_HANDOFF_DONE] = queued
+                gate = stage.gate
+                if gate is not None and not plan.expedite:
+                    wait = wait_for_gate(gate, queued)
+                    if wait > 0:
+                        yield Timeout(env, wait)
+                        queued = queued + wait
+                row[C_GATE_DONE] = row[C_QUEUED] = queued
+                if team.busy < team.capacity and queued < team.closes_at:
+                    team.busy += 1
+                    busy_sample((queued, team.index, team.busy))
+                    server = team.free.popleft()
+                else:
+                    request = team.request(priority, stage)
+                    stage.queue_length += 1
+                    queue_sample((queued, stage_index, stage.queue_length))
+                    if stage.escalation is None:
+                        server = yield request.granted
+                    else:
+                        team, priority, server = yield from self._wait_escalating(stage, request, priority, (row,))
+                row[C_START] = start = env.now
+                row[C_SERVER] = server
+                work = draw()
+                schedule = team.schedule
+                complete = start + work if schedule is None else schedule.finish_time(start, work)
+                delay = complete - start
+                delay = 0.0 if delay < 0.0 else delay  # max(delay, 0.0) without a call
+                yield Timeout(env, delay)
+                complete = start + delay
+                visit(
+                    (index, class_index, stage_index, team.index, server, ready, row[C_HANDOFF_DONE], queued, queued,
+                     row[C_ESCALATED], start, complete, -1)
+                )  # fmt: skip
+                row[C_ESCALATED] = _NAN
+                ready = complete
+                team.release(server)
             else:
                 row[C_HANDOFF_DONE] = row[C_GATE_DONE] = row[C_QUEUED] = _NAN
                 priority = yield from self._general_visit(step, row, priority, plan, pending)
                 ready = env.now
+                row[C_BATCH] = -1
+                row[C_ESCALATED] = _NAN
             if after is None:
                 position += 1
                 pending = 0.0
@@ -327,7 +438,7 @@ class _Run:
         if self.recorder.visit_count() > self.max_visits:
             raise ScenarioError(
                 f"{self.network_name}: replication {self.replication} stopped at "
-                f"{format_hours(self.env.now)} of {format_hours(self.horizon)}: it "
+                f"{spell_duration(self.env.now)} of {spell_duration(self.horizon)}: it "
                 + MAX_VISITS.refusal(f"simulated more than {self.max_visits:,} stage visits")
                 + " — or look for a rework loop taken with probability near 1, a flow that rarely ends, or a "
                 "horizon or arrival rate larger than meant"
@@ -367,10 +478,10 @@ class _Run:
             self._join_batch(stage, batch, BatchMember(row, priority, done, plan, after, draw))
             yield done
             return priority
-        return (yield from self._serve(stage, priority, row[C_READY], (row,), draw))
+        return (yield from self._serve(stage, priority, (row,), draw))
 
     def _serve(
-        self, stage: StagePlan, priority: int, ready: float, rows: tuple[list, ...], draw: Callable[[], float]
+        self, stage: StagePlan, priority: int, rows: tuple[list, ...], draw: Callable[[], float]
     ) -> Generator[Event, Any, int]:
         """Queue for a server (escalating if the stage says so), work for one `draw()` of working time, release;
         records the visits of `rows`."""
@@ -383,31 +494,10 @@ class _Run:
             server = team.seize()
         else:
             request = self._enqueue(team, stage, priority, weight)
-            escalation = stage.escalation
-            if escalation is None:
+            if stage.escalation is None:
                 server = yield request.granted
             else:
-                after_h, new_priority, new_team = escalation
-                remaining = ready + after_h - env.now
-                if remaining > 0:
-                    yield request.granted | Timeout(env, remaining)
-                if not request.granted.triggered:
-                    team.withdraw(request)
-                    team = new_team
-                    priority = priority if new_priority is None else new_priority
-                    for row in rows:
-                        row[C_TEAM] = team.index
-                        row[C_ESCALATED] = env.now
-                    if team.can_start_now():
-                        stage.queue_length -= weight
-                        self.queue_sample((env.now, stage.index, stage.queue_length))
-                        server = team.seize()
-                    else:
-                        server = yield team.request(priority, stage, weight).granted
-                else:
-                    # simpy annotates Event.value as Optional[Any] though it is whatever succeed() was given, here
-                    # always a server id (see ServerPool.release)
-                    server = request.granted.value  # type: ignore[assignment]
+                team, priority, server = yield from self._wait_escalating(stage, request, priority, rows)
         start = env.now
         work = draw()
         schedule = team.schedule
@@ -424,6 +514,37 @@ class _Run:
             )  # fmt: skip
         team.release(server)
         return priority
+
+    def _wait_escalating(
+        self, stage: StagePlan, request: Request, priority: int, rows: tuple[list, ...]
+    ) -> Generator[Event, Any, tuple[ServerPool, int, int]]:
+        """Wait for `request` (at the stage's team) to be granted; if it is not within the stage's escalation time
+        from the visit's ready moment (the earliest of `rows`), withdraw it and queue at the escalation team, with
+        the escalation priority. Returns the team that serves, the priority afterwards and the server."""
+        env = self.env
+        team = stage.team
+        after_h, new_priority, new_team = cast(Escalation, stage.escalation)
+        ready = min(row[C_READY] for row in rows)
+        remaining = ready + after_h - env.now
+        if remaining > 0:
+            yield _first_of(env, request.granted, Timeout(env, remaining))
+        if request.granted.triggered:
+            # simpy annotates Event.value as Optional[Any] though it is whatever succeed() was given, here always a
+            # server id (see ServerPool.release)
+            return team, priority, request.granted.value  # type: ignore[return-value]
+        weight = request.weight
+        team.withdraw(request)
+        team = new_team
+        priority = priority if new_priority is None else new_priority
+        for row in rows:
+            row[C_TEAM] = team.index
+            row[C_ESCALATED] = env.now
+        if team.can_start_now():
+            stage.queue_length -= weight
+            self.queue_sample((env.now, stage.index, stage.queue_length))
+            return team, priority, team.seize()
+        server = yield team.request(priority, stage, weight).granted
+        return team, priority, server
 
     def _enqueue(self, team: ServerPool, stage: StagePlan, priority: int, weight: int) -> Request:
         request = team.request(priority, stage, weight)
@@ -455,7 +576,7 @@ class _Run:
     def _release_batch(self, stage: StagePlan) -> None:
         members, stage.forming = stage.forming, []
         stage.batch_token += 1
-        self.env.process(self._batch_job(stage, members))
+        start_process(self.env, self._batch_job(stage, members))
 
     def _batch_job(self, stage: StagePlan, members: list[BatchMember]) -> Generator[Event, object, None]:
         """Serve a gathered batch as one job: one request, one work draw (as the first member's class draws it);
@@ -465,8 +586,7 @@ class _Run:
         for row in rows:
             row[C_BATCH] = batch_id
         priority = min(member.priority for member in members)
-        ready = min(row[C_READY] for row in rows)
-        yield from self._serve(stage, priority, ready, rows, members[0].draw)
+        yield from self._serve(stage, priority, rows, members[0].draw)
         spawned: set[int] = set()
         for row, _, _, plan, after, _ in members:
             if after is None or plan.index in spawned:

@@ -98,6 +98,13 @@ def _frames(source: Recording | Replications) -> tuple[pd.DataFrame, pd.DataFram
     return source.visits, source.cases.assign(replication=source.replication)
 
 
+def _activities(source: Recording | Replications) -> Mapping[str, str]:
+    """Stage name -> the activity name the log writes for it, where the two differ (the same in every replication)."""
+    if isinstance(source, Replications):
+        return source.recordings[0].activities if source.recordings else {}
+    return source.activities
+
+
 def _schedules(source: Recording | Replications) -> Mapping[str, WeekSchedule]:
     """The working weeks of the teams with off-duty time (the same in every replication of a network)."""
     if isinstance(source, Replications):
@@ -200,7 +207,7 @@ def build_event_log(
     teams = pa.array(visits["team"].array).take(event_source)
     columns = {
         "case:concept:name": _strings(event_case_ids),
-        "concept:name": visits["stage"].array.take(event_source),
+        "concept:name": _activity_names(visits["stage"], _activities(source)).take(event_source),
         "concept:instance": _strings(_joined(event_case_ids, "#", event_sequence)),
         "lifecycle:transition": pd.Categorical.from_codes(order, categories=list(LIFECYCLE_ORDER)).astype("str"),
         "time:timestamp": hours_to_timestamps(start, time_h),
@@ -222,3 +229,10 @@ def build_event_log(
     }
     del event_case_ids, teams, event_case, event_sequence, event_source, time_h, order
     return pd.DataFrame(columns).astype(EVENT_LOG_DTYPES)
+
+
+def _activity_names(stages: pd.Series, activities: Mapping[str, str]) -> pd.api.extensions.ExtensionArray:
+    """The stage column as the log's activity names (a stage's `activity` label where it has one)."""
+    if not activities:
+        return stages.array
+    return stages.map(lambda name: activities.get(name, name)).astype("str").array

@@ -79,6 +79,8 @@ class Stage:
     gate: str | None = None
     batch: Batching | None = None
     escalation: Escalation | None = None
+    activity: str | None = None
+    """The activity name the event log writes for this stage (None: its name)."""
 
 
 @dataclass(frozen=True, slots=True)

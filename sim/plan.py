@@ -45,6 +45,7 @@ class StagePlan:
     __slots__ = (
         "batch",
         "batch_token",
+        "direct",
         "draw",
         "escalation",
         "forming",
@@ -72,6 +73,8 @@ class StagePlan:
         """Counts released batches, so a timeout of an earlier batch does not release the one now gathering."""
         self.simple = True
         """True when the stage uses no hand-off, gate, batch, escalation or calendar: the engine's short path."""
+        self.direct = True
+        """True when the stage forms no batches: the engine serves it in the item's own process."""
 
 
 class ReworkRule(NamedTuple):

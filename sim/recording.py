@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -78,6 +79,7 @@ class Recording:
         network_name: the network's name.
         schedules: the working week of each team that has off-duty time, by team name (work of its visits
             progresses only inside it).
+        activities: the activity name of each stage whose event-log name differs from its own, by stage name.
     """
 
     visits: pd.DataFrame
@@ -88,6 +90,7 @@ class Recording:
     replication: int
     network_name: str
     schedules: Mapping[str, WeekSchedule] = field(default_factory=dict)
+    activities: Mapping[str, str] = field(default_factory=dict)
 
 
 def _names(values: Sequence[str], indexes: np.ndarray) -> pd.api.extensions.ExtensionArray:
@@ -148,8 +151,9 @@ class Recorder:
     def new_case(self, case: str, item: int, priority: int, parent: str | None, arrival_h: float) -> list:
         """A case row (positions `C_*`), appended to `cases`: no visit under way yet (stage -1), not complete (NaN)."""
         nan = math.nan
-        row = [case, item, priority, parent, arrival_h, nan, -1, -1, nan, nan, -1, -1, len(self.cases)] + [nan] * 4
-        self.cases.append(row)
+        cases = self.cases
+        row = [case, item, priority, parent, arrival_h, nan, -1, -1, nan, nan, -1, -1, len(cases), nan, nan, nan, nan]
+        cases.append(row)
         return row
 
     def compact(self) -> None:
@@ -170,9 +174,10 @@ class Recorder:
         replication: int,
         network_name: str,
         schedules: Mapping[str, WeekSchedule] | None = None,
+        activities: Mapping[str, str] | None = None,
     ) -> Recording:
         """Build the `Recording`'s DataFrames once, from the rows appended during the run, and empty the recorder."""
-        case_ids = pd.array([row[C_CASE] for row in self.cases], dtype="str")
+        case_ids = pd.array(list(map(itemgetter(C_CASE), self.cases)), dtype="str")
         recording = Recording(
             visits=self._visit_frame(case_ids),
             cases=self._case_frame(case_ids),
@@ -184,6 +189,7 @@ class Recorder:
             replication=int(replication),
             network_name=network_name,
             schedules=dict(schedules or {}),
+            activities=dict(activities or {}),
         )
         self.cases.clear()
         return recording
@@ -233,22 +239,22 @@ class Recorder:
 
     def _case_frame(self, case_ids: pd.api.extensions.ExtensionArray) -> pd.DataFrame:
         rows = self.cases
-        item = [row[C_ITEM] for row in rows]
-        priority = [row[C_PRIORITY] for row in rows]
-        parent = [row[C_PARENT] for row in rows]
-        arrival = [row[C_ARRIVAL] for row in rows]
-        complete = [row[C_COMPLETE] for row in rows]
-        item_index = np.asarray(item, dtype=np.intp)
+        count = len(rows)
+
+        def column(position: int, dtype: type) -> np.ndarray:
+            return np.fromiter(map(itemgetter(position), rows), dtype=dtype, count=count)
+
+        item_index = column(C_ITEM, np.intp)
         return pd.DataFrame(
             {
                 "case": case_ids,
                 "item": _names(self.item_names, item_index),
                 "stream": _names(self.item_streams, item_index),
                 "scenario": _names(self.item_scenarios, item_index),
-                "priority": np.asarray(priority, dtype=np.int64),
-                "parent": pd.array(parent, dtype="str"),
-                "arrival_h": np.asarray(arrival, dtype=np.float64),
-                "complete_h": np.asarray(complete, dtype=np.float64),
+                "priority": column(C_PRIORITY, np.int64),
+                "parent": pd.array(list(map(itemgetter(C_PARENT), rows)), dtype="str"),
+                "arrival_h": column(C_ARRIVAL, np.float64),
+                "complete_h": column(C_COMPLETE, np.float64),
                 "sla_h": np.asarray(self.item_slas, dtype=np.float64)[item_index]
                 if len(item_index)
                 else np.empty(0, dtype=np.float64),

@@ -115,6 +115,7 @@ def _build_stage(stream: str, spec: StageSpec) -> Stage:
         gate=spec.gate,
         batch=batch,
         escalation=escalation,
+        activity=spec.activity,
     )
 
 

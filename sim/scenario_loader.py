@@ -14,7 +14,7 @@ import yaml
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from sim.durations import format_hours
+from sim.durations import spell_duration
 from sim.errors import ScenarioError
 from sim.limits import MAX_YAML_DEPTH, MAX_YAML_NODES, run_window_problem
 from sim.network import FLOW_END, FLOW_START
@@ -301,7 +301,7 @@ def check_references(scenario: Scenario) -> list[str]:
     if run.warmup >= run.horizon:
         problems.append(
             "run.warmup must be shorter than run.horizon "
-            f"(got warmup={format_hours(run.warmup)}, horizon={format_hours(run.horizon)})"
+            f"(got warmup={spell_duration(run.warmup)}, horizon={spell_duration(run.horizon)})"
         )
     for gate_name, gate in scenario.gates.items():
         problems.extend(_check_gate_offsets(f"gates.{gate_name}.offset", gate.offset, gate.every))
@@ -337,12 +337,12 @@ def _check_gate_offsets(where: str, offsets: list[float], every: float) -> list[
         if offset >= every:
             problems.append(
                 f"{here} must be shorter than every, one opening within each cycle "
-                f"(got {format_hours(offset)}, every={format_hours(every)})"
+                f"(got {spell_duration(offset)}, every={spell_duration(every)})"
             )
         if index > 0 and offset <= offsets[index - 1]:
             problems.append(
                 f"{here} must come after {where}[{index - 1}], openings in increasing order "
-                f"(got {format_hours(offset)} after {format_hours(offsets[index - 1])})"
+                f"(got {spell_duration(offset)} after {spell_duration(offsets[index - 1])})"
             )
     return problems
 
@@ -416,7 +416,7 @@ def _check_item(scenario: Scenario, class_name: str, stage_stream: dict[str, str
     gap = getattr(item.arrival, "gap", None)
     if gap is not None and not _mean_hours(gap) > 0:
         problems.append(
-            f"{where}.arrival.gap must have a mean above 0 (got {format_hours(_mean_hours(gap))}): with gaps of "
+            f"{where}.arrival.gap must have a mean above 0 (got {spell_duration(_mean_hours(gap))}): with gaps of "
             "length 0 the arrivals would never stop"
         )
     for index, moment in enumerate(getattr(item.arrival, "at", [])):

@@ -25,7 +25,7 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError
 
-from sim.durations import UNITS_HELP, format_hours, parse_duration, parse_rate
+from sim.durations import UNITS_HELP, parse_duration, parse_rate, spell_duration
 
 __all__ = [
     "WEEKDAYS",
@@ -243,7 +243,7 @@ class TriangularSpec(_Spec):
             raise PydanticCustomError(
                 "order",
                 "must satisfy low <= mode <= high (got low={low}, mode={mode}, high={high})",
-                {"low": format_hours(self.low), "mode": format_hours(self.mode), "high": format_hours(self.high)},
+                {"low": spell_duration(self.low), "mode": spell_duration(self.mode), "high": spell_duration(self.high)},
             )
         return self
 
@@ -261,7 +261,7 @@ class UniformSpec(_Spec):
             raise PydanticCustomError(
                 "order",
                 "must satisfy low < high (got low={low}, high={high})",
-                {"low": format_hours(self.low), "high": format_hours(self.high)},
+                {"low": spell_duration(self.low), "high": spell_duration(self.high)},
             )
         return self
 
@@ -384,7 +384,7 @@ class GateSpec(_Spec):
             raise PydanticCustomError(
                 "gate",
                 "open_for must not exceed every (got open_for={open_for}, every={every})",
-                {"open_for": format_hours(self.open_for), "every": format_hours(self.every)},
+                {"open_for": spell_duration(self.open_for), "every": spell_duration(self.every)},
             )
         return self
 
@@ -419,6 +419,9 @@ class StageSpec(_Spec):
     name: str = Field(min_length=1)
     team: str
     work: DistributionSpec
+    activity: str | None = Field(default=None, min_length=1)
+    """The activity name the event log writes for this stage (default: its name); several stages may share one,
+    e.g. the first and the later visits of an activity, routed apart (as `flowlab calibrate` writes them)."""
     handoff: DistributionSpec | None = None
     gate: str | None = None
     batch: BatchSpec | None = None

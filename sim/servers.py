@@ -17,13 +17,15 @@ from __future__ import annotations
 import itertools
 import math
 from collections import deque
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 from heapq import heappop, heappush
+from typing import cast
 
 import simpy
 from simpy.events import Event, Timeout
 
 from sim.calendar import WeekSchedule
+from sim.processes import call_at_start
 
 __all__ = ["CLOSING_TOLERANCE_H", "Request", "ServerPool"]
 
@@ -70,6 +72,7 @@ class ServerPool:
         "closes_at",
         "env",
         "free",
+        "gap_number",
         "index",
         "on_busy",
         "on_dequeue",
@@ -104,8 +107,10 @@ class ServerPool:
         self.tickets = itertools.count() if tickets is None else tickets
         self.closes_at = math.inf
         """The team takes on work while ``env.now < closes_at`` (inf without a calendar)."""
+        self.gap_number = 0
+        """With a calendar: the number of the off-duty gap that comes next (see `WeekSchedule.gap`)."""
         if self.schedule is not None:
-            env.process(self._openings(self.schedule))
+            call_at_start(env, self._first_opening)
 
     # ------------------------------------------------------------ the public operations
 
@@ -132,11 +137,12 @@ class ServerPool:
     def release(self, server: int) -> None:
         """Server `server` finished its job: hand it to the first waiting request if the team is on duty, else it
         falls idle (until the next request, or the next opening)."""
-        if self.queue and self.env.now < self.closes_at and self._hand_over(server):
+        now = self.env.now
+        if self.queue and now < self.closes_at and self._hand_over(server):
             return
         self.busy -= 1
         self.free.append(server)
-        self.on_busy((self.env.now, self.index, self.busy))
+        self.on_busy((now, self.index, self.busy))
 
     # ------------------------------------------------------------ internals
 
@@ -162,17 +168,28 @@ class ServerPool:
             self.busy += 1
             self.on_busy((self.env.now, self.index, self.busy))
 
-    def _openings(self, schedule: WeekSchedule) -> Generator[Event, object, None]:
-        """Keep `closes_at` at the current working interval's end and dispatch at every opening."""
-        env = self.env
-        number = schedule.gaps_started_by(env.now)
-        closing, reopening = schedule.gap(number - 1)
+    # The openings are kept by callbacks on plain timeouts rather than by a SimPy process: the same events, scheduled
+    # in the same order (a start event of urgent priority at time 0, as a process's, then one timeout per gap), so
+    # ties with other events at an opening break as before, without a generator to resume at every opening.
+
+    def _first_opening(self, _: Event) -> None:
+        """At the run start: closed until the first opening if the team is off duty now, else open now."""
+        env, schedule = self.env, cast(WeekSchedule, self.schedule)
+        self.gap_number = schedule.gaps_started_by(env.now)
+        reopening = schedule.gap(self.gap_number - 1)[1]
         if reopening > env.now:  # off duty at the start: closed until the first opening
             self.closes_at = -math.inf
-            yield Timeout(env, reopening - env.now)
-        while True:
-            closing, reopening = schedule.gap(number)
-            self.closes_at = closing - CLOSING_TOLERANCE_H
+            Timeout(env, reopening - env.now).callbacks.append(self._open)
+        else:
+            self._open(_)
+
+    def _open(self, _: Event) -> None:
+        """An opening: keep `closes_at` at this working interval's end, dispatch, and wait for the next opening."""
+        closing, reopening = cast(WeekSchedule, self.schedule).gap(self.gap_number)
+        self.closes_at = closing - CLOSING_TOLERANCE_H
+        if self.queue and self.free:
             self._dispatch()
-            yield Timeout(env, max(reopening - env.now, 0.0))
-            number += 1
+        env = self.env
+        wait = reopening - env.now
+        Timeout(env, 0.0 if wait < 0.0 else wait).callbacks.append(self._open)  # max(wait, 0.0) without a call
+        self.gap_number += 1

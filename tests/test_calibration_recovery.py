@@ -71,8 +71,14 @@ class TestRecovery:
         flow = calibrated["document"]["items"]["case"]["flow"]
         assert flow["start"] == {"Triage": 1.0}
         assert flow["Triage"]["Fix"] == pytest.approx(0.7, abs=0.03)
-        assert flow["Check"]["Fix"] == pytest.approx(0.2, abs=0.03)
+        # routed over visit states: after the first Check, a Fix is the case's second
+        assert flow["Check"]["Fix (visit 2)"] == pytest.approx(0.2, abs=0.03)
         assert flow["Fix"] == {"Check": 1.0}
+        assert flow["Fix (visit 2)"] == {"Check (visit 2)": 1.0}
+        # the loop is memoryless: a second Check sends the item back as often as a first
+        assert flow["Check (visit 2)"]["Fix (visit 3+)"] == pytest.approx(0.2, abs=0.08)
+        stages = calibrated["document"]["streams"]["calibrated"]["stages"]
+        assert {stage["name"]: stage.get("activity") for stage in stages}["Check (visit 2)"] == "Check"
 
     def test_work_times(self, calibrated: dict) -> None:
         stages = {stage["name"]: stage for stage in calibrated["document"]["streams"]["calibrated"]["stages"]}
@@ -159,7 +165,7 @@ class TestCommand:
         assert 0 == result.exit_code, result.output
         document = yaml.safe_load((out / "scenario.yaml").read_text(encoding="utf-8"))
         stages = document["streams"]["operate"]["stages"]
-        assert ["Detect Issue", "Resolve Issue"] == sorted(stage["name"] for stage in stages)
+        assert {"Detect Issue", "Resolve Issue"} == {stage.get("activity", stage["name"]) for stage in stages}
         mapping.write_text("Nope: Detect Issue\n", encoding="utf-8")
         refused = CliRunner().invoke(app, [*arguments[:-1], str(tmp_path / "other")], env={"COLUMNS": "200"})
         assert 2 == refused.exit_code
@@ -184,3 +190,37 @@ items:
     arrival = calibrate_log(log).scenario["items"]["case"]["arrival"]
     assert "renewal" == arrival["kind"]
     assert _hours(arrival["gap"]["mean"]) == pytest.approx(1.0, rel=0.10)
+
+
+def test_a_repeat_count_that_is_not_geometric_is_reproduced(tmp_path: Path) -> None:
+    """Every case calls the customer exactly twice: a first-order chain over activities can only give a geometric
+    number of calls (1, 2, 3 … with one probability of calling again); routed over visit states, the second call
+    leaves and the simulated log says "Call" for both."""
+    rows = []
+    start = pd.Timestamp("2026-03-02 08:00", tz="UTC")
+    for number in range(120):
+        arrival = start + pd.Timedelta(hours=2 * number)
+        for step, (activity, offset_h) in enumerate((("Offer", 0.0), ("Call", 20.0), ("Call", 44.0))):
+            begin = arrival + pd.Timedelta(hours=offset_h)
+            for transition, moment in (("start", begin), ("complete", begin + pd.Timedelta(minutes=15))):
+                rows.append({"case:concept:name": f"c{number}", "concept:name": activity, "org:resource": "ann",
+                             "lifecycle:transition": transition, "time:timestamp": moment, "step": step})
+    log = pd.DataFrame(rows).drop(columns="step")
+    calibration = calibrate_log(log, name="calls")
+    flow = calibration.scenario["items"]["case"]["flow"]
+    assert flow["Offer"] == {"Call": 1.0}
+    assert flow["Call"] == {"Call (visit 2)": 1.0}
+    assert flow["Call (visit 2)"] == {"end": 1.0}
+    first_order = calibrate_log(log, name="calls", repeats=1).scenario["items"]["case"]["flow"]
+    assert first_order["Call"] == {"Call": 0.5, "end": 0.5}  # the geometric chain it replaces
+    path = tmp_path / "calls.yaml"
+    path.write_text(dump_scenario(calibration.scenario, calibration.comments), encoding="utf-8")
+    network = load_network(path)
+    replications = run_replications(network, workers=1)
+    simulated = build_event_log(replications, network.run.start)
+    finished = set(replications.cases.loc[replications.cases["complete_h"].notna(), "case"])
+    complete = simulated["lifecycle:transition"] == "complete"
+    done = simulated.loc[complete & simulated["case:concept:name"].isin(finished)]
+    assert set(done["concept:name"]) == {"Offer", "Call"}
+    calls = done.loc[done["concept:name"] == "Call"].groupby("case:concept:name").size()
+    assert len(calls) > 50 and set(calls) == {2}

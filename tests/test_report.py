@@ -112,7 +112,7 @@ class TestCompareCommand:
         assert "stages only in A (absent in B): test (6 visits)" in " ".join(result.output.split())
         page = (out / "report.html").read_text(encoding="utf-8")
         assert "only in A" in page
-        assert "<td>absent</td>" in page
+        assert ">absent</td>" in page
         for text in (result.output, page):
             assert "-100%" not in text
             assert "−100" not in text
@@ -232,3 +232,37 @@ class TestWriteReport:
         message = " ".join(result.output.split())
         assert message.startswith(f"error: {tmp_path / MANIFEST_FILE}: not a valid flowlab manifest: kind: input "
                                   "should be 'run', 'mine', 'compare', 'sweep' or 'calibrate' (got 'minde')")
+
+
+class TestWhatTheLogLacks:
+    """A log without start events and resources: the report says once what is missing and why, instead of a value
+    stream map of n/a and columns of n/a; every number on the page is written for people (no e-notation)."""
+
+    def test_complete_only_log_without_resources(self, tmp_path: Path) -> None:
+        log = write_log(tmp_path / "log.parquet", complete_only=True)
+        pd.read_parquet(log).drop(columns="org:resource").to_parquet(log, index=False)
+        out = tmp_path / "mined"
+        result = CliRunner().invoke(app, ["mine", str(log), "--no-conformance", "--out", str(out)])
+        assert 0 == result.exit_code, result.output
+        page = (out / "report.html").read_text(encoding="utf-8")
+        assert "<h2>Not in this log</h2>" in page
+        missing = page.split("<h2>Not in this log</h2>", 1)[1].split("</section>", 1)[0]
+        assert "value stream map" in missing and "no start events and no resources" in missing
+        assert "flow efficiency (total work ÷ total lead)" in missing and "SLA attainment" in missing
+        assert "<h2>Value stream map</h2>" not in page
+        assert "<h2>Directly-follows graph" in page and "<h2>Lead time distribution</h2>" in page
+        assert ">n/a<" not in page  # no headline card and no table cell says n/a: it is said once, above
+        assert re.search(r"\d\.\d+e[-+]\d", page) is None
+        assert_self_contained(page)
+
+    def test_a_full_log_has_no_such_section(self, tmp_path: Path) -> None:
+        out = tmp_path / "mined"
+        result = CliRunner().invoke(app, ["mine", str(write_log(tmp_path / "log.parquet")), "--no-conformance",
+                                          "--out", str(out)])
+        assert 0 == result.exit_code, result.output
+        page = (out / "report.html").read_text(encoding="utf-8")
+        assert "<h2>Value stream map</h2>" in page
+        # SLA attainment alone is missing: a mined log carries no SLA target
+        missing = page.split("<h2>Not in this log</h2>", 1)[1].split("</section>", 1)[0]
+        assert ["SLA attainment (completed)"] == re.findall(r"<b>(.*?)</b>", missing)
+        assert "Wait mean (h)" in page  # the stage table in one unit per column, named in the heading

@@ -25,6 +25,7 @@ from flowlab.options import (
     ResourceOption,
     SeparatorOption,
     StartTimestampOption,
+    StatesOption,
     TimestampFormatOption,
     TimestampOption,
     TimezoneOption,
@@ -58,6 +59,7 @@ def calibrate_command(
     timestamp_format: TimestampFormatOption = None,
     timezone: TimezoneOption = None,
     separator: SeparatorOption = None,
+    states: StatesOption = False,
     name: Annotated[str | None, typer.Option(help="Scenario name (default: the log's file name).")] = None,
     stream: Annotated[
         str, typer.Option(help="Name of the scenario's stream (e.g. an IT4IT value stream).")
@@ -95,7 +97,7 @@ def calibrate_command(
                 log, console, **read_options(
                     case=case, activity=activity, timestamp=timestamp, start_timestamp=start_timestamp,
                     resource=resource, lifecycle=lifecycle, classifier=classifier, timestamp_format=timestamp_format,
-                    timezone=timezone, separator=separator,
+                    timezone=timezone, separator=separator, states=states,
                 ),
             )  # fmt: skip
         with console.status("discovering arrivals, routing, work times and pools …"):
@@ -134,16 +136,16 @@ def calibrate_command(
 
 def _describe(spec: dict) -> str:
     """A distribution spec in a few words: its kind and mean (an empirical one's mean from its samples)."""
-    from flowlab.headline import render_duration
+    from mining.time_units import format_hours
     from sim.durations import parse_duration
 
     if spec["kind"] == "empirical":
         samples = [parse_duration(sample) for sample in spec["samples"]]
-        return f"empirical, mean {render_duration(sum(samples) / len(samples))}"
+        return f"empirical, mean {format_hours(sum(samples) / len(samples))}"
     if spec["kind"] == "fixed":
-        return f"fixed {render_duration(parse_duration(spec['value']))}"
+        return f"fixed {format_hours(parse_duration(spec['value']))}"
     cv = f", cv {spec['cv']}" if "cv" in spec else ""
-    return f"{spec['kind']}, mean {render_duration(parse_duration(spec['mean']))}{cv}"
+    return f"{spec['kind']}, mean {format_hours(parse_duration(spec['mean']))}{cv}"
 
 
 def _print_summary(console: Console, calibration: Calibration, target: Path, seconds: float) -> None:

@@ -7,7 +7,6 @@ over a folder that is not a flowlab results folder.
 from __future__ import annotations
 
 import json
-import math
 import shlex
 from pathlib import Path
 from typing import Annotated, Any
@@ -25,6 +24,7 @@ from flowlab.options import (
     ResourceOption,
     SeparatorOption,
     StartTimestampOption,
+    StatesOption,
     TimestampFormatOption,
     TimestampOption,
     TimezoneOption,
@@ -49,6 +49,7 @@ def mine_command(
     timestamp_format: TimestampFormatOption = None,
     timezone: TimezoneOption = None,
     separator: SeparatorOption = None,
+    states: StatesOption = False,
     out: Annotated[
         Path | None, typer.Option(help="Output folder (default: results/mine-<log name>/).", show_default=False)
     ] = None,
@@ -71,7 +72,7 @@ def mine_command(
             read_options=read_options(
                 case=case, activity=activity, timestamp=timestamp, start_timestamp=start_timestamp,
                 resource=resource, lifecycle=lifecycle, classifier=classifier, timestamp_format=timestamp_format,
-                timezone=timezone, separator=separator,
+                timezone=timezone, separator=separator, states=states,
             ),
         )
     except (EventLogError, FileExistsError) as error:
@@ -96,7 +97,7 @@ def _mine(
     from flowlab.folders import write_folder
     from flowlab.reading import read_log_with_repairs
     from flowlab.report import write_report
-    from mining.bottlenecks import rank_bottlenecks
+    from mining.bottlenecks import rank_bottlenecks, ranked_by
     from mining.columns import ACTIVITY
     from mining.discovery import check_conformance, discover_dfg, discover_process_model, list_variants
     from mining.json_safe import to_json_safe
@@ -127,7 +128,9 @@ def _mine(
             causes = summarize_wait_causes(stage_times, compute_wait_causes(stage_times, log))
             stages = summarize_stages(stage_times).merge(causes, on=ACTIVITY, how="left", validate="one_to_one")
             flow = compute_flow_summary(log, stage_times=stage_times, case_times=case_times)
-            bottlenecks = rank_bottlenecks(stage_times).merge(causes, on=ACTIVITY, how="left", validate="one_to_one")
+            ranked = rank_bottlenecks(stage_times)
+            ranking = ranked_by(ranked)
+            bottlenecks = ranked.merge(causes, on=ACTIVITY, how="left", validate="one_to_one")
             stage_times.to_parquet(scratch / "stage_times.parquet", index=False)
             stages.to_csv(scratch / "stage_summary.csv", index=False)
             case_times.to_csv(scratch / "case_times.csv", index=False)
@@ -152,6 +155,7 @@ def _mine(
             "log": str(path),
             "flow": flow,
             "bottlenecks": bottlenecks.head(TOP_BOTTLENECKS).to_dict(orient="records"),
+            "bottleneck_ranking": ranking,
             "conformance": replay,
             "repairs": repairs,
         }
@@ -167,8 +171,7 @@ def _mine(
 
 
 def _print_summary(console: Console, path: Path, target: Path, summary: dict[str, Any], bottlenecks: Any) -> None:
-    from flowlab.headline import HEADLINE_NOTE, headline_rows, render_estimate
-    from mining.wait_causes import WAIT_CAUSE_NOTE
+    from flowlab.headline import HEADLINE_NOTE, headline_rows
 
     flow = summary["flow"]
     estimated = bool(flow["estimated"])
@@ -186,28 +189,65 @@ def _print_summary(console: Console, path: Path, target: Path, summary: dict[str
     if replay is not None:
         table.add_row("fitness / precision", f"{replay['fitness']:.3f} / {replay['precision']:.3f}")
     console.print(table)
+    if summary.get("bottleneck_ranking") == "elapsed":
+        _print_elapsed_ranking(console, bottlenecks)
+    else:
+        _print_wait_ranking(console, bottlenecks, mark)
+        if estimated:
+            console.print(
+                "[yellow]* estimated:[/] the log has no start events for these visits, so wait and work are split "
+                "by the resource rule (see mining.stage_times): the work is an upper bound, the wait a lower one."
+            )
+    console.print(f"results written to {target}", markup=False)
+
+
+def _print_wait_ranking(console: Console, bottlenecks: Any, mark: str) -> None:
+    from mining.time_units import column_unit, format_hours, format_share
+    from mining.wait_causes import WAIT_CAUSE_NOTE
+
     ranking = Table(title=f"Top {TOP_BOTTLENECKS} bottlenecks (share of all waiting){mark}", title_justify="left")
-    columns = ("#", "stage", "wait share", "wait mean", "of it busy / other", "peak queue", "visits", "utilisation")
+    top = bottlenecks.head(TOP_BOTTLENECKS)
+    wait_unit = column_unit(top["wait_mean_h"].astype(float))  # one unit per column (the median's)
+    cause_unit = column_unit([*top["wait_contention_mean_h"].astype(float), *top["wait_other_mean_h"].astype(float)])
+    columns = ("#", "stage", "wait share", f"wait mean ({wait_unit[0]})", f"of it busy / other ({cause_unit[0]})",
+               "peak queue", "visits", "utilisation")
     for column in columns:
         ranking.add_column(column, justify="left" if column == "stage" else "right")
-    for row in bottlenecks.head(TOP_BOTTLENECKS).itertuples(index=False):
-        utilisation = row.utilisation
+    for row in top.itertuples(index=False):
         ranking.add_row(
             str(row.rank),
             str(row[1]) + (" *" if row.estimated else ""),
-            f"{row.wait_share:.1%}",
-            render_estimate(row.wait_mean_h, "duration"),
-            f"{render_estimate(row.wait_contention_mean_h, 'duration')} / "
-            f"{render_estimate(row.wait_other_mean_h, 'duration')}",
+            format_share(row.wait_share),
+            format_hours(row.wait_mean_h, wait_unit, with_unit=False),
+            f"{format_hours(row.wait_contention_mean_h, cause_unit, with_unit=False)} / "
+            f"{format_hours(row.wait_other_mean_h, cause_unit, with_unit=False)}",
             f"{row.peak_queue:,}",
             f"{row.visits:,}",
-            "–" if math.isnan(utilisation) else f"{utilisation:.1%}",
+            format_share(row.utilisation),
         )
     console.print(ranking)
     console.print(f"busy / other: {WAIT_CAUSE_NOTE}", markup=False, highlight=False)
-    if estimated:
-        console.print(
-            "[yellow]* estimated:[/] the log has no start events for these visits, so wait and work are split "
-            "by the resource rule (see mining.stage_times)."
+
+
+def _print_elapsed_ranking(console: Console, bottlenecks: Any) -> None:
+    """The ranking of a log that cannot split wait from work: by the time elapsed before each stage."""
+    from mining.time_units import column_unit, format_hours, format_share
+
+    top = bottlenecks.head(TOP_BOTTLENECKS)
+    unit = column_unit(top["elapsed_mean_h"].astype(float))  # one unit per column (the median's)
+    ranking = Table(title=f"Top {TOP_BOTTLENECKS} stages by time elapsed before them", title_justify="left")
+    for column in ("#", "stage", "share of elapsed time", f"mean elapsed ({unit[0]})", "visits",
+                   "wait/work split known"):
+        ranking.add_column(column, justify="left" if column == "stage" else "right")
+    for row in top.itertuples(index=False):
+        ranking.add_row(
+            str(row.rank), str(row[1]), format_share(row.elapsed_share),
+            format_hours(row.elapsed_mean_h, unit, with_unit=False), f"{row.visits:,}",
+            format_share(row.split_known),
         )
-    console.print(f"results written to {target}", markup=False)
+    console.print(ranking)
+    console.print(
+        "[yellow]wait and work unknown:[/] most visits have neither a start event nor a resource, so the log cannot "
+        "tell waiting from working; stages are ranked by the time from the previous completion in the case to "
+        "theirs (wait and work together)."
+    )

@@ -17,7 +17,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from flowlab.headline import HEADLINE_NOTE, constraint_rows, headline_rows, render_estimate
-from sim.durations import format_hours, parse_duration
+from mining.time_units import column_unit, format_hours
+from sim.durations import parse_duration
 from sim.errors import ScenarioError
 
 if TYPE_CHECKING:  # the heavy modules are imported where a command runs, so `flowlab --help` stays light
@@ -175,6 +176,12 @@ def percent(value: float) -> str:
     return f"{value:.1%}"
 
 
+def _mean_of(value: object) -> float:
+    """The mean of an estimate ``{"mean", …}`` or a plain number; NaN when neither."""
+    mean = value.get("mean") if isinstance(value, dict) else value
+    return float(mean) if isinstance(mean, int | float) else math.nan
+
+
 def summary_tables(summary: Summary) -> tuple[Table, Table]:
     """The headline table (mean ± 95% CI half-width across replications; the rows `report.html` shows too) and the
     per item class lead times."""
@@ -191,9 +198,11 @@ def summary_tables(summary: Summary) -> tuple[Table, Table]:
     items = Table(title=f"Lead time per item class (longest {TOP_ITEM_CLASSES})")
     items.add_column("item class")
     items.add_column("completed", justify="right")
+    rows = list(zip(summary.item_lead_times[:TOP_ITEM_CLASSES], values["item_lead_times"], strict=False))
+    unit = column_unit([_mean_of(shown["lead_time_h"]) for _, shown in rows])  # one unit for the column
     items.add_column("lead time ± 95% CI", justify="right")
-    for entry, shown in zip(summary.item_lead_times[:TOP_ITEM_CLASSES], values["item_lead_times"], strict=False):
-        items.add_row(entry.item, str(entry.completed), render_estimate(shown["lead_time_h"], "duration"))
+    for entry, shown in rows:
+        items.add_row(entry.item, str(entry.completed), render_estimate(shown["lead_time_h"], "duration", unit))
     return headline, items
 
 

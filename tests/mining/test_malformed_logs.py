@@ -162,14 +162,21 @@ class TestTimezones:
 
 
 class TestLifecycle:
-    def test_complete_before_start(self, tmp_path: Path) -> None:
+    def test_complete_before_start_is_two_counted_repairs_not_a_refusal(self, tmp_path: Path) -> None:
         path = write(
             tmp_path / "backwards.csv",
             "case,activity,lifecycle,timestamp\nc1,A,start,2024-01-01 10:00\nc1,A,complete,2024-01-01 09:00\n",
         )
-        with pytest.raises(EventLogError, match=r"backwards\.csv: 1 activity instance\(s\) complete before they "
-                           r"start: case 'c1' activity 'A'"):
-            read_log(path)
+        messages, log = repairs_of(path)
+        # the complete at 09:00 has no open start before it; the start at 10:00 is never completed
+        assert messages == [
+            "backwards.csv: sorted the events of each case by timestamp (1 event(s) came before an earlier event of "
+            "their case)",
+            "backwards.csv: kept 1 complete event(s) that had no open start event of their activity before them as "
+            "visits without an observed start: their wait/work split is estimated (cases 'c1')",
+            "backwards.csv: dropped 1 start event(s) without a complete event (cases 'c1')",
+        ]
+        assert list(log["lifecycle:transition"]) == ["complete"]
 
     def test_unmatched_start_is_dropped(self, tmp_path: Path) -> None:
         path = write(

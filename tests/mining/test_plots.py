@@ -22,9 +22,9 @@ from mining.plots import (
     plot_value_stream_map,
     summarize_value_stream,
 )
-from mining.plots_common import fit_label, format_difference, text_width_in
-from mining.plots_dfg import _dot_text, assign_layers, layout_dfg, select_edges
-from mining.plots_vsm import attach_groups
+from mining.plots_common import fit_label, format_difference, readability_problems, text_width_in
+from mining.plots_dfg import _dot_text, assign_layers, draw_dfg, filter_dfg, layout_dfg
+from mining.plots_vsm import attach_groups, draw_value_stream_map
 from mining.stage_measures import summarize_stages
 from mining.stage_times import compute_case_times, compute_stage_times
 
@@ -148,24 +148,34 @@ class TestDirectlyFollowsGraph:
         graph.graph["start_activities"] = {"a": 1}
         assert assign_layers(graph) == {"a": 0, "b": 1, "c": 2, "d": 3}
 
-    def test_at_most_max_edges_drawn_and_the_title_says_so(self, tmp_path: Path,
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    def test_the_filter_keeps_the_most_frequent_edges_until_the_coverage(self) -> None:
         graph = nx.DiGraph()
-        for index in range(12):
+        for index in range(12):  # counts 100, 99, …, 89: 1,134 transitions
             graph.add_edge(f"s{index}", f"s{index + 1}", count=100 - index)
-        assert [("s0", "s1"), ("s1", "s2"), ("s2", "s3")] == sorted(select_edges(graph, 3).edges)
-        assert 13 == select_edges(graph, 3).number_of_nodes()
-        seen = {}
+        graph.graph["start_activities"] = {"s0": 5, "s12": 1}
+        # 90% of 1,134 is 1,020.6: the first 11 edges carry 100 + … + 90 = 1,045 (the first 10 carry 955)
+        selection = filter_dfg(graph, coverage=0.9, max_edges=None, max_nodes=None)
+        assert 11 == selection.shown_edges and 12 == selection.total_edges
+        assert 1045 / 1134 == pytest.approx(selection.covered)
+        assert {"s0": 5} == selection.graph.graph["start_activities"]  # s12 has no kept edge
+        assert "showing 11 of 12 edges (92% of transitions), 12 of 13 activities: the most frequent edges" \
+            == selection.describe()
+        assert [("s0", "s1"), ("s1", "s2"), ("s2", "s3")] == sorted(filter_dfg(graph, max_edges=3).graph.edges)
+        # at most 3 activities: s0→s1 and s1→s2 fit, every later edge would bring a fourth
+        assert [("s0", "s1"), ("s1", "s2")] == sorted(filter_dfg(graph, max_nodes=3).graph.edges)
+        assert filter_dfg(graph, coverage=None, max_edges=None, max_nodes=None).complete
 
-        def capture(drawn, _shares, _wait, title, _path, **_options):
-            seen.update(edges=drawn.number_of_edges(), title=title)
-            return []
-
-        monkeypatch.setattr("mining.plots_dfg._draw_with_matplotlib", capture)
-        plot_dfg(graph, tmp_path / "dfg", use_graphviz=False, max_edges=5)
-        assert {"edges": 5, "title": "Directly-follows graph — the 5 most frequent of 12 edges"} == seen
-        plot_dfg(graph, tmp_path / "dfg", use_graphviz=False, max_edges=None)
-        assert {"edges": 12, "title": "Directly-follows graph"} == seen
+    def test_a_log_with_thousands_of_activities_draws_a_bounded_picture(self) -> None:
+        """An activity column holding one value per case (issue 12): 10,000 activities, each case a 2-step chain."""
+        graph = nx.DiGraph()
+        for index in range(5_000):
+            graph.add_edge(f"a{index}", f"b{index}", count=1 + index % 3)
+        figure = draw_dfg(graph)
+        texts = " ".join(text.get_text().replace("\n", " ")
+                         for text in figure.findobj(lambda artist: hasattr(artist, "get_text")))
+        # each chain brings two activities: 20 activities are 10 edges (30 of 9,999 transitions: 0.3%)
+        assert "showing 10 of 5,000 edges (< 1% of transitions), 20 of 10,000 activities" in texts
+        assert [] == readability_problems(figure)
 
     def test_antiparallel_and_loop_labels_do_not_collide(self) -> None:
         graph = nx.DiGraph()
@@ -177,8 +187,8 @@ class TestDirectlyFollowsGraph:
         layout = layout_dfg(graph)
         labels = {(edge.source, edge.target): edge.label_xy for edge in layout.edges}
         assert labels["a", "b"] != labels["b", "a"]
-        boxes = [(x - (text_width_in(f"{edge.count:,}", 9.0) + 0.12) / 2, y - 0.11,
-                  x + (text_width_in(f"{edge.count:,}", 9.0) + 0.12) / 2, y + 0.11)
+        boxes = [(x - (text_width_in(f"{edge.count:,}", 12.0) + 0.12) / 2, y - 0.14,
+                  x + (text_width_in(f"{edge.count:,}", 12.0) + 0.12) / 2, y + 0.14)
                  for edge in layout.edges for x, y in [edge.label_xy]]
         for index, first in enumerate(boxes):
             for second in boxes[index + 1:]:
@@ -215,3 +225,65 @@ def test_format_difference_puts_the_interval_in_the_difference_unit() -> None:
     assert "+0.0 h [+0.0, +60.0]" == format_difference(-0.02, 0.0, 60.0)  # rounds to 0: no "-0.0"
     assert "-3.6 d" == format_difference(-3.6 * 24, float("nan"), float("nan"))
     assert "n/a" == format_difference(float("nan"))
+
+
+class TestMadeForARoom:
+    """The value stream map and the DFG read on a projector: at most `PROJECTOR_WIDTH_IN` wide, every text at least
+    12 pt, and no two texts whose drawn boxes (window extents) meet — checked on the drawn figures."""
+
+    @pytest.mark.parametrize("stages", [3, 12, 28])
+    def test_value_stream_map(self, stages: int) -> None:
+        log = build_log(stages).assign(**{"org:resource": lambda frame: frame["org:resource"] + "-with-a-long-name"})
+        stage_times = compute_stage_times(log)
+        figure = draw_value_stream_map(summarize_value_stream(stage_times), compute_case_times(log))
+        assert [] == readability_problems(figure)
+
+    def test_value_stream_map_of_many_activities_says_what_it_leaves_out(self) -> None:
+        summary = pd.DataFrame({"concept:name": [f"activity {index}" for index in range(40)],
+                                "visits": list(range(40, 0, -1)), "wait_mean_h": 1.0, "work_mean_h": 0.5})
+        cases = pd.DataFrame({"lead_time_h": [2.0], "work_h": [0.5]})
+        figure = draw_value_stream_map(summary, cases, max_stages=30)
+        texts = [text.get_text() for text in figure.findobj(lambda artist: hasattr(artist, "get_text"))]
+        # 40 + 39 + … + 11 = 765 of 820 visits
+        assert "showing the 30 most visited of 40 activities (93% of all visits)" in texts
+        assert "activity 39" not in texts and [] == readability_problems(figure)
+
+    @pytest.mark.parametrize("stages", [3, 28])
+    def test_dfg(self, stages: int) -> None:
+        log = build_log(stages)
+        share = summarize_stages(compute_stage_times(log)).set_index("concept:name")["wait_share"].to_dict()
+        assert [] == readability_problems(draw_dfg(discover_dfg(log), wait_share=share))
+
+    def test_dfg_with_rework_and_parallel_edges(self) -> None:
+        rng = np.random.default_rng(3)
+        graph = nx.DiGraph()
+        names = [f"step {index} of the process" for index in range(9)]
+        for source in names:
+            for target in rng.choice(names, size=4, replace=False):
+                graph.add_edge(source, str(target), count=int(rng.integers(1, 5000)))
+        graph.graph["start_activities"] = {names[0]: 10}
+        figure = draw_dfg(graph, teams={name: "a team with a long name" for name in names})
+        assert [] == readability_problems(figure)
+
+    def test_lead_time_histogram_and_queue_lengths(self) -> None:
+        from mining.plots_flow import draw_lead_time_histogram, draw_queue_lengths
+
+        lead = compute_case_times(build_log(5))["lead_time_h"].to_numpy(dtype=float)
+        assert [] == readability_problems(draw_lead_time_histogram(lead))
+        queues = pd.DataFrame({"time": [0.0, 1.0, 2.0, 0.0, 1.5], "length": [0, 2, 1, 1, 0],
+                               "stage": ["a stage with a long name to wrap", "a stage with a long name to wrap",
+                                         "a stage with a long name to wrap", "b", "b"]})
+        figure = draw_queue_lengths(queues, "time", "length", "stage", title="Queues", value_label="items",
+                                    period=None)
+        assert [] == readability_problems(figure)
+
+    def test_the_check_finds_small_and_overlapping_text(self) -> None:
+        """The rule itself: a 9 pt text and two texts at one spot are reported, a too wide figure too."""
+        from matplotlib.figure import Figure
+
+        figure = Figure(figsize=(14, 3))
+        figure.text(0.1, 0.5, "small", fontsize=9)
+        figure.text(0.5, 0.5, "one", fontsize=12)
+        figure.text(0.5, 0.5, "two", fontsize=12)
+        assert ["figure 14.00 in wide (at most 12.25 in)", "'small' at 9.0 pt", "'one' overlaps 'two'"] \
+            == readability_problems(figure)

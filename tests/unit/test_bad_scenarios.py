@@ -109,7 +109,7 @@ BAD_FIELDS: list[tuple[str, Mutation, str]] = [
         "unknown key",
         lambda data: stage(data, 1).update(wrok="2h"),
         "streams.operate.stages[1].wrok is not an allowed key "
-        "(allowed: name, team, work, handoff, gate, batch, escalation)",
+        "(allowed: name, team, work, activity, handoff, gate, batch, escalation)",
     ),
     (
         "wrong type",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sim.durations import format_hours, parse_duration, parse_rate
+from sim.durations import parse_duration, parse_rate, spell_duration
 
 
 class TestParseDuration:
@@ -53,11 +53,11 @@ class TestParseRate:
             parse_rate(text)
 
 
-def test_format_hours_picks_a_readable_unit() -> None:
+def test_spell_duration_picks_a_unit_of_the_scenario_syntax() -> None:
     assert [
-        format_hours(0.5),
-        format_hours(4),
-        format_hours(28),
-        format_hours(400),
-        format_hours(float("nan")),
+        spell_duration(0.5),
+        spell_duration(4),
+        spell_duration(28),
+        spell_duration(400),
+        spell_duration(float("nan")),
     ] == ["30m", "4.0h", "1.2d", "2.4w", "n/a"]

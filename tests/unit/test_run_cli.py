@@ -161,7 +161,7 @@ class TestStartAndCases:
         assert 0 == result.exit_code, result.output
         text = " ".join(result.output.split())
         assert (
-            "2 replications of 40 cases each, until every item is done (the horizon 4.0w caps the run; warm-up 0"
+            "2 replications of 40 cases each, until every item is done (the horizon 28.0 d caps the run; warm-up 0"
             in text
         )
         assert "every item done: 40 cases per replication" in text
@@ -179,7 +179,7 @@ class TestStartAndCases:
         )  # fmt: skip
         assert 0 == result.exit_code, result.output
         text = " ".join(result.output.split())
-        assert "warning: the horizon 7.0d ended 2 of 2 replications before every item was done" in text
+        assert "warning: the horizon 7.0 d ended 2 of 2 replications before every item was done" in text
         assert "raise --horizon to let them finish" in text
 
     def test_an_explicit_warmup_stays_with_cases(self, scenario_file: Path, tmp_path: Path) -> None:

@@ -1,0 +1,67 @@
+"""Running the engine's generators and callbacks on a SimPy environment with less bookkeeping than `simpy.Process`.
+
+`start_process` drives a generator exactly as `simpy.Process` does (started by an urgent event at the current time,
+resumed by each event it yields, with that event's value), but without what the engine never uses: a process event
+that is triggered (and stepped through) when the generator ends, the environment's `active_process`, and a new
+bound method per wait. The engine starts every work item and batch job this way; nobody waits for their end.
+
+`call_at_start` schedules a plain callback the way a process is started, for the engine's loops that need no
+generator at all (team openings, arrivals): one timeout per step, each with the callback that schedules the next.
+
+Both create and schedule the events a `simpy.Process` would (less its end event) in the same order, so the order
+of simultaneous events, and with it every result, is what it would be with processes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+from typing import Any
+
+import simpy
+from simpy.events import URGENT, Event
+
+__all__ = ["call_at_start", "start_process"]
+
+
+def call_at_start(env: simpy.Environment, callback: Callable[[Event], None]) -> None:
+    """Call `callback` when the environment processes the current moment's urgent events: an event triggered now
+    with urgent priority and value None, as a process's start (`simpy.events.Initialize`) is."""
+    event = Event(env)
+    event.callbacks.append(callback)
+    event._ok = True  # triggered: succeed() would schedule it with normal priority, a process starts urgently
+    event._value = None
+    env.schedule(event, URGENT)
+
+
+class _Driver:
+    """Resumes one generator with the value of each event it waits for (a failed event is thrown into it)."""
+
+    __slots__ = ("generator", "resume")
+
+    def __init__(self, generator: Generator[Event, Any, Any]) -> None:
+        self.generator = generator
+        self.resume = self._resume
+        """One bound method, appended to the callbacks of every event the generator waits for."""
+
+    def _resume(self, event: Event) -> None:
+        generator = self.generator
+        while True:
+            try:
+                if event._ok:
+                    event = generator.send(event._value)
+                else:  # as simpy.Process: the generator handles the failure, or the run stops with it
+                    event._defused = True
+                    event = generator.throw(event._value)
+            except StopIteration:
+                return
+            callbacks = event.callbacks
+            if callbacks is not None:  # not processed yet: wait for it
+                callbacks.append(self.resume)
+                return
+            # already processed: go on at once with its value, as simpy.Process does
+
+
+def start_process(env: simpy.Environment, generator: Generator[Event, Any, Any]) -> None:
+    """Run `generator` as a process that nobody waits for: it starts when the environment processes the current
+    moment's urgent events (as `env.process` would start it) and ends, leaving no event, when it returns."""
+    call_at_start(env, _Driver(generator).resume)
