@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING, Any
 import networkx as nx
 import numpy as np
 import pandas as pd
-import yaml
 
 from flowlab.folders import (
     FolderKind,
@@ -59,6 +58,8 @@ from mining.stage_times import compute_case_times, compute_stage_times
 from mining.time_units import format_number
 from mining.validate import repair_log
 from mining.wait_causes import WAIT_CAUSE_NOTE
+from sim.errors import ScenarioError
+from sim.scenario_loader import read_scenario_yaml
 
 if TYPE_CHECKING:
     from flowlab.run_results import RunResults
@@ -183,9 +184,13 @@ def _stage_plots(report: _Report, stage_times: pd.DataFrame, case_times: pd.Data
         summary = summary.sort_values(["_rank", "position"], kind="stable").drop(columns="_rank")
     if with_value_stream_map:
         report.figures.append(("Value stream map", plot_value_stream_map(summary, case_times, scratch / "vsm")[0]))
-    report.figures.append(("Lead time distribution",
-                           plot_lead_time_histogram(case_times["lead_time_h"].to_numpy(dtype=float),
-                                                    scratch / "lead_time")[0]))
+    lead_times = case_times["lead_time_h"].to_numpy(dtype=float)
+    if np.isfinite(lead_times).any():
+        report.figures.append(("Lead time distribution",
+                               plot_lead_time_histogram(lead_times, scratch / "lead_time")[0]))
+    else:  # a run whose gate never opened, whose batch never filled: say so rather than fail
+        report.headline_note = (f"{report.headline_note} · No case finished, so there is no lead time to show: "
+                                "every case was still open at the end.").lstrip(" ·")
     graph = _graph_from_stage_times(stage_times)
     share = summary.set_index(ACTIVITY)["wait_share"].astype(float).to_dict()
     teams = {str(stage): str(team) for stage, team in zip(summary[ACTIVITY], summary["resource"], strict=True)
@@ -326,7 +331,10 @@ def _calibrate_report(folder: Path, scratch: Path) -> _Report:
     scenario text and what the log could not tell."""
     if not (folder / "scenario.yaml").is_file():
         raise ResultsFolderError(f"{folder}: a flowlab calibrate folder without its scenario.yaml")
-    scenario = yaml.safe_load((folder / "scenario.yaml").read_text(encoding="utf-8"))
+    try:  # the loader with the nesting and alias limits (sim.limits): a results folder may come from elsewhere
+        scenario = read_scenario_yaml((folder / "scenario.yaml").read_text(encoding="utf-8"), "scenario.yaml")
+    except ScenarioError as error:
+        raise ResultsFolderError(f"{folder}: {error}") from None
     if not isinstance(scenario, dict):
         raise ResultsFolderError(f"{folder / 'scenario.yaml'}: not a scenario (expected a mapping)")
     stages = [stage for stream in scenario.get("streams", {}).values() for stage in stream.get("stages", [])]

@@ -205,6 +205,8 @@ def run_sweep(
         runs = _run(console, networks, workers, scheduler)
     except ClusterError as error:
         raise fail(errors, str(error)) from None
+    except ScenarioError as error:  # a limit the run reached (sim.limits)
+        raise fail(errors, f"{scenario.name}: {error}") from None
 
     baseline = runs[BASELINE].network
     tables: dict[str | None, pd.DataFrame] = {}

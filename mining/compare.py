@@ -23,6 +23,7 @@ How the per-stage table guards against misleading differences:
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -36,6 +37,7 @@ from mining.columns import ACTIVITY, CASE
 from mining.dfg import count_directly_follows, list_variants
 from mining.errors import EventLogError, format_values
 from mining.json_safe import to_json_safe
+from mining.limits import MAX_STAGE_MAP_BYTES
 from mining.log_distance import LogDistances, instances_from_stage_times, log_distances
 from mining.stage_measures import summarize_stages
 from mining.stage_times import compute_case_times, compute_stage_times, require_columns
@@ -240,16 +242,17 @@ def load_stage_map(source: Mapping[str, str] | str | Path) -> dict[str, str]:
         if not path.is_file():
             raise EventLogError(f"{path}: stage map file not found")
         suffix = path.suffix.lower()
+        if suffix not in {".yaml", ".yml", ".csv"}:
+            raise EventLogError(f"{path}: stage map must be a .yaml, .yml or .csv file (got {suffix or 'no suffix'!r})")
+        text = _stage_map_text(path)
         if suffix in {".yaml", ".yml"}:
-            loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-            if not isinstance(loaded, dict):
-                raise EventLogError(
-                    f"{path}: a stage map must be a mapping 'name in B: name in A' (got {type(loaded).__name__})"
-                )
-            mapping = loaded
-        elif suffix == ".csv":
-            with path.open(newline="", encoding="utf-8") as handle:
-                rows = [row for row in csv.reader(handle) if row and any(cell.strip() for cell in row)]
+            mapping = _stage_map_yaml(text, path)
+        else:
+            try:
+                rows = [row for row in csv.reader(io.StringIO(text, newline="")) if row and any(c.strip() for c in row)]
+            except csv.Error as exc:
+                raise EventLogError(f"{path}: not a readable CSV stage map ({exc}); expected rows 'name in B,name "
+                                    f"in A'") from None  # fmt: skip
             if rows and [cell.strip().lower() for cell in rows[0]] in (["b", "a"], ["observed", "simulated"]):
                 rows = rows[1:]
             bad = [number for number, row in enumerate(rows, start=1) if len(row) != 2]
@@ -257,14 +260,60 @@ def load_stage_map(source: Mapping[str, str] | str | Path) -> dict[str, str]:
                 raise EventLogError(f"{path}: stage map rows must have 2 columns (name in B, name in A); "
                                     f"data rows {format_values(bad)} do not")
             mapping = {row[0].strip(): row[1].strip() for row in rows}
-        else:
-            raise EventLogError(f"{path}: stage map must be a .yaml, .yml or .csv file (got {suffix or 'no suffix'!r})")
     bad_entries = [key for key, value in mapping.items() if not isinstance(key, str) or not isinstance(value, str)]
     if bad_entries:
         raise EventLogError(
             f"stage map: names must be strings (got non-string entries for {format_values(bad_entries)})"
         )
     return mapping
+
+
+def _stage_map_text(path: Path) -> str:
+    """The stage map file as text: UTF-8, at most `MAX_STAGE_MAP_BYTES` (a map of names is small)."""
+    try:
+        with path.open("rb") as stream:
+            data = stream.read(MAX_STAGE_MAP_BYTES + 1)
+    except OSError as exc:
+        raise EventLogError(f"{path}: cannot read the stage map ({exc})") from None
+    if len(data) > MAX_STAGE_MAP_BYTES:
+        raise EventLogError(f"{path}: a stage map larger than {MAX_STAGE_MAP_BYTES:,} bytes; expected a short list "
+                            f"of names")  # fmt: skip
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise EventLogError(f"{path}: the stage map is not UTF-8 text (byte {exc.start + 1}); expected YAML "
+                            f"'name in B: name in A' or CSV rows 'name in B,name in A'") from None  # fmt: skip
+
+
+def _stage_map_yaml(text: str, path: Path) -> dict[str, str]:
+    """A YAML stage map: one flat mapping of names. Its parser events are checked before anything is built, so an
+    alias ("billion laughs") or a nested value is refused with its line instead of being expanded."""
+    expected = "expected one mapping 'name in B: name in A' of plain names"
+    try:
+        depth = 0
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            nested = isinstance(event, yaml.CollectionStartEvent) and (
+                depth > 0 or not isinstance(event, yaml.MappingStartEvent)
+            )
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) or nested:
+                mark = event.start_mark
+                what = "a nested list or mapping" if nested else "an alias or anchor"
+                raise EventLogError(f"{path}: line {mark.line + 1}, column {mark.column + 1}: {what}; {expected}")
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+        loaded = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        raise EventLogError(f"{path}: not YAML ({where}{exc.problem or exc.context}); {expected}") from None
+    except yaml.YAMLError as exc:
+        raise EventLogError(f"{path}: not YAML ({exc}); {expected}") from None
+    if not isinstance(loaded, dict):
+        raise EventLogError(f"{path}: a stage map must be a mapping 'name in B: name in A' (got "
+                            f"{type(loaded).__name__})")  # fmt: skip
+    return loaded
 
 
 def apply_stage_map(log: pd.DataFrame, stage_map: Mapping[str, str], name: str) -> pd.DataFrame:

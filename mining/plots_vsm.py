@@ -110,7 +110,7 @@ def _case_totals(case_summary: pd.DataFrame) -> tuple[float, float, float, int]:
     lead = case_summary["lead_time_h"].to_numpy(dtype=float)
     work = case_summary["work_h"].to_numpy(dtype=float)
     known = ~np.isnan(work) & ~np.isnan(lead)
-    lead_mean = float(np.nanmean(lead)) if len(lead) else float("nan")
+    lead_mean = float(np.nanmean(lead)) if np.isfinite(lead).any() else float("nan")  # none finished: unknown
     work_mean = float(work[known].mean()) if known.any() else float("nan")
     efficiency = float(work[known].sum() / lead[known].sum()) if known.any() and lead[known].sum() > 0 else float("nan")
     return lead_mean, work_mean, efficiency, int(np.isfinite(lead).sum())

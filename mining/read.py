@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
-import gzip
+import io
 import json
 import warnings
-import zlib
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from mining.columns import ACTIVITY, CASE, COMPLETE, INSTANCE, LIFECYCLE, RESOURCE, START, TIMESTAMP
-from mining.errors import EventLogError, LogRepairWarning, LogShapeWarning, format_values
+from mining.errors import EventLogError, LogRepairWarning, LogShapeWarning, format_rows, format_values
+from mining.inflate import read_gzip
+from mining.limits import MAX_CELL_CHARS
 from mining.read_xes import read_xes_frame
 from mining.snapshots import looks_like_snapshots, read_states, repeated_share
 from mining.validate import REPAIRS_ATTR, Repair, parse_timestamps, repair_log
@@ -32,6 +35,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     LIFECYCLE: ("lifecycletransition", "lifecycle", "transition"),
 }
 _START_ALIASES = ("starttimestamp", "starttime", "start")
+STANDARD_NAMES = (CASE, ACTIVITY, TIMESTAMP, RESOURCE, LIFECYCLE, INSTANCE)
 
 
 def read_log(
@@ -110,6 +114,10 @@ def read_log(
     else:
         raw, auto = _read_ocel(path, case), False
         case = None
+    used = {*STANDARD_NAMES, *(column for column in (case, activity, timestamp, resource, lifecycle,
+                                                     start_timestamp) if column is not None), *(classifier or ())}
+    raw, renamings = _settle_duplicate_columns(raw, name, used, auto)
+    _refuse_long_cells(raw, name)
     mapped, start_column = _map_columns(
         raw,
         name,
@@ -122,6 +130,7 @@ def read_log(
     if classifier is not None:
         mapped = _apply_classifier(mapped, classifier, name)
     log, repairs = repair_log(mapped, source=name, timestamp_format=timestamp_format, timezone=timezone)
+    repairs = [*(Repair("duplicate_columns", 0, message) for message in renamings), *repairs]
     if states:
         log, merged = read_states(log, source=name)
         repairs.append(Repair("states", merged, f"read as state snapshots: {len(log):,} state visits, each ending "
@@ -138,6 +147,67 @@ def read_log(
         warnings.warn(f"{name}: {repair.message}", LogRepairWarning, stacklevel=2)
     log.attrs[REPAIRS_ATTR] = [repair.as_dict() for repair in repairs]
     return log
+
+
+def _settle_duplicate_columns(
+    frame: pd.DataFrame, name: str, used: set[str], auto: bool
+) -> tuple[pd.DataFrame, list[str]]:
+    """Columns of one name: refused when flowlab would read one of them as the case, activity, timestamp, resource,
+    lifecycle or start (which one it took would be an accident); otherwise each later one is renamed
+    ``'Variant (column 7)'`` and the renaming reported. Returns the frame and the messages."""
+    columns = [str(column) for column in frame.columns]
+    positions: dict[str, list[int]] = {}
+    for position, column in enumerate(columns, start=1):
+        positions.setdefault(column, []).append(position)
+    repeated = {column: where for column, where in positions.items() if len(where) > 1}
+    if not repeated:
+        return frame, []
+    for column, where in repeated.items():
+        normalised = _normalised(column)
+        if column in used or (auto and any(normalised in aliases for aliases in (*_ALIASES.values(), _START_ALIASES))):
+            raise EventLogError(
+                f"{name}: the header names column {column!r} {len(where)} times (columns "
+                f"{', '.join(map(str, where))}); flowlab reads that name as a column of the log and cannot tell "
+                f"which one is meant — rename all but one"
+            )
+    renamed = list(columns)
+    messages = []
+    for column, where in repeated.items():
+        for position in where[1:]:
+            renamed[position - 1] = f"{column} (column {position})"
+        later = ", ".join(repr(renamed[position - 1]) for position in where[1:])
+        messages.append(
+            f"the header names column {column!r} {len(where)} times (columns {', '.join(map(str, where))}); "
+            f"the first keeps the name, the others are read as {later}"
+        )
+    result = frame.copy(deep=False)
+    result.columns = pd.Index(renamed, dtype=object)
+    return result, messages
+
+
+def _refuse_long_cells(frame: pd.DataFrame, name: str) -> None:
+    """Refuse a value (or column name) longer than `MAX_CELL_CHARS`: no event-log field needs one, and every
+    table, picture and report would carry it."""
+    limit = MAX_CELL_CHARS.value()
+    for column in frame.columns:
+        if len(str(column)) > limit:
+            raise EventLogError(
+                f"{name}: a column name " + MAX_CELL_CHARS.refusal(f"has {len(str(column)):,} characters")
+            )
+        values = frame[column]
+        if not (pd.api.types.is_string_dtype(values.dtype) or values.dtype == object):
+            continue
+        try:
+            lengths = values.str.len()
+        except AttributeError:  # no strings in the column (lists or numbers of an OCEL attribute)
+            continue
+        too_long = (lengths > limit).fillna(False).to_numpy(dtype=bool)
+        if too_long.any():
+            rows = (too_long.nonzero()[0] + 1).tolist()
+            raise EventLogError(
+                f"{name}: column {str(column)!r} at {format_rows(rows)}: a value "
+                + MAX_CELL_CHARS.refusal(f"has {int(lengths.max()):,} characters")
+            )
 
 
 def _format_of(path: Path, given: str | None) -> str:
@@ -165,11 +235,17 @@ def _format_of(path: Path, given: str | None) -> str:
 
 def _read_csv(path: Path, separator: str | None) -> pd.DataFrame:
     name = path.name
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    source: Path | io.BytesIO = path
     try:
-        with opener(path, "rt", encoding="utf-8-sig", newline="") as stream:
-            sample = stream.read(1 << 16)
-    except (OSError, EOFError, zlib.error, UnicodeDecodeError) as exc:
+        if name.lower().endswith(".gz"):
+            data = read_gzip(path)  # at most the inflate limit, however well the file compresses
+            source = io.BytesIO(data)
+            head = bytes(data[: 1 << 16])
+        else:
+            with path.open("rb") as stream:
+                head = stream.read(1 << 16)
+        sample = codecs.getincrementaldecoder("utf-8-sig")().decode(head, final=len(head) < 1 << 16)
+    except (OSError, UnicodeDecodeError) as exc:
         raise EventLogError(f"{name}: cannot read the file as UTF-8 text ({exc})") from exc
     if not sample.strip():
         raise EventLogError(f"{name}: the log is empty (no header and no events)")
@@ -178,8 +254,9 @@ def _read_csv(path: Path, separator: str | None) -> pd.DataFrame:
             separator = csv.Sniffer().sniff(sample[: sample.rfind("\n") + 1] or sample, ",;\t|").delimiter
         except csv.Error:
             separator = ","
+    header = _header(sample, separator)
     try:
-        frame = _parse_csv(path, separator)
+        frame = _parse_csv(source, separator)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, OSError, EOFError) as exc:
         raise EventLogError(f"{name}: not a readable CSV with separator {separator!r} ({exc})") from exc
     if frame.shape[1] == 1:
@@ -188,10 +265,20 @@ def _read_csv(path: Path, separator: str | None) -> pd.DataFrame:
             f"{name}: the header has a single column {only!r} (separator {separator!r}); an event log needs "
             f"several (case, activity, timestamp); pass separator=';' (or the delimiter the file uses)"
         )
+    if header is not None and len(header) == frame.shape[1] and len(set(header)) < len(header):
+        frame.columns = pd.Index(header, dtype=object)  # the names as written: repeats are settled by read_log
     return frame
 
 
-def _parse_csv(path: Path, separator: str) -> pd.DataFrame:
+def _header(sample: str, separator: str) -> list[str] | None:
+    """The header row as written (pandas renames a repeated name 'x.1'), None when the csv module cannot read it."""
+    try:
+        return next(csv.reader(io.StringIO(sample), delimiter=separator), None)
+    except csv.Error:
+        return None
+
+
+def _parse_csv(source: Path | io.BytesIO, separator: str) -> pd.DataFrame:
     """Every column as strings; pyarrow's multi-threaded parser first, pandas' C parser for anything it refuses.
 
     The C parser's messages name the line, so a file pyarrow cannot read is parsed again by it: either it reads
@@ -199,9 +286,11 @@ def _parse_csv(path: Path, separator: str) -> pd.DataFrame:
     """
     options = {"sep": separator, "dtype": "str", "keep_default_na": True, "encoding": "utf-8-sig"}
     try:
-        return pd.read_csv(path, engine="pyarrow", **options)
+        return pd.read_csv(source, engine="pyarrow", **options)
     except Exception:  # any refusal by pyarrow is retried (and explained) by the C parser below
-        return pd.read_csv(path, engine="c", **options)
+        if isinstance(source, io.BytesIO):
+            source.seek(0)
+        return pd.read_csv(source, engine="c", **options)
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:
@@ -209,32 +298,53 @@ def _read_parquet(path: Path) -> pd.DataFrame:
     from pyarrow import parquet
 
     try:
-        return parquet.read_table(path).to_pandas()
+        return parquet.ParquetFile(path).read().to_pandas()  # read_table refuses repeated column names
     except (pyarrow.ArrowException, OSError) as exc:
         raise EventLogError(f"{path.name}: not a readable Parquet file ({exc})") from exc
 
 
 def _read_ocel(path: Path, object_type: str | None) -> pd.DataFrame:
-    """Flatten an OCEL 1.0 JSON log on one object type: one event row per related object of that type."""
+    """Flatten an OCEL 1.0 JSON log on one object type: one event row per related object of that type.
+
+    The structure is checked before it is used: a missing key, a list where a mapping belongs or a null object is
+    refused with its place in the file (``ocel:events['e7'].ocel:omap``) and what was expected.
+    """
     name = path.name
     try:
         with path.open("rb") as stream:
             document = json.load(stream)
-        events = document["ocel:events"]
-        objects = document.get("ocel:objects", {})
-        types = list(document["ocel:global-log"]["ocel:object-types"])
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as exc:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise EventLogError(f"{name}: not an OCEL 1.0 JSON log ({type(exc).__name__}: {exc})") from exc
+    document = _ocel_part(document, dict, name, "the top level", "a mapping with ocel:global-log, ocel:events")
+    for key in ("ocel:global-log", "ocel:events"):
+        if key not in document:
+            raise EventLogError(f"{name}: not an OCEL 1.0 JSON log (the top level has no {key!r}; keys found: "
+                                f"{format_values(list(document)) or 'none'})")  # fmt: skip
+    global_log = _ocel_part(document["ocel:global-log"], dict, name, "ocel:global-log", "a mapping")
+    types = _ocel_part(global_log.get("ocel:object-types"), list, name, "ocel:global-log.ocel:object-types",
+                       "a list of object type names")  # fmt: skip
+    events = _ocel_part(document["ocel:events"], dict, name, "ocel:events", "a mapping from event ids to events")
+    objects = _ocel_part(document.get("ocel:objects", {}), dict, name, "ocel:objects",
+                         "a mapping from object ids to objects")  # fmt: skip
     if object_type is None:
         object_type = CASE if CASE in types else None
     if object_type not in types:
         raise EventLogError(
             f"{name}: object type {object_type!r} not in the log; pass case= one of {format_values(types)}"
         )
-    type_of = {key: value.get("ocel:type") for key, value in objects.items()}
+    type_of: dict[str, object] = {}
+    for key, value in objects.items():
+        where = f"ocel:objects[{key!r}]"
+        type_of[key] = _ocel_part(value, dict, name, where, "an object with ocel:type").get("ocel:type")
     rows: list[dict[str, object]] = []
-    for event_id, event in events.items():
-        related = event.get("ocel:omap", [])
+    for event_id, entry in events.items():
+        where = f"ocel:events[{event_id!r}]"
+        event = _ocel_part(entry, dict, name, where, "an event with ocel:activity, ocel:timestamp, ocel:omap")
+        related = _ocel_part(event.get("ocel:omap", []), list, name, f"{where}.ocel:omap", "a list of object ids")
+        values = _ocel_part(event.get("ocel:vmap", {}), dict, name, f"{where}.ocel:vmap",
+                            "a mapping of attribute values")  # fmt: skip
+        if not all(isinstance(obj, str) for obj in related):
+            raise EventLogError(f"{name}: {where}.ocel:omap must be a list of object ids (text) (got {related!r:.80})")
         resources = [obj for obj in related if type_of.get(obj) == RESOURCE]
         for obj in related:
             if type_of.get(obj) == object_type:
@@ -245,10 +355,18 @@ def _read_ocel(path: Path, object_type: str | None) -> pd.DataFrame:
                         TIMESTAMP: event.get("ocel:timestamp"),
                         RESOURCE: resources[0] if resources else None,
                         "ocel:eid": event_id,
-                        **event.get("ocel:vmap", {}),
+                        **values,
                     }
                 )
     return pd.DataFrame(rows)
+
+
+def _ocel_part(value: object, kind: type, name: str, where: str, expected: str) -> Any:
+    """`value` when it is of `kind`; else the refusal naming the place in the OCEL file and what was expected."""
+    if not isinstance(value, kind):
+        got = "null" if value is None else type(value).__name__
+        raise EventLogError(f"{name}: {where} must be {expected} (got {got}); not an OCEL 1.0 JSON log")
+    return value
 
 
 def _normalised(column: object) -> str:

@@ -1,27 +1,33 @@
 """Safe, fast XES (.xes, .xes.gz) import into a raw frame with XES keys as column names.
 
 The parser is lxml's iterparse with entity resolution, network access and huge trees off, and a document with a
-DOCTYPE (the only place entities can be declared: "billion laughs", external entities) is refused before parsing.
+DOCTYPE (the only place entities can be declared: "billion laughs", external entities) is refused before parsing:
+defusedxml's expat parser reads the prolog up to the root element, however long the comments before it, and
+refuses any DTD. A compressed file is inflated at most up to `mining.limits.MAX_INFLATED_MB`.
 Values are collected into one Python list per attribute key while elements are cleared as they are read, and the
 frame is built once at the end; typed values (int, float, boolean, date) are converted per column, vectorised.
 """
 
 from __future__ import annotations
 
-import gzip
 import io
 import re
-import zlib
 from pathlib import Path
+from xml.etree.ElementTree import ParseError
 
 import pandas as pd
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import DefusedXMLParser
 from lxml import etree
 
 from mining.columns import CASE_PREFIX
 from mining.errors import EventLogError
+from mining.inflate import read_gzip
 
-_PROLOG_BYTES = 1 << 16
-_DOCTYPE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
+_PROLOG_PIECE = 1 << 16
+# '&' that does not start one of the five XML entities or a character reference: without a DTD (refused) the file
+# is not well-formed.
+_UNDECLARED_ENTITY = re.compile(rb"&(?!(?:#[0-9]+|#x[0-9a-fA-F]+|amp|lt|gt|quot|apos);)")
 _TYPED_TAGS = frozenset({"string", "date", "int", "float", "boolean", "id"})
 
 
@@ -44,83 +50,84 @@ def read_xes_frame(path: Path) -> pd.DataFrame:
             the message names the file and the line reached.
     """
     compressed = path.name.lower().endswith(".gz")
-    _refuse_doctype(path, compressed)
-    data = _read_bytes(path, compressed)
+    data = read_gzip(path) if compressed else path.read_bytes()
+    _refuse_doctype(data, path.name)
+    _refuse_undeclared_entity(data, path.name)
     frame = _scan_lines(data, path.name)
     if frame is not None:
         return frame
-    return _read_with_lxml(path, compressed)
+    return _read_with_lxml(io.BytesIO(data), path.name)
 
 
-def _read_with_lxml(path: Path, compressed: bool) -> pd.DataFrame:
+def _read_with_lxml(stream: io.BytesIO, name: str) -> pd.DataFrame:
     """The general path: lxml iterparse (no entities, no network), elements cleared as they are read."""
-    name = path.name
     builder = _Columns()
     last_line = [0]
     try:
-        with _open(path, compressed) as stream:
-            _parse(stream, builder, last_line)
+        _parse(stream, builder, last_line)
     except etree.XMLSyntaxError as exc:
         line = exc.lineno or last_line[0]
         raise EventLogError(f"{name}: truncated/corrupt gzip or XML at line {line} ({exc.msg})") from exc
-    except (EOFError, gzip.BadGzipFile, zlib.error, OSError) as exc:
-        raise EventLogError(
-            f"{name}: truncated/corrupt gzip or XML at line {last_line[0]} (the last element read; {exc})"
-        ) from exc
     if builder.traces == 0:
         raise EventLogError(f"{name}: no <trace> element found (expected an XES log with traces and events)")
     return builder.frame(name)
 
 
-def _read_bytes(path: Path, compressed: bool) -> bytes:
-    """The whole (decompressed) file; a truncated or corrupt gzip stream is refused with the line reached."""
-    if not compressed:
-        return path.read_bytes()
-    parts: list[bytes] = []
-    decompressor = zlib.decompressobj(wbits=31)
-    member_open = False
-    try:
-        with path.open("rb") as stream:
-            while chunk := stream.read(1 << 22):
-                while chunk:
-                    member_open = True
-                    parts.append(decompressor.decompress(chunk))
-                    if not decompressor.eof:
-                        break
-                    member_open = False
-                    chunk = decompressor.unused_data  # a further gzip member follows
-                    decompressor = zlib.decompressobj(wbits=31)
-    except zlib.error as exc:
-        line = b"".join(parts).count(b"\n") + 1
-        raise EventLogError(f"{path.name}: truncated/corrupt gzip or XML at line {line} ({exc})") from exc
-    data = b"".join(parts)
-    if member_open or not data:
-        line = data.count(b"\n") + 1
-        raise EventLogError(
-            f"{path.name}: truncated/corrupt gzip or XML at line {line} "
-            f"(the compressed stream ends before its end marker)"
-        )
-    return data
-
-
-def _open(path: Path, compressed: bool) -> io.BufferedIOBase:
-    return gzip.open(path, "rb") if compressed else path.open("rb")
-
-
-def _refuse_doctype(path: Path, compressed: bool) -> None:
-    """Refuse a document declaring a DTD or entities; XES needs neither, and they are the XML bombs' vehicle."""
-    try:
-        with _open(path, compressed) as stream:
-            head = stream.read(_PROLOG_BYTES)
-    except (EOFError, gzip.BadGzipFile, zlib.error, OSError) as exc:
-        raise EventLogError(f"{path.name}: truncated/corrupt gzip or XML at line 1 ({exc})") from exc
-    match = _DOCTYPE.search(head)
+def _refuse_undeclared_entity(data: bytes | bytearray, name: str) -> None:
+    """Refuse an '&' that starts no XML entity or character reference (``&xxe;``, a bare ``R&D``): without a DTD the
+    document is not well-formed, and reading it as text would put an entity's name into the log."""
+    match = _UNDECLARED_ENTITY.search(data)
     if match is not None:
-        line = head[: match.start()].count(b"\n") + 1
+        line = data.count(b"\n", 0, match.start()) + 1
+        found = bytes(data[match.start() : match.start() + 20]).split(b'"')[0].decode("utf-8", "replace")
         raise EventLogError(
-            f"{path.name}: refused a DOCTYPE/ENTITY declaration at line {line} (XES files need no DTD; "
-            f"entity declarations are how 'billion laughs' and external-entity (XXE) attacks work)"
+            f"{name}: line {line}: {found!r} is not an XML entity (only &amp; &lt; &gt; &quot; &apos; and character "
+            f"references exist without a DTD, which XES files do not have); expected '&' written as '&amp;'"
         )
+
+
+class _RootReachedError(Exception):
+    """Raised by `_PrologTarget` at the root element: the prolog, where a DTD would have to be, is over."""
+
+
+class _PrologTarget:
+    """An ElementTree parser target that stops at the first element."""
+
+    def start(self, tag: str, attributes: dict[str, str]) -> None:
+        raise _RootReachedError
+
+    def end(self, tag: str) -> None:
+        """Never reached: the first start ends the parse."""
+
+    def data(self, text: str) -> None:
+        """Text before the root is whitespace; nothing to keep."""
+
+    def close(self) -> None:
+        """Nothing was built."""
+
+
+def _refuse_doctype(data: bytes | bytearray, name: str) -> None:
+    """Refuse a document declaring a DTD or entities anywhere before its root element (after any number of comments
+    or processing instructions); XES needs neither, and they are the vehicle of XML bombs and external entities.
+
+    defusedxml's expat parser reads the prolog piece by piece and stops at the root element; a prolog it cannot
+    parse is left to the main parser, which reports the place.
+    """
+    parser = DefusedXMLParser(target=_PrologTarget(), forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    view = memoryview(data)
+    try:
+        for offset in range(0, len(view), _PROLOG_PIECE):
+            parser.feed(bytes(view[offset : offset + _PROLOG_PIECE]))
+    except _RootReachedError:
+        return
+    except DefusedXmlException as exc:
+        line = parser.parser.CurrentLineNumber
+        raise EventLogError(
+            f"{name}: refused a DOCTYPE/ENTITY declaration at line {line} (XES files need no DTD; "
+            f"entity declarations are how 'billion laughs' and external-entity (XXE) attacks work)"
+        ) from exc
+    except ParseError:
+        return
 
 
 _VALUE_TAGS = ("string", "date", "int", "float", "boolean", "id")
@@ -141,7 +148,7 @@ _HEADS: dict[str, int] = {
 }
 
 
-def _scan_lines(data: bytes, name: str) -> pd.DataFrame | None:
+def _scan_lines(data: bytes | bytearray, name: str) -> pd.DataFrame | None:
     """Read the one-element-per-line layout with vectorised string operations; None when it does not apply.
 
     Every line from the first <trace> on must be one recognised element: ``<event>``, ``</trace>``, ...,

@@ -68,6 +68,7 @@ handful of instantaneous visits is nothing unusual)."""
 EPOCH_UNITS = ("s", "ms", "us", "ns")
 """Values of `timestamp_format` that read a column of numbers as time since 1970-01-01 UTC in that unit."""
 
+_NANOSECONDS = {"s": 1e9, "ms": 1e6, "us": 1e3, "ns": 1.0}
 _NUMBER = re.compile(r"^\s*[+-]?\d+(?:\.\d*)?(?:[eE][+-]?\d+)?\s*$")
 # Tail of a timestamp string that carries a UTC offset; looking at the last 9 characters only keeps this fast
 # (the distinct tails are few) and tells '14:50:17-0500' (aware) from '09-10-2012' (a day-first date).
@@ -224,6 +225,40 @@ def parse_timestamps(
         EventLogError: values missing (unless allowed), unparseable, plain numbers, or naive and aware mixed
             without `timezone`.
     """
+    parsed, repairs = _parse_timestamps(
+        values, column=column, source=source, timestamp_format=timestamp_format, timezone=timezone,
+        allow_missing=allow_missing,
+    )
+    _refuse_out_of_range(parsed, column, source)
+    return parsed, repairs
+
+
+EARLIEST = pd.Timestamp.min.tz_localize("UTC").ceil("s")
+LATEST = pd.Timestamp.max.tz_localize("UTC").floor("s")
+"""The moments a log may hold: the measures count time in nanoseconds since 1970 (int64), which spans
+1677-09-21 to 2262-04-11."""
+
+
+def _refuse_out_of_range(parsed: pd.Series, column: str, source: str) -> None:
+    """Refuse timestamps the measures cannot hold (before `EARLIEST` or after `LATEST`), listing their rows."""
+    outside = ((parsed < EARLIEST) | (parsed > LATEST)).fillna(False).to_numpy(dtype=bool)
+    if outside.any():
+        raise EventLogError(
+            f"{source}: column {column!r} has timestamps outside {EARLIEST:%Y-%m-%d} .. {LATEST:%Y-%m-%d} at "
+            f"{format_rows(_rows(outside))} (got {parsed[outside].iloc[0].isoformat()}); expected moments in that "
+            f"range (flowlab measures time in nanoseconds) — a wrong year or a wrong --timestamp-format?"
+        )
+
+
+def _parse_timestamps(
+    values: pd.Series,
+    *,
+    column: str,
+    source: str,
+    timestamp_format: str | None,
+    timezone: str | None,
+    allow_missing: bool,
+) -> tuple[pd.Series, list[Repair]]:
     repairs: list[Repair] = []
     if isinstance(values.dtype, pd.DatetimeTZDtype):
         return values.dt.tz_convert("UTC"), repairs
@@ -240,6 +275,14 @@ def parse_timestamps(
     if timestamp_format in EPOCH_UNITS:
         numbers = pd.to_numeric(values, errors="coerce")
         _refuse_unparsed(values, numbers.isna() & present, column, source, f"numbers of {timestamp_format}")
+        nanoseconds = numbers.astype("float64") * _NANOSECONDS[timestamp_format]
+        outside = ((nanoseconds < EARLIEST.value) | (nanoseconds > LATEST.value)).fillna(False).to_numpy(dtype=bool)
+        if outside.any():
+            raise EventLogError(
+                f"{source}: column {column!r} has numbers of {timestamp_format} since 1970 that fall outside "
+                f"{EARLIEST:%Y-%m-%d} .. {LATEST:%Y-%m-%d} at {format_rows(_rows(outside))} "
+                f"(got {values[outside].iloc[0]!r}); expected moments in that range — another epoch unit?"
+            )
         return pd.to_datetime(numbers, unit=timestamp_format, utc=True), repairs
     if pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
         if timestamp_format is None:
@@ -264,7 +307,7 @@ def parse_timestamps(
 
     result = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us, UTC]")
     if aware.any():
-        result[aware] = _to_datetime(text[aware], timestamp_format, utc=True)
+        result[aware] = _to_datetime(text[aware], timestamp_format, utc=True, source=source)
         counts = offsets[aware].value_counts()
         if len(counts) > 1:
             converted = int(counts.iloc[1:].sum())
@@ -278,7 +321,7 @@ def parse_timestamps(
                 )
             )
     if naive.any():
-        parsed = _to_datetime(text[naive], timestamp_format, utc=False)
+        parsed = _to_datetime(text[naive], timestamp_format, utc=False, source=source)
         result[naive] = _localise(parsed, timezone or "UTC")
     _refuse_unparsed(text, result.isna() & present, column, source, "timestamps")
     return result, repairs
@@ -292,10 +335,17 @@ def _all_numbers(text: pd.Series) -> bool:
     return bool(text.str.fullmatch(_NUMBER.pattern).all())
 
 
-def _to_datetime(text: pd.Series, timestamp_format: str | None, *, utc: bool) -> pd.Series:
+def _to_datetime(text: pd.Series, timestamp_format: str | None, *, utc: bool, source: str) -> pd.Series:
     """Parse strings with the given format, else ISO 8601, else the format pandas infers; failures become NaT."""
     if timestamp_format is not None:
-        return pd.to_datetime(text, format=timestamp_format, errors="coerce", utc=utc)
+        try:
+            return pd.to_datetime(text, format=timestamp_format, errors="coerce", utc=utc)
+        except ValueError as exc:  # a directive strptime does not know ('%Q'), a stray '%'
+            raise EventLogError(
+                f"{source}: timestamp format {timestamp_format!r} is not a strptime format ({exc}); "
+                f"expected directives such as '%Y-%m-%d %H:%M:%S' or '%d/%m/%Y %H:%M', "
+                f"or an epoch unit ({', '.join(EPOCH_UNITS)})"
+            ) from None
     parsed = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=utc)
     failed = int(parsed.isna().sum())
     if failed:

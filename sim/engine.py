@@ -36,7 +36,10 @@ from simpy.events import Event, Timeout
 
 from sim.build import arrival_times, build_classes, build_stages
 from sim.calendar import build_week_schedule
+from sim.durations import spell_duration
+from sim.errors import ScenarioError
 from sim.gates import wait_for_gate
+from sim.limits import MAX_VISITS
 from sim.network import Batching, Network
 from sim.plan import AfterStage, BatchMember, Branch, ClassPlan, Escalation, FlowPlan, SpawnRule, StagePlan, Step
 from sim.processes import call_at_start, start_process
@@ -154,6 +157,7 @@ class _Run:
         self.env = simpy.Environment()
         self.horizon = float(network.run.horizon_h)
         self.warmup = float(network.run.warmup_h)
+        self.max_visits = MAX_VISITS.value()
         self.replication = replication
         self.network_name = network.name
         self.tickets = itertools.count()
@@ -277,6 +281,7 @@ class _Run:
         )
         if len(self.recorder.visits) >= COMPACT_VALUES:  # checked once per case, outside the per-visit path
             self.recorder.compact()
+        self._check_visits()
         start_process(self.env, self._item(plan, row))
 
     def _item(self, plan: ClassPlan, row: list) -> Generator[Event, Any, None]:
@@ -402,6 +407,7 @@ class _Run:
     ) -> tuple[int, float]:
         """Draw rework (first rule that hits wins), or in a flow the next stage (and its delay), then spawns; return
         the next position (the number of steps: the item leaves) and the delay on the way there (hours)."""
+        self._check_visits()  # a loop (rework, a flow's repeat) makes visits without new items
         decide = plan.decide
         next_position = position + 1
         delay = 0.0
@@ -425,6 +431,18 @@ class _Run:
             if not (spawn.per_batch and batched):
                 self._spawn(plan, spawn, case)
         return next_position, delay
+
+    def _check_visits(self) -> None:
+        """Stop the run when it has recorded more visits than `MAX_VISITS` allows: a loop taken with probability 1
+        a billion times or a horizon of centuries would otherwise run for hours and fill the memory."""
+        if self.recorder.visit_count() > self.max_visits:
+            raise ScenarioError(
+                f"{self.network_name}: replication {self.replication} stopped at "
+                f"{spell_duration(self.env.now)} of {spell_duration(self.horizon)}: it "
+                + MAX_VISITS.refusal(f"simulated more than {self.max_visits:,} stage visits")
+                + " — or look for a rework loop taken with probability near 1, a flow that rarely ends, or a "
+                "horizon or arrival rate larger than meant"
+            )
 
     def _spawn(self, plan: ClassPlan, spawn: SpawnRule, parent: str) -> None:
         target, low, high, probability, _ = spawn

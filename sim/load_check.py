@@ -62,26 +62,44 @@ def _expected_loops(probability: float, max_loops: int | None) -> float:
     """Expected number of loops back: loop k happens with probability p**k, for k = 1 .. max_loops."""
     if max_loops is None:
         return probability / (1 - probability)
-    return sum(probability**loop for loop in range(1, max_loops + 1))
+    if probability >= 1:
+        return float(max_loops)
+    return probability * (1 - probability**max_loops) / (1 - probability)  # the sum in closed form: O(1) in loops
+
+
+_FLOW_STEPS = 10_000
+"""Above this many visits per item a flow's expected visits are the unbounded sum, solved at once (a huge
+`max_visits` would otherwise be summed one visit at a time)."""
 
 
 def _flow_visits(flow: Flow) -> dict[str, float]:
     """Expected visits per item to each stage of a flow, the visit limit included: the chance of being at each stage
     on visit k (k = 1 .. max_visits), summed."""
-    here = {target: probability for target, probability in flow.start.items() if target != FLOW_END}
-    total = dict.fromkeys(here, 0.0)
-    for _ in range(flow.max_visits):
-        for stage, chance in here.items():
-            total[stage] = total.get(stage, 0.0) + chance
-        following: dict[str, float] = {}
-        for stage, chance in here.items():
-            for target, probability in flow.transitions.get(stage, {}).items():
-                if target != FLOW_END:
-                    following[target] = following.get(target, 0.0) + chance * probability
-        here = following
-        if sum(here.values()) < 1e-12:
+    named = [*flow.start, *flow.transitions, *(target for row in flow.transitions.values() for target in row)]
+    stages = [stage for stage in dict.fromkeys(named) if stage != FLOW_END]
+    index = {stage: number for number, stage in enumerate(stages)}
+    size = len(stages)
+    moves = [[0.0] * size for _ in stages]
+    for stage, row in flow.transitions.items():
+        for target, probability in row.items():
+            if target != FLOW_END:
+                moves[index[stage]][index[target]] += probability
+    here = [0.0] * size
+    for target, probability in flow.start.items():
+        if target != FLOW_END:
+            here[index[target]] += probability
+    if flow.max_visits > _FLOW_STEPS:  # the unbounded sum x = here + movesᵀ x, solved at once when it converges
+        system = [[float(row == column) - moves[column][row] for column in range(size)] for row in range(size)]
+        solved = solve_below_spectral_radius_one(system, here)
+        if solved is not None:
+            return {stage: solved[index[stage]] for stage in stages if solved[index[stage]] > 0}
+    total = [0.0] * size
+    for _ in range(min(flow.max_visits, _FLOW_STEPS)):
+        total = [visits + chance for visits, chance in zip(total, here, strict=True)]
+        here = [sum(here[source] * moves[source][target] for source in range(size)) for target in range(size)]
+        if sum(here) < 1e-12:
             break
-    return {stage: visits for stage, visits in total.items() if visits > 0}
+    return {stage: total[index[stage]] for stage in stages if total[index[stage]] > 0}
 
 
 def _visits(item: ItemClass) -> dict[str, float]:

@@ -107,10 +107,14 @@ def _table(flat: list[float | int], blocks: list[np.ndarray], stride: int) -> np
     return table
 
 
-def _compact(flat: list[float | int], blocks: list[np.ndarray]) -> None:
+def _compact(flat: list[float | int], blocks: list[np.ndarray]) -> int:
+    """Move `flat` into a block when it holds `COMPACT_VALUES` numbers or more; return how many numbers moved."""
     if len(flat) >= COMPACT_VALUES:
         blocks.append(np.asarray(flat, dtype=np.float64))
+        moved = len(flat)
         flat.clear()
+        return moved
+    return 0
 
 
 class Recorder:
@@ -140,6 +144,7 @@ class Recorder:
         self.queues: list[float | int] = [value for s in range(len(self.stage_names)) for value in (0.0, s, 0)]
         self.busy: list[float | int] = [value for t in range(len(self.team_names)) for value in (0.0, t, 0)]
         self._visit_blocks: list[np.ndarray] = []
+        self._compacted_visit_values = 0
         self._queue_blocks: list[np.ndarray] = []
         self._busy_blocks: list[np.ndarray] = []
 
@@ -154,9 +159,13 @@ class Recorder:
     def compact(self) -> None:
         """Move each flat list holding `COMPACT_VALUES` numbers or more into a float64 block (the lists stay the
         same objects, so bound `extend` methods remain valid)."""
-        _compact(self.visits, self._visit_blocks)
+        self._compacted_visit_values += _compact(self.visits, self._visit_blocks)
         _compact(self.queues, self._queue_blocks)
         _compact(self.busy, self._busy_blocks)
+
+    def visit_count(self) -> int:
+        """Completed visits recorded so far (compacted or not)."""
+        return (self._compacted_visit_values + len(self.visits)) // VISIT_STRIDE
 
     def finish(
         self,

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import ClusterError
+from sim.limits import run_window_problem
 from sim.network import Network
 
 if TYPE_CHECKING:
@@ -130,6 +131,9 @@ def with_run_settings(
         raise ValueError(f"horizon must be > 0 hours (got {run.horizon_h})")
     if run.warmup_h < 0:
         raise ValueError(f"warm-up must be >= 0 hours (got {run.warmup_h})")
+    window = run_window_problem(run.start, run.horizon_h, start_name="the start", horizon_name="the horizon")
+    if window is not None:
+        raise ValueError(window)
     if run.warmup_h >= run.horizon_h:
         raise ValueError(
             f"warm-up must be shorter than the horizon (got warm-up {run.warmup_h} h, horizon {run.horizon_h} h)"

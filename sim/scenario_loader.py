@@ -16,6 +16,7 @@ from pydantic_core import ErrorDetails
 
 from sim.durations import spell_duration
 from sim.errors import ScenarioError
+from sim.limits import MAX_YAML_DEPTH, MAX_YAML_NODES, run_window_problem
 from sim.network import FLOW_END, FLOW_START
 from sim.scenario_model import (
     ARRIVAL_KINDS,
@@ -108,8 +109,51 @@ def _describe_marks(error: yaml.MarkedYAMLError) -> str:
     return text
 
 
+def _check_size(text: str, source: str) -> None:
+    """Refuse YAML nested deeper than `MAX_YAML_DEPTH` or holding more than `MAX_YAML_NODES` values once its aliases
+    are expanded, before any of it is built: reading the parser's events is iterative and counts an alias by the
+    size of what it names, so a "billion laughs" is refused after reading its text once, in its own memory."""
+    max_depth, max_nodes = MAX_YAML_DEPTH.value(), MAX_YAML_NODES.value()
+    expanded = 0
+    opened: list[tuple[str | None, int]] = []  # (anchor, `expanded` when the collection opened)
+    sizes: dict[str, int] = {}
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            if len(opened) >= max_depth:
+                mark = event.start_mark
+                raise ScenarioError(
+                    f"{source}: line {mark.line + 1}, column {mark.column + 1}: "
+                    + MAX_YAML_DEPTH.refusal(f"mappings and lists nested {max_depth + 1} deep")
+                )
+            opened.append((event.anchor, expanded))
+            expanded += 1
+        elif isinstance(event, yaml.CollectionEndEvent):
+            anchor, at_start = opened.pop()
+            if anchor is not None:
+                sizes[anchor] = expanded - at_start
+        elif isinstance(event, yaml.ScalarEvent):
+            expanded += 1
+            if event.anchor is not None:
+                sizes[event.anchor] = 1
+        elif isinstance(event, yaml.AliasEvent):
+            expanded += sizes.get(event.anchor, 1)  # an unknown alias is refused by the composer, with its place
+        if expanded > max_nodes:
+            mark = event.start_mark
+            raise ScenarioError(
+                f"{source}: line {mark.line + 1}, column {mark.column + 1}: "
+                + MAX_YAML_NODES.refusal(f"the aliases (*name) expand the file to {expanded:,} values or more")
+            )
+
+
 def read_scenario_yaml(text: str, source: str) -> Any:
-    """Parse YAML text with the safe loader only; syntax errors and duplicate keys raise `ScenarioError`."""
+    """Parse YAML text with the safe loader only; syntax errors, duplicate keys, nesting deeper than
+    `MAX_YAML_DEPTH` and more values than `MAX_YAML_NODES` (aliases expanded) raise `ScenarioError`."""
+    try:
+        _check_size(text, source)
+    except yaml.MarkedYAMLError as error:
+        raise ScenarioError(f"{source}: YAML syntax error at {_describe_marks(error)}") from None
+    except yaml.YAMLError as error:
+        raise ScenarioError(f"{source}: YAML error: {error}") from None
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
@@ -251,6 +295,9 @@ def check_references(scenario: Scenario) -> list[str]:
     """Checks that need several parts of the file; returns one ``path message`` line per problem (empty: fine)."""
     problems: list[str] = []
     run = scenario.run
+    window = run_window_problem(run.start, run.horizon)
+    if window is not None:
+        problems.append(window)
     if run.warmup >= run.horizon:
         problems.append(
             "run.warmup must be shorter than run.horizon "

@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from flowlab.commands.run import MAX_FOLDER_NAME, safe_folder_name
 from flowlab.interruptions import command_guard, guarded, pause_point
 from flowlab.options import (
     ActivityOption,
@@ -74,7 +75,9 @@ def mine_command(
     """Mine an event log: stage wait/work times, flow summary, DFG, variants, bottlenecks, conformance."""
     console = Console()
     errors = Console(stderr=True)
-    target = out if out is not None else Path("results") / f"mine-{_log_stem(log)}"
+    stem = _log_stem(log)
+    stem = safe_folder_name(stem, "log") if len(stem) > MAX_FOLDER_NAME else stem  # a file name may be too long
+    target = out if out is not None else Path("results") / f"mine-{stem}"
     command_guard().out = target
     try:
         summary, bottlenecks = _mine(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import re
@@ -99,9 +100,19 @@ def quiet_cluster_logs(scheduler: str | None) -> Iterator[None]:
             logging.getLogger(name).setLevel(level)
 
 
+MAX_FOLDER_NAME = 80
+"""Characters of a name kept in a results folder's name (file systems allow 255 bytes; the seed, a '.partial'
+suffix and a temporary id come on top)."""
+
+
 def safe_folder_name(name: str, fallback: str = "scenario") -> str:
-    """`name` with every run of characters other than letters, digits, '.', '_' and '-' made one '-'."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.") or fallback
+    """`name` with every run of characters other than letters, digits, '.', '_' and '-' made one '-'; a name longer
+    than `MAX_FOLDER_NAME` is cut and ends in 8 hex digits of its hash, so two long names stay apart."""
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.") or fallback
+    if len(safe) <= MAX_FOLDER_NAME:
+        return safe
+    digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:8]
+    return f"{safe[: MAX_FOLDER_NAME - 9].rstrip('-.')}-{digest}"
 
 
 def default_results_dir(network: Network) -> Path:
@@ -249,7 +260,14 @@ def warn_unfinished(console: Console, summary: Summary) -> None:
     """Warn when many cases were still open at the horizon: their lead times are missing from the completed-only
     figures, which are then too low (the Kaplan–Meier rows count them as censored)."""
     share = summary.unfinished_share.mean
-    if not math.isnan(share) and share > UNFINISHED_WARNING_SHARE:
+    if summary.completed_cases == 0:
+        console.print(
+            f"warning: no case finished before the horizon ({summary.unfinished_cases} still open), so there is no "
+            "lead time, flow efficiency or SLA attainment to show; look for a gate that never opens, a batch that "
+            "never fills or work longer than the run, or run longer (--horizon)",
+            style="yellow", markup=False,
+        )
+    elif not math.isnan(share) and share > UNFINISHED_WARNING_SHARE:
         console.print(
             f"warning: {percent(share)} of the cases ({summary.unfinished_cases}) were unfinished at the horizon; "
             f"the completed-only lead times are biased low — see the Kaplan–Meier rows, or run longer (--horizon)",
@@ -340,6 +358,8 @@ def run_command(
                 result = run_replications(network, workers=workers, scheduler=scheduler, progress=advance)
         except ClusterError as error:
             raise fail(errors, str(error)) from None
+        except ScenarioError as error:  # a limit the run reached (sim.limits)
+            raise fail(errors, f"{scenario.name}: {error}") from None
     results = collect_results(result)
 
     def draw(folder: Path, held: RunResults) -> None:
