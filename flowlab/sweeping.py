@@ -19,6 +19,7 @@ from rich.table import Table
 from flowlab.commands.run import (
     check_run_options,
     fail,
+    print_report_line,
     quiet_cluster_logs,
     read_scenario_file,
     replication_progress,
@@ -228,11 +229,7 @@ def run_sweep(
     command_guard().written = True
     _print_tables(console, tables, baseline)
     console.print(f"sweep:  {target}  (variants/ holds each variant's results folder)", markup=False, soft_wrap=True)
-    if report:
-        console.print(f"report: {target / 'report.html'} (open it in a browser)", markup=False, soft_wrap=True)
-    else:
-        console.print(f"report: none (--no-report); draw it with: flowlab report {target}", markup=False,
-                      soft_wrap=True)
+    print_report_line(console, target, report)
 
 
 def _default_name(network: Network) -> str:

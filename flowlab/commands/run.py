@@ -384,8 +384,13 @@ def run_command(
     else:
         report_cases(console, result)
     console.print(f"results: {results_dir}", markup=False, soft_wrap=True)
+    print_report_line(console, results_dir, report, label="report: ")
+
+
+def print_report_line(console: Console, folder: Path, report: bool, *, label: str = "report:") -> None:
+    """Where the folder's report is, or how to draw it when the command ran with --no-report."""
     if report:
-        console.print(f"report:  {results_dir / 'report.html'} (open it in a browser)", markup=False, soft_wrap=True)
+        console.print(f"{label} {folder / 'report.html'} (open it in a browser)", markup=False, soft_wrap=True)
     else:
-        console.print(f"report:  none (--no-report); draw it with: flowlab report {results_dir}", markup=False,
+        console.print(f"{label} none (--no-report); draw it with: flowlab report {folder}", markup=False,
                       soft_wrap=True)
