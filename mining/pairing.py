@@ -59,6 +59,14 @@ def pair_open_close(
     group_sorted, closes_sorted = group[order], closes[order]
     new_group = np.ones(n, dtype=bool)
     new_group[1:] = group_sorted[1:] != group_sorted[:-1]
+    last = np.ones(n, dtype=bool)
+    last[:-1] = new_group[1:]
+    alternating = (closes_sorted[1:] != closes_sorted[:-1]) | new_group[1:]
+    if not closes_sorted[new_group].any() and closes_sorted[last].all() and alternating.all():
+        # the usual log: every group runs opener, closer, opener, closer …: each closer closes the event before it
+        closers = np.flatnonzero(closes_sorted)
+        out[order[closers]] = rows[order[closers - 1]]
+        return out
     group_id = np.cumsum(new_group) - 1
     first = np.flatnonzero(new_group)
     step = np.where(closes_sorted, -1, 1).astype(np.int64)
