@@ -131,7 +131,7 @@ def _mine(
     from mining.activity_check import suspect_activity_column
     from mining.bottlenecks import rank_bottlenecks, ranked_by
     from mining.columns import ACTIVITY
-    from mining.dfg import discover_dfg, list_variants
+    from mining.dfg import list_variants
     from mining.json_safe import to_json_safe
     from mining.measures import (
         compute_case_times,
@@ -142,7 +142,6 @@ def _mine(
         compute_wip,
         summarize_stages,
     )
-    from mining.plots import figure_formats, plot_dfg
     from mining.wait_causes import compute_wait_causes, summarize_wait_causes
 
     if not path.exists():
@@ -178,14 +177,6 @@ def _mine(
             compute_handovers(log, stage_times=stage_times).to_csv(scratch / "handovers.csv", index=False)
             status.update("variants and directly-follows graph …")
             list_variants(log).to_csv(scratch / "variants.csv", index=False)
-            if report:  # --no-report: tables only, no pictures
-                with figure_formats(svg=svg):
-                    plot_dfg(
-                        discover_dfg(log),
-                        scratch / "dfg.png",
-                        wait_share=dict(zip(stages["concept:name"], stages["wait_share"], strict=True)),
-                        title=f"Directly-follows graph of {path.name}",
-                    )
         replay = None
         if conformance is not None:
             replay = _conformance(log, errors, budget_s=conformance[0], max_variants=conformance[1])

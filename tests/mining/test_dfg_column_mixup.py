@@ -89,6 +89,6 @@ def test_mine_warns_and_finishes_within_bounded_memory(tmp_path: Path) -> None:
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert len(summary["warnings"]) == 1
     assert len(pd.read_csv(out / "variants.csv")) == 5_000
-    assert (out / "dfg.png").is_file()
+    assert (out / "plots" / "dfg.png").is_file()  # the report's one picture of the DFG
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "it looks like an id, not an activity" in page

@@ -22,7 +22,6 @@ EXPECTED_FILES = {
     "handovers.csv",
     "variants.csv",
     "bottlenecks.csv",
-    "dfg.png",
     "summary.json",
     "report.html",
     "plots",
