@@ -29,6 +29,7 @@ __all__ = [
     "lifecycle_flags",
     "pair_open_close",
     "pair_visits",
+    "same_values",
     "scheduled_moments",
     "suspended_ns",
     "transition_masks",
@@ -59,14 +60,36 @@ def pair_open_close(
     group_sorted, closes_sorted = group[order], closes[order]
     new_group = np.ones(n, dtype=bool)
     new_group[1:] = group_sorted[1:] != group_sorted[:-1]
-    last = np.ones(n, dtype=bool)
-    last[:-1] = new_group[1:]
-    alternating = (closes_sorted[1:] != closes_sorted[:-1]) | new_group[1:]
-    if not closes_sorted[new_group].any() and closes_sorted[last].all() and alternating.all():
-        # the usual log: every group runs opener, closer, opener, closer …: each closer closes the event before it
-        closers = np.flatnonzero(closes_sorted)
-        out[order[closers]] = rows[order[closers - 1]]
+    # a group that runs opener, closer, opener, closer … (the usual log) pairs each closer with the event before it;
+    # only the other groups need the walk
+    irregular = new_group & closes_sorted  # begins with a closer
+    irregular[:-1] |= new_group[1:] & ~closes_sorted[:-1]  # ends with an opener
+    irregular[-1] |= not closes_sorted[-1]
+    irregular[1:] |= (closes_sorted[1:] == closes_sorted[:-1]) & ~new_group[1:]  # two of a kind in a row
+    if irregular.any():
+        group_id = np.cumsum(new_group) - 1
+        in_irregular = np.zeros(int(group_id[-1]) + 1, dtype=bool)
+        in_irregular[group_id[irregular]] = True
+        walked = np.flatnonzero(in_irregular[group_id])
+        regular_closers = np.flatnonzero(closes_sorted & ~in_irregular[group_id])
+        opener_of = _walk(group_sorted[walked], closes_sorted[walked])
+        closer_positions = np.flatnonzero(opener_of >= 0)
+        out[order[walked[closer_positions]]] = rows[order[walked[opener_of[closer_positions]]]]
+    else:
+        regular_closers = np.flatnonzero(closes_sorted)
+    out[order[regular_closers]] = rows[order[regular_closers - 1]]
+    return out
+
+
+def _walk(group_sorted: np.ndarray, closes_sorted: np.ndarray) -> np.ndarray:
+    """For events sorted by group, then time (openers first on ties): at each closer the position of the opener it
+    closes (-1 when none is open), else -1; the walk and running minimum `pair_open_close` describes."""
+    n = len(group_sorted)
+    out = np.full(n, -1, dtype=np.int64)
+    if n == 0:
         return out
+    new_group = np.ones(n, dtype=bool)
+    new_group[1:] = group_sorted[1:] != group_sorted[:-1]
     group_id = np.cumsum(new_group) - 1
     first = np.flatnonzero(new_group)
     step = np.where(closes_sorted, -1, 1).astype(np.int64)
@@ -85,8 +108,7 @@ def pair_open_close(
     close_positions = np.flatnonzero(paired_close)
     rank = np.cumsum(paired_close) - 1  # paired closers before, all groups
     rank_in_group = rank[close_positions] - (np.cumsum(paired_close) - paired_close)[first][group_id[close_positions]]
-    opener_positions = openers[openers_before_group[close_positions] + rank_in_group]
-    out[order[close_positions]] = rows[order[opener_positions]]
+    out[close_positions] = openers[openers_before_group[close_positions] + rank_in_group]
     return out
 
 
@@ -155,7 +177,7 @@ def completion_from_flags(flags: tuple[np.ndarray, np.ndarray] | None, n_rows: i
     return flags[1]
 
 
-def _same_values(values: pd.Series, left: np.ndarray, right: np.ndarray) -> bool:
+def same_values(values: pd.Series, left: np.ndarray, right: np.ndarray) -> bool:
     """True when `values` at rows `left` equal `values` at rows `right`, pairwise, with no missing value."""
     arrow = arrow_strings(values)
     if arrow is not None:
@@ -196,7 +218,7 @@ def pair_visits(
     start_of = pair_open_close(rows, side, group_key, when, case)
     if INSTANCE in log.columns:
         matched = start_of >= 0
-        if not _same_values(log[INSTANCE], start_of[matched], rows[matched]):
+        if not same_values(log[INSTANCE], start_of[matched], rows[matched]):
             instance, _ = factorize_column(log[INSTANCE])
             instance = instance[rows]
             if not (instance < 0).any():

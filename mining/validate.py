@@ -56,7 +56,7 @@ from mining.columns import (
     XES_LIFECYCLE_TRANSITIONS,
 )
 from mining.errors import EventLogError, format_rows, format_values
-from mining.pairing import pair_open_close
+from mining.pairing import pair_open_close, same_values
 
 REPAIRS_ATTR = "flowlab:repairs"
 """Key of `DataFrame.attrs` under which `read_log` stores the repairs it made, as plain dicts."""
@@ -494,14 +494,23 @@ def _pair_start_complete(
     if not is_start.any():
         return frame, []
     is_complete = (frame[LIFECYCLE] == COMPLETE).to_numpy(dtype=bool, na_value=False)
-    key = INSTANCE if INSTANCE in frame.columns else ACTIVITY
-    key_codes, key_names = factorize_column(frame[key])
-    key_codes = np.where(key_codes < 0, len(key_names), key_codes)  # a missing key is a value of its own
-    group = case_codes * (len(key_names) + 1) + key_codes
     rows = np.flatnonzero(is_start | is_complete)
     side = is_complete[rows]
     moments = frame[TIMESTAMP].array.asi8
-    start_of = pair_open_close(rows, side, group[rows], moments[rows], case_codes[rows])
+
+    def pair_within(key: str) -> np.ndarray:
+        key_codes, key_names = factorize_column(frame[key])
+        key_codes = np.where(key_codes < 0, len(key_names), key_codes)  # a missing key is a value of its own
+        group = case_codes * (len(key_names) + 1) + key_codes
+        return pair_open_close(rows, side, group[rows], moments[rows], case_codes[rows])
+
+    start_of = pair_within(ACTIVITY)
+    if INSTANCE in frame.columns:
+        # pairing by activity is the same as by instance id when every event is paired and every pair shares its
+        # id (the usual log): checked without hashing the ids, which are often one per visit
+        matched = start_of >= 0
+        if int(matched.sum()) * 2 != len(rows) or not same_values(frame[INSTANCE], start_of[matched], rows[matched]):
+            start_of = pair_within(INSTANCE)
     paired = start_of >= 0
     by_start = np.argsort(start_of[paired], kind="stable")  # pairs in the order of their start events
     start_rows = start_of[paired][by_start]
@@ -521,10 +530,12 @@ def _pair_start_complete(
 
     repairs = []
     lone = rows[side & ~paired]
-    activity_codes, activity_names = factorize_column(frame[ACTIVITY])
-    has_starts = np.zeros(len(activity_names) + 1, dtype=bool)
-    has_starts[activity_codes[is_start]] = True
-    unexpected = lone[has_starts[activity_codes[lone]]]
+    unexpected = lone
+    if len(lone):  # a lone complete of an activity that never starts is atomic, not a repair
+        activity_codes, activity_names = factorize_column(frame[ACTIVITY])
+        has_starts = np.zeros(len(activity_names) + 1, dtype=bool)
+        has_starts[activity_codes[is_start]] = True
+        unexpected = lone[has_starts[activity_codes[lone]]]
     if len(unexpected):
         cases = list(dict.fromkeys(frame[CASE].to_numpy()[unexpected]))
         repairs.append(

@@ -242,3 +242,20 @@ class TestOnlyRepairsTheInputNeeded:
         visits = compute_stage_times(log).set_index("concept:name")
         assert visits.loc["Legal", "work_h"] == 1.0
         assert visits.loc["Review", "work_h"].tolist() == [3.0, 1.0]
+
+
+class TestInstanceIds:
+    def test_instance_ids_win_over_first_in_first_out(self, tmp_path: Path) -> None:
+        # two overlapping visits of one activity; the second started finishes first: only the ids tell
+        path = tmp_path / "instances.csv"
+        path.write_text(
+            "case,activity,lifecycle,timestamp,concept:instance\n"
+            "c,Review,start,2024-01-01T08:00:00Z,i1\n"
+            "c,Review,start,2024-01-01T09:00:00Z,i2\n"
+            "c,Review,complete,2024-01-01T10:00:00Z,i2\n"
+            "c,Review,complete,2024-01-01T14:00:00Z,i1\n",
+            encoding="utf-8",
+        )
+        log = read_log(path, case="case", activity="activity", lifecycle="lifecycle", timestamp="timestamp")
+        assert log.attrs[REPAIRS_ATTR] == []
+        assert sorted(compute_stage_times(log)["work_h"].tolist()) == [1.0, 6.0]  # not 2 h and 5 h
