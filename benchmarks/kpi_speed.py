@@ -13,14 +13,11 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import os
-import resource
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
+from child_process import ChildRun, run_child
 from mining_speed import build_log
 
 CHECKOUT = Path(__file__).resolve().parent.parent
@@ -52,19 +49,6 @@ print(visits.select(service).item(), visits.select(waiting).item(), lead)
 """
 
 
-def measure(code: str) -> tuple[float, float, str]:
-    """CPU seconds (user + system), wall seconds and the printed line of one fresh `python -c code`."""
-    environment = dict(os.environ, PYTHONPATH=str(CHECKOUT))
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    began = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", code], env=environment, capture_output=True, text=True, check=False)
-    wall = time.perf_counter() - began
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode != 0:
-        sys.exit(f"failed ({done.returncode}):\n{code}\n{done.stderr}")
-    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), wall, done.stdout.strip()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=100_000)
@@ -81,15 +65,16 @@ def main() -> None:
         print(f"{len(log):,} rows, {arguments.cases:,} cases, {path.stat().st_size / 1e6:.0f} MB CSV; "
               f"{arguments.rounds} rounds, sides taking turns, least kept")
         sides = {"flowlab": FLOWLAB, "polars": POLARS}
-        results: dict[str, list[tuple[float, float, str]]] = {name: [] for name in sides}
+        results: dict[str, list[ChildRun]] = {name: [] for name in sides}
         for _ in range(arguments.rounds):
             for name, code in sides.items():
-                results[name].append(measure(code.format(path=str(path))))
+                command = [sys.executable, "-c", code.format(path=str(path))]
+                results[name].append(run_child(command, checkout=CHECKOUT))
     for name, runs in results.items():
-        print(f"  {name:8} {min(r[0] for r in runs):5.2f} CPU-s  {min(r[1] for r in runs):5.2f} s wall   "
-              f"means (service h, waiting h, lead h): {runs[0][2]}")
-    cpu = {name: min(r[0] for r in runs) for name, runs in results.items()}
-    wall = {name: min(r[1] for r in runs) for name, runs in results.items()}
+        print(f"  {name:8} {min(r.cpu_s for r in runs):5.2f} CPU-s  {min(r.wall_s for r in runs):5.2f} s wall   "
+              f"means (service h, waiting h, lead h): {runs[0].stdout}")
+    cpu = {name: min(r.cpu_s for r in runs) for name, runs in results.items()}
+    wall = {name: min(r.wall_s for r in runs) for name, runs in results.items()}
     print(f"flowlab / polars: {cpu['flowlab'] / cpu['polars']:.2f}x CPU, {wall['flowlab'] / wall['polars']:.2f}x wall "
           "(target <= 2x)")
 

@@ -11,13 +11,11 @@ flowlab at least 2x faster than pandas + pm4py.
 from __future__ import annotations
 
 import argparse
-import os
-import resource
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
+from child_process import run_child
 from mining_speed import build_log
 
 CHECKOUT = Path(__file__).resolve().parent.parent
@@ -38,18 +36,6 @@ SIDES = {
 }
 
 
-def cpu_seconds(code: str) -> float:
-    """User + system CPU seconds of one fresh `python -c code` (flowlab imported from this checkout)."""
-    environment = dict(os.environ, PYTHONPATH=str(CHECKOUT))
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    done = subprocess.run([sys.executable, "-c", code], env=environment, stdout=subprocess.DEVNULL,
-                          stderr=subprocess.PIPE, check=False)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode != 0:
-        sys.exit(f"failed ({done.returncode}):\n{code}\n{done.stderr.decode(errors='replace')}")
-    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=100_000)
@@ -64,7 +50,8 @@ def main() -> None:
         times: dict[str, list[float]] = {name: [] for name in SIDES}
         for _ in range(arguments.rounds):
             for name, code in SIDES.items():
-                times[name].append(cpu_seconds(code.format(path=str(path), cases=arguments.cases)))
+                code_run = [sys.executable, "-c", code.format(path=str(path), cases=arguments.cases)]
+                times[name].append(run_child(code_run, checkout=CHECKOUT).cpu_s)
     (ours, theirs) = (min(values) for values in times.values())
     for name, values in times.items():
         print(f"  {name:58} {min(values):5.2f} CPU-s  (rounds: {', '.join(f'{v:.2f}' for v in values)})")

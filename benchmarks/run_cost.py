@@ -14,30 +14,14 @@ Target (issue "Fast and pleasant"): the run within 3x of the imports.
 from __future__ import annotations
 
 import argparse
-import os
-import resource
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
+from child_process import run_child
+
 IMPORTS = "import pandas, simpy, pyarrow.parquet, scipy.stats"
 CHECKOUT = Path(__file__).resolve().parent.parent
-
-
-def cpu_seconds(command: list[str], cwd: Path, checkout: Path | None = None) -> float:
-    """User + system CPU time of one run of `command` and every process it waited for (its output discarded);
-    with `checkout`, flowlab is imported from that folder."""
-    environment = dict(os.environ)
-    if checkout is not None:
-        environment["PYTHONPATH"] = str(checkout)
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    completed = subprocess.run(command, cwd=cwd, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                               check=False)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if completed.returncode != 0:
-        sys.exit(f"{' '.join(command)} failed ({completed.returncode}):\n{completed.stderr.decode(errors='replace')}")
-    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def main() -> None:
@@ -55,10 +39,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as temporary:
         place = Path(temporary)
         for _ in range(options.runs):
-            times["imports"].append(cpu_seconds([sys.executable, "-c", IMPORTS], place))
+            times["imports"].append(run_child([sys.executable, "-c", IMPORTS], cwd=place).cpu_s)
             for name, checkout in checkouts.items():
                 out = place / "run"
-                times[name].append(cpu_seconds([*flowlab, "--out", str(out), *extra], place, checkout))
+                command = [*flowlab, "--out", str(out), *extra]
+                times[name].append(run_child(command, cwd=place, checkout=checkout).cpu_s)
     base = min(times["imports"])
 
     def shown(values: list[float]) -> str:

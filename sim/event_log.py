@@ -235,4 +235,4 @@ def _activity_names(stages: pd.Series, activities: Mapping[str, str]) -> pd.api.
     """The stage column as the log's activity names (a stage's `activity` label where it has one)."""
     if not activities:
         return stages.array
-    return stages.map(lambda name: activities.get(name, name)).astype("str").array
+    return stages.map(activities).fillna(stages).astype("str").array
