@@ -354,11 +354,13 @@ def _calibrate_report(folder: Path, scratch: Path) -> _Report:
     ]
     notes = (folder / "notes.txt").read_text(encoding="utf-8").splitlines() if (folder / "notes.txt").is_file() else []
     report.headline_note = "; ".join(notes) if notes else "the log gave every part of the model (see the tables)"
-    picture = folder / "calibration.png"
-    if picture.is_file():
-        shutil.copyfile(picture, scratch / "calibration.png")
-        report.figures.append(("Arrivals over the week, and each activity's work time: observed and fitted",
-                               scratch / "calibration.png"))  # fmt: skip
+    pictures = (("calibration.png", "Arrivals over the week, and each activity's work time: observed and fitted"),
+                ("on_duty.png", "Working hours per team: people on duty by the calibrated calendars, and people "
+                 "seen working"))  # fmt: skip
+    for name, title in pictures:
+        if (folder / name).is_file():
+            shutil.copyfile(folder / name, scratch / name)
+            report.figures.append((title, scratch / name))
     tables = (("work_fits.csv", "Fitted durations (work, extraneous delays)"), ("pools.csv", "Resource pools"),
               ("routing.csv", "Routing (first-order, start and end included)"))  # fmt: skip
     for name, title in tables:

@@ -24,7 +24,9 @@ What is discovered, and by which rule (each stated in the scenario's comments):
   values themselves (empirical) with fewer than `MIN_FIT` known values;
 - **resource pools**: activities whose resource sets overlap (Jaccard ≥ `POOL_OVERLAP`) share a team; its size is
   the median number of its resources seen working per active day, its calendar the weekdays and hours in which it
-  starts and completes its work (2.5 % and 97.5 % quantiles, to the half hour);
+  starts and completes its work (2.5 % and 97.5 % quantiles, to the half hour, `mining.shifts.learn_calendar`); where
+  its regular people keep different hours (an early and a late shift), its people in groups, each with its own
+  calendar and head count (`mining.shifts.people_groups`);
 - **extraneous delays**: the part of each visit's wait that its team's queueing does not explain (by default the
   hours not all of the team was busy, `mining.wait_causes.compute_pool_contention`, as the simulated pool behaves),
   measured by one of `DELAY_RULES` (by default until the item could have started), per way
@@ -50,6 +52,7 @@ from mining.codes import timestamps_ns
 from mining.columns import ACTIVITY, CASE, RESOURCE, TIMESTAMP
 from mining.compare import apply_stage_map
 from mining.dfg import END_NODE, START_NODE, count_directly_follows
+from mining.shifts import WEEKDAYS, learn_calendar, on_duty_by_hour, people_groups
 from mining.stage_times import compute_case_times, compute_stage_times, require_columns
 from mining.wait_causes import compute_pool_contention, compute_wait_causes
 from mining.working_hours import last_opening, working_hours_between
@@ -66,7 +69,6 @@ MEAN_TOLERANCE = 0.10
 """How far a fitted family's mean may be from the observed mean (relative) to be kept."""
 MAX_SAMPLES = 200
 """Most values written into an empirical distribution."""
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 STREAM = "calibrated"
 WEEKLY_P = 0.01
 """Below this p-value of a Kruskal–Wallis test of the arrivals per observed hour grouped by hour of the week (the
@@ -101,6 +103,8 @@ class Calibration:
     pools: pd.DataFrame = field(default_factory=pd.DataFrame)
     observed_work_h: dict[str, np.ndarray] = field(default_factory=dict)
     """The work times each activity's fit was made from (hours), for the fitted-vs-observed plot."""
+    on_duty: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """Per team and hour of the week, the people the log shows working beside those the calendars put on duty."""
 
 
 def _hours_text(hours: float) -> str:
@@ -278,8 +282,12 @@ def _previous_activity(stage_times: pd.DataFrame) -> pd.Series:
     return previous.reindex(stage_times.index)
 
 
-def _pools(stage_times: pd.DataFrame, activities: list[str]) -> tuple[dict[str, str], pd.DataFrame, list[str]]:
-    """Activity → team name, and one row per team: its activities, resources, size and calendar."""
+def _pools(
+    stage_times: pd.DataFrame, activities: list[str], calendars: str = "person"
+) -> tuple[dict[str, str], pd.DataFrame, list[str], pd.DataFrame]:
+    """Activity → team name; one row per team: its activities, resources, size and calendar (and, by the `person`
+    rule, its groups of people who keep different hours, `mining.shifts.people_groups`); and per hour of the week
+    the people seen working beside those the calendars put on duty (`mining.shifts.on_duty_by_hour`)."""
     notes: list[str] = []
     known = stage_times.loc[stage_times[RESOURCE].notna()] if RESOURCE in stage_times.columns else stage_times.iloc[:0]
     resources = {name: set(known.loc[known[ACTIVITY].astype(str) == name, RESOURCE].astype(str)) for name in activities}
@@ -301,6 +309,7 @@ def _pools(stage_times: pd.DataFrame, activities: list[str]) -> tuple[dict[str, 
         groups.setdefault(root(name), []).append(name)
     team_of: dict[str, str] = {}
     rows = []
+    hours: list[pd.DataFrame] = []
     for number, members in enumerate(groups.values(), start=1):
         team = f"team-{number}"
         visits = stage_times.loc[stage_times[ACTIVITY].astype(str).isin(members)]
@@ -312,7 +321,15 @@ def _pools(stage_times: pd.DataFrame, activities: list[str]) -> tuple[dict[str, 
             per_day = seen.assign(_day=day).groupby("_day")[RESOURCE].nunique()
             row["capacity"] = max(1, round(float(per_day.median())))
             row["capacity_rule"] = f"median of {len(per_day)} active days' distinct resources ({len(people)} in all)"
-            row |= _calendar(seen)
+            row |= learn_calendar(seen)
+            shifts = people_groups(seen) if calendars == "person" else None
+            if shifts:
+                row["capacity"] = sum(group["count"] for group in shifts)
+                row["capacity_rule"] = (f"{len(shifts)} groups of people who keep different hours, "
+                                        f"{len(people)} resources in all")  # fmt: skip
+                row["people"] = shifts
+            duty = [(group["count"], group["calendar"]) for group in shifts or []]
+            hours.append(on_duty_by_hour(seen, duty or [(row["capacity"], row["calendar"])]).assign(team=team))
         else:
             row["capacity"] = max(1, _peak_concurrency(visits))
             row["capacity_rule"] = "most visits in progress at once (no resources in the log)"
@@ -323,38 +340,14 @@ def _pools(stage_times: pd.DataFrame, activities: list[str]) -> tuple[dict[str, 
     if not len(known):
         notes.append("the log names no resources: one team per activity, sized by the most visits seen in progress "
                      "at once, without working hours")  # fmt: skip
-    return team_of, pd.DataFrame(rows), notes
+    on_duty = pd.concat(hours, ignore_index=True) if hours else pd.DataFrame()
+    return team_of, pd.DataFrame(rows), notes, on_duty
 
 
 def _peak_concurrency(visits: pd.DataFrame) -> int:
     begin = visits["start"].fillna(visits["complete"])
     moments = pd.concat([pd.Series(1, index=begin), pd.Series(-1, index=visits["complete"])]).sort_index(kind="stable")
     return int(moments.cumsum().max()) if len(moments) else 1
-
-
-def _calendar(seen: pd.DataFrame) -> dict[str, Any]:
-    """Weekdays with at least 2 % of the team's work, and the hours from the 2.5 % quantile of its starts to the
-    97.5 % quantile of its completions (to the half hour); none when it works around the clock."""
-    begin = seen["start"].fillna(seen["complete"])
-    weekday_share = begin.dt.day_of_week.value_counts(normalize=True)
-    days = [WEEKDAYS[day] for day in sorted(weekday_share.index) if weekday_share[day] >= 0.02]
-    clock_start = begin.dt.hour + begin.dt.minute / 60
-    clock_end = seen["complete"].dt.hour + seen["complete"].dt.minute / 60
-    opening = math.floor(float(clock_start.quantile(0.025)) * 2) / 2
-    closing = min(math.ceil(float(clock_end.quantile(0.975)) * 2) / 2, 24.0)
-    if closing - opening >= 23.5 and len(days) == 7:
-        return {"calendar": None, "calendar_rule": "works around the clock"}
-    if closing <= opening:
-        return {"calendar": None, "calendar_rule": "hours not learnable (work spans midnight)"}
-
-    def clock(hours: float) -> str:
-        return f"{int(hours):02d}:{round((hours % 1) * 60):02d}"
-
-    return {
-        "calendar": {"weekdays": days, "hours": [clock(opening), clock(closing)]},
-        "calendar_rule": f"days with ≥ 2% of its work; hours from the 2.5% quantile of starts to the 97.5% of "
-        f"completions ({len(seen):,} visits)",
-    }
 
 
 DELAY_RULES = {
@@ -436,6 +429,7 @@ def calibrate_log(
     stream: str = STREAM,
     stage_map: Mapping[str, str] | None = None,
     repeats: int = REPEAT_STATES,
+    calendars: str = "person",
 ) -> Calibration:
     """Discover a scenario document from `log` (any log `flowlab mine` reads); see the module docstring.
 
@@ -444,7 +438,9 @@ def calibrate_log(
     (`DELAY_RULES`); `contention` what part of a wait queueing explains: the hours its whole team was busy (`pool`,
     what the simulated pools reproduce) or the hours the person who did it was busy (`person`,
     `mining.wait_causes`). `repeats` is how many visits of an activity in a case are routed apart (`_visit_states`;
-    1: a plain first-order chain over activities).
+    1: a plain first-order chain over activities). `calendars` says whose working hours are learned: each group of
+    people who keep different hours within a team (`person`, `mining.shifts.people_groups`; a team whose people
+    keep the same hours gets one calendar) or one calendar per team (`team`).
 
     Raises:
         ValueError: the log has no completed visit, or `delays` is not a rule.
@@ -453,6 +449,8 @@ def calibrate_log(
         raise ValueError(f"delays must be one of {', '.join(DELAY_RULES)} (got {delays!r})")
     if contention not in ("pool", "person"):
         raise ValueError(f"contention must be 'pool' or 'person' (got {contention!r})")
+    if calendars not in ("person", "team"):
+        raise ValueError(f"calendars must be 'person' or 'team' (got {calendars!r})")
     require_columns(log)
     if stage_map:
         log = apply_stage_map(log, stage_map, "the log")
@@ -490,7 +488,7 @@ def calibrate_log(
     flow, routing = _routing(stage_times.loc[stage_times[CASE].astype(str).isin(finished)])
     if len(finished) < len(case_times):
         notes.append(f"{len(case_times) - len(finished):,} unfinished cases left out of the routing")
-    team_of, pools, pool_notes = _pools(stage_times, activities)
+    team_of, pools, pool_notes, on_duty = _pools(stage_times, activities, calendars)
     notes += pool_notes
 
     previous = _previous_activity(stage_times)
@@ -560,12 +558,19 @@ def calibrate_log(
     teams: dict[str, Any] = {}
     for row in pools.to_dict(orient="records"):
         team: dict[str, Any] = {"capacity": int(row["capacity"])}
-        if row.get("calendar"):
-            team["calendar"] = row["calendar"]
-        teams[row["team"]] = team
         comments[("teams", row["team"], "capacity")] = f"{row['activities']}: {row['capacity_rule']}"
-        if row.get("calendar_rule"):
-            comments[("teams", row["team"], "calendar")] = str(row["calendar_rule"])
+        shifts = row.get("people")
+        if isinstance(shifts, list) and shifts:
+            # each group's own hours (none: around the clock), so no team calendar for them to fall back on
+            team["people"] = [{"name": group["name"], "count": group["count"], "calendar": group["calendar"]}
+                              for group in shifts]  # fmt: skip
+            for number, group in enumerate(shifts):
+                comments[("teams", row["team"], "people", str(number))] = str(group["rule"])
+        elif row.get("calendar"):
+            team["calendar"] = row["calendar"]
+            if row.get("calendar_rule"):
+                comments[("teams", row["team"], "calendar")] = str(row["calendar_rule"])
+        teams[row["team"]] = team
 
     first, last = case_times["arrival"].min(), case_times["end"].max()
     span_h = max((last - first) / pd.Timedelta(hours=1), 1.0)
@@ -590,4 +595,25 @@ def calibrate_log(
            "(same activity in the log), so repeats follow the log's counts" if activity_of else "")
     )
     comments[("run",)] = "the observed period; simulate a test period with --start and --cases"
-    return Calibration(scenario, comments, notes, pd.DataFrame(fits), routing, arrival_table, pools, observed)
+    return Calibration(
+        scenario, comments, notes, pd.DataFrame(fits), routing, arrival_table, _pool_table(pools), observed, on_duty
+    )
+
+
+def _pool_table(pools: pd.DataFrame) -> pd.DataFrame:
+    """The pools as a flat table (pools.csv): each team's groups of people as text, their calendars included."""
+    if "people" not in pools.columns:
+        return pools
+
+    def text(groups: Any) -> str:
+        if not isinstance(groups, list):
+            return ""
+        return "; ".join(f"{group['name']}: {group['count']} × {_calendar_text(group['calendar'])}" for group in groups)
+
+    return pools.assign(people=pools["people"].map(text))
+
+
+def _calendar_text(calendar: dict[str, Any] | None) -> str:
+    if calendar is None:
+        return "around the clock"
+    return f"{','.join(calendar['weekdays'])} {'–'.join(calendar['hours'])}"

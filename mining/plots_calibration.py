@@ -14,7 +14,7 @@ from scipy import stats
 
 from mining.plots_common import SIDE_COLOURS, WORK_COLOUR, save_figure
 
-__all__ = ["plot_calibration"]
+__all__ = ["plot_calibration", "plot_on_duty"]
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -76,4 +76,32 @@ def plot_calibration(
         axes.set_title(stage["name"], fontsize=11)
         axes.set_xlabel("work time, log10 of hours")
         axes.legend(fontsize=8)
+    return save_figure(figure, path)
+
+
+def plot_on_duty(on_duty: pd.DataFrame, path: str | Path) -> list[Path]:
+    """Per team, over the week: the people the calibrated calendars put on duty (line) beside the mean number of
+    people the log shows working in each hour (bars). Bars outside the line are work the calendars do not cover.
+    `on_duty` is `Calibration.on_duty` (columns team, hour_of_week, seen_working, on_duty)."""
+    teams = list(dict.fromkeys(on_duty["team"])) if len(on_duty) else []
+    figure = Figure(figsize=(12.8, 2.6 * max(len(teams), 1) + 0.6), layout="constrained")
+    for index, team in enumerate(teams or [""]):
+        axes = figure.add_subplot(max(len(teams), 1), 1, index + 1)
+        if team:
+            mine = on_duty.loc[on_duty["team"] == team].sort_values("hour_of_week")
+            hours = mine["hour_of_week"].to_numpy(dtype=int)
+            axes.bar(hours + 0.5, mine["seen_working"], width=1.0, color=SIDE_COLOURS[1], alpha=0.6,
+                     label="people seen working (mean per hour, from the log)")  # fmt: skip
+            axes.step(np.append(hours, 168), np.append(mine["on_duty"], mine["on_duty"].iloc[-1]), where="post",
+                      color="black", linewidth=1.8, label="people on duty (calibrated calendars)")  # fmt: skip
+            axes.yaxis.get_major_locator().set_params(integer=True)
+        axes.set_xticks(np.arange(7) * 24 + 12, _WEEKDAYS, fontsize=12)
+        axes.set_xticks(np.arange(8) * 24, minor=True)
+        axes.grid(axis="x", which="minor", color="0.8")
+        axes.set_xlim(0, 168)
+        axes.set_ylabel("people", fontsize=12)
+        axes.set_title(team or "no resources in the log: no working hours learned", fontsize=13, loc="left")
+        if index == 0 and team:
+            figure.legend(*axes.get_legend_handles_labels(), loc="outside upper center", ncols=2, fontsize=12,
+                          frameon=False)  # fmt: skip
     return save_figure(figure, path)

@@ -1,8 +1,9 @@
 """`flowlab calibrate LOG`: discover a simulation scenario from an event log and write it, with its evidence.
 
 The results folder (kind `calibrate`) holds `scenario.yaml` (every number commented with where it came from),
-the tables behind it (`work_fits.csv`, `routing.csv`, `arrivals.csv`, `pools.csv`), `notes.txt` (what the log could
-not tell) and `calibration.png` (the weekly arrival profile and each activity's fitted work time over its histogram).
+the tables behind it (`work_fits.csv`, `routing.csv`, `arrivals.csv`, `pools.csv`, `on_duty.csv`), `notes.txt` (what
+the log could not tell), `calibration.png` (the weekly arrival profile and each activity's fitted work time over its
+histogram) and `on_duty.png` (per team, the people on duty by the calibrated hours beside those seen working).
 The scenario is checked by loading it as `flowlab run` would before anything is written.
 """
 
@@ -73,6 +74,11 @@ def calibrate_command(
                      show_default=False),
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed written into the scenario's run settings.")] = 1,
+    calendars: Annotated[
+        str,
+        typer.Option(help="Working hours learned per group of people who keep different hours within a team "
+                     "('person') or one calendar per team ('team').", show_choices=True),
+    ] = "person",
     out: Annotated[
         Path | None, typer.Option(help="Results folder (default: results/calibrate-<log name>/).", show_default=False)
     ] = None,
@@ -86,7 +92,7 @@ def calibrate_command(
     from mining.calibrate import calibrate_log
     from mining.compare import load_stage_map
     from mining.plots import figure_formats
-    from mining.plots_calibration import plot_calibration
+    from mining.plots_calibration import plot_calibration, plot_on_duty
     from sim.errors import ScenarioError
     from sim.scenario import load_network
 
@@ -109,7 +115,9 @@ def calibrate_command(
         pause_point("work")
         with console.status("discovering arrivals, routing, work times and pools …"):
             mapping = load_stage_map(stage_map) if stage_map is not None else None
-            calibration = calibrate_log(frame, name=name or _stem(log), seed=seed, stream=stream, stage_map=mapping)
+            calibration = calibrate_log(
+                frame, name=name or _stem(log), seed=seed, stream=stream, stage_map=mapping, calendars=calendars
+            )
         header = (
             f"Calibrated by flowlab from {log.name}.\n"
             "Each number says where it came from; edit any of them for a what-if.\n"
@@ -128,10 +136,12 @@ def calibrate_command(
             calibration.routing.to_csv(folder / "routing.csv", index=False)
             calibration.arrivals.to_csv(folder / "arrivals.csv", index=False)
             calibration.pools.to_csv(folder / "pools.csv", index=False)
+            calibration.on_duty.to_csv(folder / "on_duty.csv", index=False)
             (folder / "notes.txt").write_text("".join(f"{note}\n" for note in calibration.notes), encoding="utf-8")
             stages = next(iter(calibration.scenario["streams"].values()))["stages"]
             with figure_formats(svg=svg):
                 plot_calibration(calibration.arrivals, calibration.observed_work_h, stages, folder / "calibration")
+                plot_on_duty(calibration.on_duty, folder / "on_duty")
                 write_report(folder, kind="calibrate", svg=svg)
 
         with console.status("writing the scenario and the calibration report …"):
