@@ -329,6 +329,8 @@ def _run_report(folder: Path, scratch: Path, run: RunResults | None, shown: str)
 def _calibrate_report(folder: Path, scratch: Path) -> _Report:
     """A calibration: what was discovered (headline), the fitted-vs-observed picture, the evidence tables, the
     scenario text and what the log could not tell."""
+    from flowlab.scenario_yaml import team_size
+
     if not (folder / "scenario.yaml").is_file():
         raise ResultsFolderError(f"{folder}: a flowlab calibrate folder without its scenario.yaml")
     try:  # the loader with the nesting and alias limits (sim.limits): a results folder may come from elsewhere
@@ -346,7 +348,8 @@ def _calibrate_report(folder: Path, scratch: Path) -> _Report:
                      source=str(scenario.get("description", "")))  # fmt: skip
     report.headline = [
         ("stages", str(len(stages))),
-        ("teams (people)", ", ".join(f"{name} ({team.get('capacity')})" for name, team in teams.items())),
+        ("teams (people)", ", ".join(f"{name} ({team_size(team)}{' in shifts' if 'people' in team else ''})"
+                                     for name, team in teams.items())),
         ("arrivals", str(arrival.get("kind", "n/a"))),
         ("extraneous delays (stages · ways between stages)",
          f"{sum('handoff' in stage for stage in stages)} · "

@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["dump_scenario"]
+__all__ = ["dump_scenario", "team_size"]
 
 _INDENT = "  "
 _INLINE_WIDTH = 100
@@ -109,3 +109,14 @@ def _sequence(value: list, depth: int, path: tuple[str, ...], comments: Mapping[
             if inline is None:
                 raise ValueError(f"cannot write the nested list at {'.'.join(here)}")
             lines.append(f"{_INDENT * depth}- {inline}")
+
+
+def team_size(team: Mapping[str, Any]) -> int | str:
+    """A team's number of people as a scenario document gives it: its capacity, or the sum of its people's counts
+    ('?' when it gives neither, as an invalid document may)."""
+    if "capacity" in team:
+        return team["capacity"]
+    people = team.get("people")
+    if isinstance(people, list):
+        return sum(int(group.get("count", 0)) for group in people if isinstance(group, Mapping))
+    return "?"

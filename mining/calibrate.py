@@ -557,16 +557,21 @@ def calibrate_log(
 
     teams: dict[str, Any] = {}
     for row in pools.to_dict(orient="records"):
-        team: dict[str, Any] = {"capacity": int(row["capacity"])}
-        comments[("teams", row["team"], "capacity")] = f"{row['activities']}: {row['capacity_rule']}"
+        team: dict[str, Any] = {}
         shifts = row.get("people")
         if isinstance(shifts, list) and shifts:
-            # each group's own hours (none: around the clock), so no team calendar for them to fall back on
+            # each group's own hours (none: around the clock), so no team calendar for them to fall back on; no
+            # capacity either (it is their sum), so that a what-if may change one group's count alone
             team["people"] = [{"name": group["name"], "count": group["count"], "calendar": group["calendar"]}
                               for group in shifts]  # fmt: skip
+            comments[("teams", row["team"], "people")] = f"{row['activities']}: {row['capacity_rule']}"
             for number, group in enumerate(shifts):
                 comments[("teams", row["team"], "people", str(number))] = str(group["rule"])
-        elif row.get("calendar"):
+            teams[row["team"]] = team
+            continue
+        team["capacity"] = int(row["capacity"])
+        comments[("teams", row["team"], "capacity")] = f"{row['activities']}: {row['capacity_rule']}"
+        if row.get("calendar"):
             team["calendar"] = row["calendar"]
             if row.get("calendar_rule"):
                 comments[("teams", row["team"], "calendar")] = str(row["calendar_rule"])

@@ -107,8 +107,10 @@ def build_stages(
             and plan.batch is None
             and plan.escalation is None
             and team.schedule is None
+            and not network.teams[stage.team].people
         )
-        plan.direct = plan.batch is None
+        # people who keep different hours are seized through the pool's own methods (`_general_visit`)
+        plan.direct = plan.batch is None and not network.teams[stage.team].people
         stages[name] = plan
     return stages
 

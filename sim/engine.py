@@ -41,6 +41,7 @@ from sim.errors import ScenarioError
 from sim.gates import wait_for_gate
 from sim.limits import MAX_VISITS
 from sim.network import Batching, Network
+from sim.people import resource_names, server_schedules, team_schedule
 from sim.plan import AfterStage, BatchMember, Branch, ClassPlan, Escalation, FlowPlan, SpawnRule, StagePlan, Step
 from sim.processes import call_at_start, start_process
 from sim.recording import (
@@ -63,7 +64,7 @@ from sim.recording import (
     Recorder,
     Recording,
 )
-from sim.servers import Request, ServerPool
+from sim.servers import PeoplePool, Request, ServerPool
 
 __all__ = ["simulate"]
 
@@ -143,10 +144,16 @@ def simulate(network: Network, *, seed: int | np.random.SeedSequence, replicatio
         run.env.run(until=network.run.horizon_h)
     ended = network.run.horizon_h if run.finished is None or not run.finished.triggered else run.env.now
     schedules = {name: team.schedule for name, team in run.teams.items() if team.schedule is not None}
+    per_server = {name: tuple(team.schedules[1:]) for name, team in run.teams.items() if isinstance(team, PeoplePool)}
+    for name, servers in per_server.items():
+        union = team_schedule(servers)
+        if union is not None:
+            schedules[name] = union
     activities = {name: stage.activity for name, stage in network.stages.items() if stage.activity not in (None, name)}
+    resources = {name: tuple(resource_names(team)) for name, team in network.teams.items() if team.people}
     return run.recorder.finish(
         horizon_h=ended, replication=int(replication), network_name=network.name, schedules=schedules,
-        activities=activities,
+        activities=activities, server_schedules=per_server, resources=resources,
     )
 
 
@@ -179,8 +186,15 @@ class _Run:
         self.queue_sample = self.recorder.queues.extend
         self.busy_sample = self.recorder.busy.extend
 
-        self.teams = {
-            name: ServerPool(
+        self.teams: dict[str, ServerPool] = {}
+        for index, (name, team) in enumerate(network.teams.items()):
+            if team.people:  # people who keep different hours: each server its own calendar (sim.people)
+                self.teams[name] = PeoplePool(
+                    self.env, index, server_schedules(team, network.run.start), on_dequeue=self._dequeued,
+                    on_busy=self.busy_sample, tickets=self.tickets,
+                )  # fmt: skip
+                continue
+            self.teams[name] = ServerPool(
                 self.env,
                 index,
                 team.capacity,
@@ -189,8 +203,6 @@ class _Run:
                 on_busy=self.busy_sample,
                 tickets=self.tickets,
             )
-            for index, (name, team) in enumerate(network.teams.items())
-        }
         self.stages = build_stages(network, root, self.teams)
         self.classes = build_classes(network, root, self.stages)
         self.max_cases = network.run.max_cases
@@ -370,7 +382,7 @@ class _Run:
                 row[C_START] = start = env.now
                 row[C_SERVER] = server
                 work = draw()
-                schedule = team.schedule
+                schedule = team.schedules[server]
                 complete = start + work if schedule is None else schedule.finish_time(start, work)
                 delay = complete - start
                 delay = 0.0 if delay < 0.0 else delay  # max(delay, 0.0) without a call
@@ -500,7 +512,7 @@ class _Run:
                 team, priority, server = yield from self._wait_escalating(stage, request, priority, rows)
         start = env.now
         work = draw()
-        schedule = team.schedule
+        schedule = team.schedules[server]
         complete = start + work if schedule is None else schedule.finish_time(start, work)
         for row in rows:
             row[C_START] = start

@@ -16,12 +16,13 @@ simulated log. Here stays what the log cannot tell, over the window [warm-up, ho
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from sim.people import visits_by_schedule
 from sim.replications import Replications
 
 if TYPE_CHECKING:
@@ -57,17 +58,23 @@ def _schedules(replications: Replications) -> Mapping[str, WeekSchedule]:
     return replications.recordings[0].schedules if replications.recordings else {}
 
 
+def _server_schedules(replications: Replications) -> Mapping[str, Sequence[WeekSchedule | None]]:
+    return replications.recordings[0].server_schedules if replications.recordings else {}
+
+
 def working_hours_between(
-    begin_h: pd.Series, end_h: pd.Series, team: pd.Series, schedules: Mapping[str, WeekSchedule]
-) -> pd.Series:
-    """Hours of [begin, end] in which each row's team was on duty (end − begin for a team without a calendar)."""
+    begin_h: pd.Series, end_h: pd.Series, team: pd.Series, schedules: Mapping[str, WeekSchedule], *,
+    server: pd.Series | None = None, server_schedules: Mapping[str, Sequence[WeekSchedule | None]] | None = None,
+) -> pd.Series:  # fmt: skip
+    """Hours of [begin, end] in which each row's team was on duty (end − begin for a team without a calendar); with
+    `server` and `server_schedules`, in which its person was, for people who keep different hours (`sim.people`)."""
     hours = (end_h - begin_h).astype("float64")
-    for name, schedule in schedules.items():
-        mine = (team == name).to_numpy()
-        if mine.any():
-            ramp_end = schedule.working_hours_at(end_h.to_numpy(dtype="float64")[mine])
-            ramp_begin = schedule.working_hours_at(begin_h.to_numpy(dtype="float64")[mine])
-            hours.iloc[np.flatnonzero(mine)] = ramp_end - ramp_begin
+    if not schedules and not server_schedules:
+        return hours
+    servers = None if server is None else server.to_numpy(dtype="int64")
+    begin, end = begin_h.to_numpy(dtype="float64"), end_h.to_numpy(dtype="float64")
+    for rows, schedule in visits_by_schedule(team.to_numpy(dtype=object), servers, schedules, server_schedules or {}):
+        hours.iloc[rows] = schedule.working_hours_at(end[rows]) - schedule.working_hours_at(begin[rows])
     return hours
 
 
@@ -127,7 +134,8 @@ def _window_measures(replications: Replications) -> pd.DataFrame:
 
 def _utilisation(replications: Replications) -> pd.Series:
     """Per (replication, team): busy working hours in [warm-up, horizon] ÷ (capacity × the team's working hours in
-    that window). A batch is one job; a job suspended overnight is not busy at night."""
+    that window; for people who keep different hours, the sum of their own). A batch is one job; a job suspended
+    overnight is not busy at night."""
     network, warmup, horizon = replications.network, replications.warmup_h, replications.horizon_h
     schedules = _schedules(replications)
     visits = replications.visits
@@ -136,19 +144,24 @@ def _utilisation(replications: Replications) -> pd.Series:
         ["replication", "batch"])])  # fmt: skip
     begin = jobs["start_h"].clip(lower=warmup, upper=horizon)
     end = jobs["complete_h"].fillna(horizon).clip(lower=warmup, upper=horizon)
-    busy = working_hours_between(begin, end, jobs["team"], schedules).groupby([jobs["replication"], jobs["team"]]).sum()
+    per_server = _server_schedules(replications)
+    busy = working_hours_between(begin, end, jobs["team"], schedules, server=jobs["server"],
+                                 server_schedules=per_server)  # fmt: skip
+    busy = busy.groupby([jobs["replication"], jobs["team"]]).sum()
     teams = list(network.teams)
+
+    def window_hours(schedule: WeekSchedule | None) -> float:
+        if schedule is None:
+            return horizon - warmup
+        return float(np.diff(schedule.working_hours_at(np.array([warmup, horizon])))[0])
+
     available = pd.Series(
         {
-            name: network.teams[name].capacity
-            * (
-                float(np.diff(schedules[name].working_hours_at(np.array([warmup, horizon])))[0])
-                if name in schedules
-                else horizon - warmup
-            )
+            name: sum(map(window_hours, per_server[name])) if name in per_server
+            else network.teams[name].capacity * window_hours(schedules.get(name))
             for name in teams
         }
-    )
+    )  # fmt: skip
     index = pd.MultiIndex.from_product(
         [[recording.replication for recording in replications.recordings], teams], names=["replication", "team"]
     )

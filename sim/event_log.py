@@ -17,7 +17,7 @@ event has no person yet (`org:resource` missing), only the team.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -26,6 +26,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from sim.people import visits_by_schedule
 from sim.replications import Replications
 
 if TYPE_CHECKING:
@@ -105,17 +106,19 @@ def _activities(source: Recording | Replications) -> Mapping[str, str]:
     return source.activities
 
 
-def _schedules(source: Recording | Replications) -> Mapping[str, WeekSchedule]:
-    """The working weeks of the teams with off-duty time (the same in every replication of a network)."""
+def _first(source: Recording | Replications) -> Recording | None:
+    """The recording whose schedules, activities and resource names stand for all (the same in every replication)."""
     if isinstance(source, Replications):
-        return source.recordings[0].schedules if source.recordings else {}
-    return source.schedules
+        return source.recordings[0] if source.recordings else None
+    return source
 
 
 def suspensions(
-    visits: pd.DataFrame, schedules: Mapping[str, WeekSchedule], horizon_h: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The off-duty gaps each started visit of a calendared team spans: (visit row, suspend_h, resume_h) arrays.
+    visits: pd.DataFrame, schedules: Mapping[str, WeekSchedule], horizon_h: float,
+    server_schedules: Mapping[str, Sequence[WeekSchedule | None]] | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """The off-duty gaps each started visit of a calendared team (or, for people who keep different hours, of its
+    server, `server_schedules`) spans: (visit row, suspend_h, resume_h) arrays.
 
     A visit in service at the horizon counts up to the horizon; a resume after the horizon is NaN (not yet)."""
     rows: list[np.ndarray] = []
@@ -123,9 +126,13 @@ def suspensions(
     opens: list[np.ndarray] = []
     start_h = visits["start_h"].to_numpy(dtype="float64")
     end_h = np.nan_to_num(visits["complete_h"].to_numpy(dtype="float64"), nan=horizon_h)
-    team = visits["team"].to_numpy(dtype=object) if schedules else None
-    for name, schedule in schedules.items():
-        mine = np.flatnonzero((team == name) & ~np.isnan(start_h))
+    if not schedules and not server_schedules:
+        return np.empty(0, dtype=np.int64), np.empty(0), np.empty(0)
+    team = visits["team"].to_numpy(dtype=object)
+    server = visits["server"].to_numpy(dtype="int64") if server_schedules else None
+    started = ~np.isnan(start_h)
+    for group, schedule in visits_by_schedule(team, server, schedules, server_schedules or {}):
+        mine = group[started[group]]
         owner, close, reopen = schedule.gaps_between(start_h[mine], end_h[mine])
         rows.append(mine[owner])
         closes.append(close)
@@ -183,7 +190,9 @@ def build_event_log(
         times = visits[column].to_numpy(dtype="float64")[kept]
         happened = np.flatnonzero(~np.isnan(times))
         pieces.append((happened, times[happened]))
-    owner, suspend_h, resume_h = suspensions(visits.iloc[kept], _schedules(source), horizon_h)
+    first = _first(source)
+    schedules, server_schedules = (first.schedules, first.server_schedules) if first is not None else ({}, {})
+    owner, suspend_h, resume_h = suspensions(visits.iloc[kept], schedules, horizon_h, server_schedules)
     pieces.append((owner, suspend_h))
     resumed = ~np.isnan(resume_h)
     pieces.append((owner[resumed], resume_h[resumed]))
@@ -211,12 +220,13 @@ def build_event_log(
         "concept:instance": _strings(_joined(event_case_ids, "#", event_sequence)),
         "lifecycle:transition": pd.Categorical.from_codes(order, categories=list(LIFECYCLE_ORDER)).astype("str"),
         "time:timestamp": hours_to_timestamps(start, time_h),
-        "org:resource": _strings(
+        "org:resource": _resource_names(
             pc.if_else(
                 pa.array(order == 0),  # a schedule event: nobody has taken the item on yet
                 pa.scalar(None, type=pa.large_string()),
                 _joined(teams, "-", visits["server"].to_numpy(dtype="int64")[event_source]),
-            )
+            ),
+            first.resources if first is not None else {},
         ),
         "org:group": _strings(teams),
         "case:item": cases["item"].array.take(event_case),
@@ -229,6 +239,19 @@ def build_event_log(
     }
     del event_case_ids, teams, event_case, event_sequence, event_source, time_h, order
     return pd.DataFrame(columns).astype(EVENT_LOG_DTYPES)
+
+
+def _resource_names(
+    joined: pa.Array | pa.ChunkedArray, resources: Mapping[str, Sequence[str]]
+) -> pd.arrays.ArrowStringArray:
+    """``<team>-<k>`` as the event log names the person: as it is, or by `resources` (a team whose people keep
+    different hours, `sim.people.resource_names`)."""
+    names = _strings(joined)
+    renamed = {f"{team}-{k}": name for team, people in resources.items() for k, name in enumerate(people, start=1)}
+    renamed = {old: new for old, new in renamed.items() if old != new}
+    if not renamed:
+        return names
+    return pd.Series(names).replace(renamed).array
 
 
 def _activity_names(stages: pd.Series, activities: Mapping[str, str]) -> pd.api.extensions.ExtensionArray:

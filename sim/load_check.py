@@ -25,6 +25,7 @@ from sim.network import (
     Team,
     WeeklyArrivals,
 )
+from sim.people import person_hours_per_week
 
 __all__ = ["LoadWarning", "check_offered_load", "compute_arrival_rates", "compute_utilisation"]
 
@@ -164,7 +165,10 @@ def solve_below_spectral_radius_one(system: list[list[float]], right: list[float
 
 
 def _working_share(team: Team) -> float:
-    """Share of the week the team works (1 without a calendar)."""
+    """Share of the week the team works (1 without a calendar); for people who keep different hours, their working
+    hours together over capacity × a week."""
+    if team.people:
+        return person_hours_per_week(team) / (team.capacity * HOURS_PER_WEEK)
     if team.calendar is None:
         return 1.0
     calendar = team.calendar
@@ -220,7 +224,7 @@ def check_offered_load(network: Network) -> list[LoadWarning]:
             continue
         stages = tuple(stage.name for stage in network.stages.values() if stage.team == name and loads[stage.name] > 0)
         shares = ", ".join(f"{stage} {loads[stage]:.2f}" for stage in stages)
-        calendar = "" if team.calendar is None else f" × working share {_working_share(team):.2f}"
+        calendar = "" if team.calendar is None and not team.people else f" × working share {_working_share(team):.2f}"
         warnings.append(
             LoadWarning(
                 team=name,

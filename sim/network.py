@@ -22,12 +22,27 @@ class WorkingCalendar:
 
 
 @dataclass(frozen=True, slots=True)
+class PeopleGroup:
+    """`count` of a team's people who keep the same hours: `calendar` (None: around the clock); `name` labels them in
+    the event log (``<team>-<name>-<j>``)."""
+
+    count: int
+    calendar: WorkingCalendar | None
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Team:
-    """A pool of `capacity` interchangeable people (servers) that serves one or more stages."""
+    """A pool of `capacity` interchangeable people (servers) that serves one or more stages.
+
+    With `people`, its people keep the hours of their group (servers numbered group by group, in order); `calendar`
+    is then the default the groups were given, and `capacity` the sum of their counts.
+    """
 
     name: str
     capacity: int
     calendar: WorkingCalendar | None = None
+    people: tuple[PeopleGroup, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

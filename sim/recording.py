@@ -80,6 +80,9 @@ class Recording:
         schedules: the working week of each team that has off-duty time, by team name (work of its visits
             progresses only inside it).
         activities: the activity name of each stage whose event-log name differs from its own, by stage name.
+        server_schedules: for a team whose people keep different hours (`sim.people`), the working week of each
+            server 1..capacity (None: always on duty); `schedules` then holds the hours in which any of them is.
+        resources: for such a team, each server's name in the event log, by team name (others: ``<team>-<k>``).
     """
 
     visits: pd.DataFrame
@@ -91,6 +94,8 @@ class Recording:
     network_name: str
     schedules: Mapping[str, WeekSchedule] = field(default_factory=dict)
     activities: Mapping[str, str] = field(default_factory=dict)
+    server_schedules: Mapping[str, tuple[WeekSchedule | None, ...]] = field(default_factory=dict)
+    resources: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def _names(values: Sequence[str], indexes: np.ndarray) -> pd.api.extensions.ExtensionArray:
@@ -175,6 +180,8 @@ class Recorder:
         network_name: str,
         schedules: Mapping[str, WeekSchedule] | None = None,
         activities: Mapping[str, str] | None = None,
+        server_schedules: Mapping[str, tuple[WeekSchedule | None, ...]] | None = None,
+        resources: Mapping[str, tuple[str, ...]] | None = None,
     ) -> Recording:
         """Build the `Recording`'s DataFrames once, from the rows appended during the run, and empty the recorder."""
         case_ids = pd.array(list(map(itemgetter(C_CASE), self.cases)), dtype="str")
@@ -190,6 +197,8 @@ class Recorder:
             network_name=network_name,
             schedules=dict(schedules or {}),
             activities=dict(activities or {}),
+            server_schedules=dict(server_schedules or {}),
+            resources=dict(resources or {}),
         )
         self.cases.clear()
         return recording

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import cast
 
 from sim import distributions as dist
 from sim.errors import ScenarioError
@@ -23,6 +24,7 @@ from sim.network import (
     ItemClass,
     Network,
     NoArrivals,
+    PeopleGroup,
     PoissonArrivals,
     RenewalArrivals,
     Rework,
@@ -38,6 +40,7 @@ from sim.scenario_loader import check_references, load_scenario, read_scenario_t
 from sim.scenario_model import (
     WEEKDAYS,
     ArrivalSpec,
+    CalendarSpec,
     DistributionSpec,
     EmpiricalSpec,
     ExponentialSpec,
@@ -89,15 +92,24 @@ def build_distribution(spec: DistributionSpec) -> dist.Distribution:
     raise TypeError(f"not a distribution spec: {spec!r}")
 
 
+def _calendar(spec: CalendarSpec | None) -> WorkingCalendar | None:
+    if spec is None:
+        return None
+    return WorkingCalendar(
+        weekdays=frozenset(WEEKDAYS.index(day) for day in spec.weekdays), day_start_h=spec.hours[0],
+        day_end_h=spec.hours[1],
+    )  # fmt: skip
+
+
 def _build_team(name: str, spec: TeamSpec) -> Team:
-    calendar = None
-    if spec.calendar is not None:
-        calendar = WorkingCalendar(
-            weekdays=frozenset(WEEKDAYS.index(day) for day in spec.calendar.weekdays),
-            day_start_h=spec.calendar.hours[0],
-            day_end_h=spec.calendar.hours[1],
-        )
-    return Team(name=name, capacity=spec.capacity, calendar=calendar)
+    calendar = _calendar(spec.calendar)
+    if spec.people is None:
+        return Team(name=name, capacity=int(cast(int, spec.capacity)), calendar=calendar)
+    people = tuple(
+        PeopleGroup(group.count, calendar if group.calendar is None else _calendar(group.calendar), group.name)
+        for group in spec.people
+    )
+    return Team(name=name, capacity=sum(group.count for group in people), calendar=calendar, people=people)
 
 
 def _build_stage(stream: str, spec: StageSpec) -> Stage:

@@ -359,11 +359,40 @@ def _clock_text(hours: float) -> str:
     return f"{int(hours):02d}:{round((hours - int(hours)) * 60):02d}"
 
 
-class TeamSpec(_Spec):
-    """A pool of interchangeable people serving stages in parallel."""
+class PeopleSpec(_Spec):
+    """A group of a team's people who keep the same hours: `count` people on `calendar` (default: the team's)."""
 
-    capacity: int = Field(gt=0)
+    count: int = Field(gt=0)
     calendar: CalendarSpec | None = None
+    name: str | None = Field(default=None, min_length=1, pattern=r"^[^\s,]+$")
+
+
+class TeamSpec(_Spec):
+    """A pool of interchangeable people serving stages in parallel; `people` when they keep different hours."""
+
+    capacity: int | None = Field(default=None, gt=0)
+    calendar: CalendarSpec | None = None
+    people: list[PeopleSpec] | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _capacity_or_people(self) -> TeamSpec:
+        if self.people is None:
+            if self.capacity is None:
+                raise PydanticCustomError("team", "needs capacity (or people: groups with a count each)", {})
+            return self
+        total = sum(group.count for group in self.people)
+        if self.capacity is not None and self.capacity != total:
+            raise PydanticCustomError(
+                "team",
+                "capacity {capacity} is not the number of its people ({total}: the sum of people[].count)",
+                {"capacity": self.capacity, "total": total},
+            )
+        names = [group.name for group in self.people if group.name is not None]
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise PydanticCustomError("team", "people names must differ (repeated: {names})",
+                                      {"names": ", ".join(repeated)})  # fmt: skip
+        return self
 
 
 class GateSpec(_Spec):

@@ -27,7 +27,7 @@ from simpy.events import Event, Timeout
 from sim.calendar import WeekSchedule
 from sim.processes import call_at_start
 
-__all__ = ["CLOSING_TOLERANCE_H", "Request", "ServerPool"]
+__all__ = ["CLOSING_TOLERANCE_H", "PeoplePool", "Request", "ServerPool"]
 
 CLOSING_TOLERANCE_H = 1e-9
 """A team counts as closed this close to its closing time, so a job that ends at closing (up to rounding) does not
@@ -78,6 +78,7 @@ class ServerPool:
         "on_dequeue",
         "queue",
         "schedule",
+        "schedules",
         "tickets",
     )
 
@@ -98,6 +99,8 @@ class ServerPool:
         self.index = index
         self.capacity = capacity
         self.schedule = None if schedule is None or schedule.always_on else schedule
+        self.schedules: list[WeekSchedule | None] = [self.schedule] * (capacity + 1)
+        """The working week of each server id (index 0 unused): the team's, unless its people keep their own."""
         self.busy = 0
         self.free: deque[int] = deque(range(1, capacity + 1))
         self.queue: list[tuple[int, int, Request]] = []
@@ -192,4 +195,104 @@ class ServerPool:
         env = self.env
         wait = reopening - env.now
         Timeout(env, 0.0 if wait < 0.0 else wait).callbacks.append(self._open)  # max(wait, 0.0) without a call
+        self.gap_number += 1
+
+
+class PeoplePool(ServerPool):
+    """A team whose people keep different hours: each server takes on work only while its own calendar has it on
+    duty, and a job under way when its person goes off duty is suspended until that person's next opening.
+
+    Servers are numbered 1..capacity as `schedules` lists them (None: always on duty). At each opening of a group of
+    servers that share a schedule, its free servers (idle longest first) go to the waiting requests in priority
+    order; a finishing server is handed to the next request only while it is on duty. With one schedule for all, it
+    behaves, event for event, as a `ServerPool` with that calendar.
+    """
+
+    __slots__ = ("groups", "until")
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        index: int,
+        schedules: list[WeekSchedule | None],
+        *,
+        on_dequeue: Callable[[Request], None] = lambda request: None,
+        on_busy: Callable[[tuple[float, int, int]], None] = lambda sample: None,
+        tickets: itertools.count | None = None,
+    ) -> None:
+        super().__init__(env, index, len(schedules), None, on_dequeue=on_dequeue, on_busy=on_busy, tickets=tickets)
+        own = [None if schedule is None or schedule.always_on else schedule for schedule in schedules]
+        self.schedules = [None, *own]
+        self.until = [math.inf] * (len(schedules) + 1)
+        """Per server id: it takes on work while ``env.now < until[server]``."""
+        members: dict[int, list[int]] = {}
+        for server, schedule in enumerate(own, start=1):
+            if schedule is not None:
+                members.setdefault(id(schedule), []).append(server)
+        self.groups = [_Shift(self, cast(WeekSchedule, own[ids[0] - 1]), ids) for ids in members.values()]
+        for group in self.groups:
+            call_at_start(env, group.first_opening)
+
+    def can_start_now(self) -> bool:
+        now, until = self.env.now, self.until
+        return any(now < until[server] for server in self.free)
+
+    def seize(self) -> int:
+        now, until = self.env.now, self.until
+        server = next(server for server in self.free if now < until[server])
+        self.free.remove(server)
+        self.busy += 1
+        self.on_busy((now, self.index, self.busy))
+        return server
+
+    def release(self, server: int) -> None:
+        now = self.env.now
+        if self.queue and now < self.until[server] and self._hand_over(server):
+            return
+        self.busy -= 1
+        self.free.append(server)
+        self.on_busy((now, self.index, self.busy))
+
+    def dispatch(self, servers: list[int]) -> None:
+        """At an opening of `servers`: those of them that are free go to the waiting requests, in free-list order."""
+        for server in [server for server in self.free if server in servers]:
+            if not self.queue or not self._hand_over(server):
+                return
+            self.free.remove(server)
+            self.busy += 1
+            self.on_busy((self.env.now, self.index, self.busy))
+
+
+class _Shift:
+    """The openings of the servers of a `PeoplePool` that share one working week (kept as `ServerPool` keeps a
+    team's: one timeout per off-duty gap, with a callback)."""
+
+    __slots__ = ("gap_number", "pool", "schedule", "servers")
+
+    def __init__(self, pool: PeoplePool, schedule: WeekSchedule, servers: list[int]) -> None:
+        self.pool = pool
+        self.schedule = schedule
+        self.servers = servers
+        self.gap_number = 0
+
+    def first_opening(self, _: Event) -> None:
+        env, schedule = self.pool.env, self.schedule
+        self.gap_number = schedule.gaps_started_by(env.now)
+        reopening = schedule.gap(self.gap_number - 1)[1]
+        if reopening > env.now:  # off duty at the start: closed until the first opening
+            for server in self.servers:
+                self.pool.until[server] = -math.inf
+            Timeout(env, reopening - env.now).callbacks.append(self.open)
+        else:
+            self.open(_)
+
+    def open(self, _: Event) -> None:
+        pool = self.pool
+        closing, reopening = self.schedule.gap(self.gap_number)
+        for server in self.servers:
+            pool.until[server] = closing - CLOSING_TOLERANCE_H
+        if pool.queue and pool.free:
+            pool.dispatch(self.servers)
+        wait = reopening - pool.env.now
+        Timeout(pool.env, 0.0 if wait < 0.0 else wait).callbacks.append(self.open)
         self.gap_number += 1

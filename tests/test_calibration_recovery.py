@@ -230,7 +230,7 @@ SHIFTS = [0.0] * 6 + [1.2] * 16 + [0.0] * 2  # 06:00–22:00
 PEOPLE = f"""\
 version: 1
 name: shifts
-run: {{start: "2026-01-05T00:00:00+00:00", horizon: 12w, warmup: 0h, replications: 1, seed: 3}}
+run: {{start: "2026-01-05T00:00:00+00:00", horizon: 40w, warmup: 0h, replications: 1, seed: 3}}
 teams:
   desk:
     people:
@@ -253,8 +253,8 @@ items:
 def test_people_who_keep_different_hours_are_recovered(tmp_path: Path) -> None:
     """Two early-shift people and one late-shift person share a desk: calibrated per person, the desk gets the two
     groups back with their hours (to the half hour) and head counts, and the calibrated model's mean lead time is
-    the original's within 10%; one calendar for the whole desk (`calendars="team"`) puts all three on duty from 06
-    to 22."""
+    the original's within 10% (40 weeks: the weekly arrival profile is learned per hour of the week); one calendar
+    for the whole desk (`calendars="team"`) puts all three on duty from 06 to 22 and halves the lead time."""
     path = tmp_path / "shifts.yaml"
     path.write_text(PEOPLE, encoding="utf-8")
     network = load_network(path)
@@ -263,7 +263,7 @@ def test_people_who_keep_different_hours_are_recovered(tmp_path: Path) -> None:
     desk = calibration.scenario["teams"]["team-1"]
     groups = [(group["count"], group["calendar"]["weekdays"], group["calendar"]["hours"]) for group in desk["people"]]
     weekdays = ["mon", "tue", "wed", "thu", "fri"]
-    assert len(groups) == 2 and desk["capacity"] == 3
+    assert len(groups) == 2 and "capacity" not in desk  # the sum of the counts: a what-if may change one alone
     (early_count, early_days, early_hours), (late_count, late_days, late_hours) = groups
     assert (early_count, late_count) == (2, 1) and early_days == late_days == weekdays
     clock = [int(text[:2]) + int(text[3:]) / 60 for text in early_hours + late_hours]
@@ -273,5 +273,11 @@ def test_people_who_keep_different_hours_are_recovered(tmp_path: Path) -> None:
     original = collect_results(run_replications(network, workers=1)).summary.lead_time_mean_h.mean
     calibrated = collect_results(run_replications(load_network(again), workers=1)).summary.lead_time_mean_h.mean
     assert calibrated == pytest.approx(original, rel=0.10)
-    one_calendar = calibrate_log(log, seed=3, calendars="team").scenario["teams"]["team-1"]
-    assert "people" not in one_calendar and one_calendar["calendar"]["hours"] == ["06:00", "22:00"]
+    # one calendar for the desk puts all three on duty 06–22: half the lead time the shifts give (measured 1.08 h
+    # against 2.81 h; jobs under way at 14:00 and 22:00 wait for their person's next shift)
+    one = calibrate_log(log, seed=3, calendars="team")
+    assert "people" not in one.scenario["teams"]["team-1"]
+    assert one.scenario["teams"]["team-1"]["calendar"]["hours"] == ["06:00", "22:00"]
+    again.write_text(dump_scenario(one.scenario, one.comments), encoding="utf-8")
+    shorter = collect_results(run_replications(load_network(again), workers=1)).summary.lead_time_mean_h.mean
+    assert shorter < original / 2

@@ -168,6 +168,8 @@ def _describe(spec: dict) -> str:
 
 
 def _print_summary(console: Console, calibration: Calibration, target: Path, seconds: float) -> None:
+    from flowlab.scenario_yaml import team_size
+
     scenario = calibration.scenario
     stages = next(iter(scenario["streams"].values()))["stages"]
     table = Table(title=f"Calibrated scenario {scenario['name']} ({seconds:.1f} s)", title_justify="left")
@@ -177,7 +179,7 @@ def _print_summary(console: Console, calibration: Calibration, target: Path, sec
         delay = stage.get("handoff")
         table.add_row(
             stage["name"],
-            f"{stage['team']} ({scenario['teams'][stage['team']]['capacity']})",
+            f"{stage['team']} ({team_size(scenario['teams'][stage['team']])})",
             _describe(stage["work"]),
             "–" if delay is None else _describe(delay),
         )
