@@ -8,12 +8,18 @@ team's calendar). These helpers are what the engine, the event log, the measures
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import datetime
+from typing import TYPE_CHECKING
 
-import numpy as np
-
-from sim.calendar import HOURS_PER_WEEK, WeekSchedule, build_week_schedule
 from sim.network import Team, WorkingCalendar
+
+if TYPE_CHECKING:  # numpy and the calendar arithmetic load only where a run needs them (`flowlab validate` does not)
+    from datetime import datetime
+
+    import numpy as np
+
+    from sim.calendar import WeekSchedule
+
+HOURS_PER_WEEK = 168.0
 
 __all__ = [
     "person_hours_per_week",
@@ -35,6 +41,8 @@ def server_calendars(team: Team) -> list[WorkingCalendar | None]:
 def server_schedules(team: Team, start: datetime) -> list[WeekSchedule | None]:
     """Each server's working week anchored at the run `start` (None: always on duty), one schedule object per
     distinct calendar (servers that keep the same hours share it)."""
+    from sim.calendar import build_week_schedule
+
     built: dict[WorkingCalendar, WeekSchedule | None] = {}
     schedules = []
     for calendar in server_calendars(team):
@@ -50,6 +58,7 @@ def server_schedules(team: Team, start: datetime) -> list[WeekSchedule | None]:
 
 def team_schedule(schedules: Sequence[WeekSchedule | None]) -> WeekSchedule | None:
     """The hours in which at least one of the servers is on duty (None: someone always is)."""
+    from sim.calendar import WeekSchedule
     if any(schedule is None for schedule in schedules) or not schedules:
         return None
     pieces = sorted({interval for schedule in schedules if schedule is not None for interval in schedule.intervals})
@@ -96,6 +105,8 @@ def visits_by_schedule(
     """(rows, schedule) for every group of rows (visits, jobs) whose worker keeps one working week: by team for
     plain calendared teams (`schedules`), by server for teams whose people keep different hours (`server_schedules`,
     which then needs `server`, the server ids 1..capacity). Rows of always-on workers are left out."""
+    import numpy as np
+
     for name, schedule in schedules.items():
         if name in server_schedules:
             continue
