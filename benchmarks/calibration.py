@@ -54,6 +54,8 @@ def main() -> None:
     parser.add_argument("--cfld", action="store_true", help="also the control-flow log distance (seconds per seed)")
     parser.add_argument("--delays", choices=list(DELAY_RULES), default="eligible")
     parser.add_argument("--contention", choices=["pool", "person"], default="pool")
+    parser.add_argument("--calendars", choices=["person", "team"], default="person",
+                        help="working hours per group of people who keep different hours, or one per team")
     parser.add_argument("--repeats", type=int, default=REPEAT_STATES,
                         help="visits of an activity in a case routed apart (1: first-order over activities)")
     parser.add_argument("--validate", action="store_true",
@@ -69,6 +71,7 @@ def main() -> None:
     if arguments.validate:
         train, held_out = _split(train, pd.Timedelta(hours=WINDOW_H))
     calibration = calibrate_log(train, name="bpic2012w", delays=arguments.delays, contention=arguments.contention,
+                                calendars=arguments.calendars,
                                 repeats=arguments.repeats)
     text = dump_scenario(calibration.scenario, calibration.comments)
     calibrate_s = time.perf_counter() - began

@@ -49,7 +49,11 @@ def _scalar(value: Any) -> str:
     if isinstance(value, float):
         if not math.isfinite(value):
             raise ValueError(f"a scenario cannot hold the number {value}")
-        return repr(value)
+        text = repr(value)
+        mantissa, exponent, power = text.partition("e")
+        if exponent and "." not in mantissa:  # YAML 1.1 reads 7e-05 as text: a float needs its point, 7.0e-05
+            text = f"{mantissa}.0e{power}"
+        return text
     return json.dumps(str(value), ensure_ascii=False)
 
 
