@@ -63,12 +63,12 @@ def test_every_public_name_resolves(package: str) -> None:
 
 def test_validate_loads_only_pydantic_and_yaml() -> None:
     """`flowlab validate FILE` reads, checks and load-checks a scenario (spawns included) without numpy, pandas, scipy,
-    matplotlib, pm4py, SimPy or pyarrow, and without the other sub-commands' modules (the console script imports only
+    matplotlib, pm4py, SimPy, pyarrow or rich, and without the other sub-commands' modules (the console script imports only
     the one it runs): its start-up stays within reach of `flowlab --help` (benchmarks/startup.py)."""
     import subprocess
     import sys
 
-    heavy = ("pandas", "scipy", "matplotlib", "pm4py", "simpy", "numpy", "pyarrow", "flowlab.commands.run")
+    heavy = ("pandas", "scipy", "matplotlib", "pm4py", "simpy", "numpy", "pyarrow", "rich", "flowlab.commands.run")
     scenario = Path(__file__).resolve().parent.parent / "scenarios" / "it4it-e2e.yaml"  # spawns: a linear solve
     code = (
         "import runpy, sys\n"
