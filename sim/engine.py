@@ -43,7 +43,7 @@ from sim.limits import MAX_VISITS
 from sim.network import Batching, Network
 from sim.people import resource_names, server_schedules, team_schedule
 from sim.plan import AfterStage, BatchMember, Branch, ClassPlan, Escalation, FlowPlan, SpawnRule, StagePlan, Step
-from sim.processes import call_at_start, start_process
+from sim.processes import call_at_start, run_until, start_process
 from sim.recording import (
     C_ARRIVAL,
     C_BATCH,
@@ -141,7 +141,7 @@ def simulate(network: Network, *, seed: int | np.random.SeedSequence, replicatio
         root = np.random.SeedSequence(int(seed), spawn_key=(int(replication),))
     run = _Run(network, root, int(replication))
     with _cycle_collector_paused():
-        run.env.run(until=network.run.horizon_h)
+        run_until(run.env, float(network.run.horizon_h))
     ended = network.run.horizon_h if run.finished is None or not run.finished.triggered else run.env.now
     schedules = {name: team.schedule for name, team in run.teams.items() if team.schedule is not None}
     per_server = {name: tuple(team.schedules[1:]) for name, team in run.teams.items() if isinstance(team, PeoplePool)}
@@ -338,7 +338,7 @@ class _Run:
                 row[C_START] = start
                 row[C_SERVER] = server
                 delay = draw()
-                yield Timeout(env, delay)
+                yield delay  # a float: the driver waits it as a Timeout (sim.processes)
                 complete = start + delay
                 visit(
                     (index, class_index, stage_index, team.index, server, ready, ready, ready, ready, _NAN, start,
@@ -386,7 +386,7 @@ class _Run:
                 complete = start + work if schedule is None else schedule.finish_time(start, work)
                 delay = complete - start
                 delay = 0.0 if delay < 0.0 else delay  # max(delay, 0.0) without a call
-                yield Timeout(env, delay)
+                yield delay
                 complete = start + delay
                 visit(
                     (index, class_index, stage_index, team.index, server, ready, row[C_HANDOFF_DONE], queued, queued,
@@ -517,7 +517,7 @@ class _Run:
         for row in rows:
             row[C_START] = start
             row[C_SERVER] = server
-        yield Timeout(env, max(complete - env.now, 0.0))
+        yield max(complete - env.now, 0.0)
         now = env.now
         for row in rows:
             self.visit(

@@ -27,7 +27,7 @@ from sim.network import (
 )
 from sim.people import person_hours_per_week
 
-__all__ = ["LoadWarning", "check_offered_load", "compute_arrival_rates", "compute_utilisation"]
+__all__ = ["LoadWarning", "check_offered_load", "compute_arrival_rates", "compute_utilisation", "expected_visits"]
 
 HOURS_PER_WEEK = 168.0
 
@@ -136,6 +136,21 @@ def compute_arrival_rates(network: Network) -> dict[str, float] | None:
     system = [[float(row == column) - spawned[column][row] for column in range(size)] for row in range(size)]
     rates = solve_below_spectral_radius_one(system, own)
     return None if rates is None else {name: rates[index[name]] for name in names}
+
+
+def expected_visits(network: Network) -> float | None:
+    """Stage visits one replication of `network` is expected to make (arrival rates × horizon × visits per item,
+    spawns included; with `max_cases`, at most that many items' worth); None when spawns never end."""
+    rates = compute_arrival_rates(network)
+    if rates is None:
+        return None
+    run = network.run
+    items = {name: rates[name] * run.horizon_h for name in rates}
+    visits = sum(count * sum(_visits(network.item_classes[name]).values()) for name, count in items.items())
+    arrivals = sum(items.values())
+    if run.max_cases is not None and arrivals > run.max_cases:
+        visits *= run.max_cases / arrivals
+    return visits
 
 
 def solve_below_spectral_radius_one(system: list[list[float]], right: list[float]) -> list[float] | None:

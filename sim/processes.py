@@ -15,12 +15,14 @@ of simultaneous events, and with it every result, is what it would be with proce
 from __future__ import annotations
 
 from collections.abc import Callable, Generator
+from heapq import heappop, heappush
 from typing import Any
 
 import simpy
-from simpy.events import URGENT, Event
+from simpy.core import EmptySchedule, StopSimulation
+from simpy.events import NORMAL, URGENT, Event, Timeout
 
-__all__ = ["call_at_start", "start_process"]
+__all__ = ["call_at_start", "run_until", "start_process"]
 
 
 def call_at_start(env: simpy.Environment, callback: Callable[[Event], None]) -> None:
@@ -33,8 +35,12 @@ def call_at_start(env: simpy.Environment, callback: Callable[[Event], None]) -> 
     env.schedule(event, URGENT)
 
 
+_new_timeout = object.__new__
+
+
 class _Driver:
-    """Resumes one generator with the value of each event it waits for (a failed event is thrown into it)."""
+    """Resumes one generator with the value of each event it waits for (a failed event is thrown into it); a float
+    it yields is a delay, waited for as `yield Timeout(env, delay)` would (the same event, scheduled alike)."""
 
     __slots__ = ("generator", "resume")
 
@@ -48,12 +54,24 @@ class _Driver:
         while True:
             try:
                 if event._ok:
-                    event = generator.send(event._value)
+                    waited = generator.send(event._value)
                 else:  # as simpy.Process: the generator handles the failure, or the run stops with it
                     event._defused = True
-                    event = generator.throw(event._value)
+                    waited = generator.throw(event._value)
             except StopIteration:
                 return
+            if waited.__class__ is float:  # a delay: the Timeout `Timeout(env, delay)` would be, built in one step
+                if waited < 0.0:
+                    raise ValueError(f"Negative delay {waited}")
+                timeout = _new_timeout(Timeout)
+                timeout.env = env = event.env
+                timeout.callbacks = [self.resume]
+                timeout._value = None
+                timeout._delay = waited
+                timeout._ok = True
+                heappush(env._queue, (env._now + waited, NORMAL, next(env._eid), timeout))
+                return
+            event = waited
             callbacks = event.callbacks
             if callbacks is not None:  # not processed yet: wait for it
                 callbacks.append(self.resume)
@@ -65,3 +83,37 @@ def start_process(env: simpy.Environment, generator: Generator[Event, Any, Any])
     """Run `generator` as a process that nobody waits for: it starts when the environment processes the current
     moment's urgent events (as `env.process` would start it) and ends, leaving no event, when it returns."""
     call_at_start(env, _Driver(generator).resume)
+
+
+def run_until(env: simpy.Environment, at: float) -> None:
+    """`env.run(until=at)` for a number `at` > now, with `Environment.step` inlined: the same stop event (urgent, at
+    `at`), the same order of events, the same handling of failed events and of `StopSimulation` (a `max_cases`
+    run's end), without a method call per event."""
+    if not at > env._now:
+        raise ValueError(f"until ({at}) must be greater than the current simulation time")
+    until = Event(env)
+    until._ok = True
+    until._value = None
+    env.schedule(until, URGENT, at - env._now)
+    until.callbacks.append(StopSimulation.callback)
+    queue = env._queue
+    try:
+        while True:
+            try:
+                env._now, _, _, event = heappop(queue)
+            except IndexError:
+                raise EmptySchedule from None
+            callbacks, event.callbacks = event.callbacks, None
+            try:
+                for callback in callbacks:
+                    callback(event)
+            except StopSimulation:  # as SimPy: the callbacks not called yet stay with the event, rescheduled
+                event.callbacks = callbacks[callbacks.index(callback) + 1:]
+                env.schedule(event, URGENT - 1)
+                return
+            if not event._ok and not hasattr(event, "_defused"):  # a failure nobody handled: as SimPy, crash
+                failure = type(event._value)(*event._value.args)
+                failure.__cause__ = event._value
+                raise failure
+    except EmptySchedule:
+        raise RuntimeError(f'No scheduled events left but "until" event was not triggered: {until}') from None

@@ -171,7 +171,8 @@ def run_replications(
         network: the resolved network; its `run` settings apply unless overridden here.
         replications, seed, horizon_h, warmup_h, max_cases: overrides of `network.run` (hours for the times; see
             `with_run_settings`).
-        workers: local processes; None uses every core, 1 runs sequentially in this process.
+        workers: local processes; None uses every core when the run is big enough to pay for them (`worth_a_pool`)
+            and this process otherwise, 1 runs sequentially in this process.
         scheduler: address of a Dask distributed scheduler (``"tcp://host:port"``); the replications run there.
             Raises ClusterError when Dask is not installed (the `dask` extra), the scheduler cannot be reached or
             the cluster fails during the run; a worker lost during the run only costs time.
@@ -207,7 +208,8 @@ def run_tasks(
 ) -> list[Recording]:
     """Run replication tasks in this process, on local processes or on a Dask cluster; results in task order.
 
-    `workers`: local processes (None: every core; 1: sequentially here). `progress` is called once per finished
+    `workers`: local processes (None: every core, or here when `worth_a_pool` says the tasks are too small to pay
+    for worker processes; 1: sequentially here). `progress` is called once per finished
     task, in completion order, with the task's index. Each task carries its own seed, so where it runs changes
     nothing in its result.
     """
@@ -215,9 +217,29 @@ def run_tasks(
         raise ValueError(f"workers must be >= 1 (got {workers})")
     if scheduler is not None:
         return _run_on_dask(tasks, scheduler, progress)
-    if workers == 1 or len(tasks) == 1:
+    if workers == 1 or len(tasks) == 1 or (workers is None and not worth_a_pool(tasks)):
         return _run_in_process(tasks, progress)
     return _run_on_processes(tasks, min(workers or os.cpu_count() or 1, len(tasks)), progress)
+
+
+POOL_MIN_VISITS = 100_000
+"""Fewest stage visits, over all the tasks, for which local worker processes pay off when `workers` is not given: a
+worker costs about half a CPU-second to start (it imports numpy, pandas and SimPy), the engine simulates some
+200,000 visits in one."""
+
+
+def worth_a_pool(tasks: Sequence[Task]) -> bool:
+    """Whether `tasks` are worth worker processes: their expected stage visits (`sim.load_check.expected_visits`)
+    reach `POOL_MIN_VISITS` (or cannot be told). Where they run changes nothing in their results."""
+    from sim.load_check import expected_visits
+
+    total = 0.0
+    for network, _, _ in tasks:
+        visits = expected_visits(network)
+        if visits is None:
+            return True
+        total += visits
+    return total >= POOL_MIN_VISITS
 
 
 def _run_in_process(tasks: Sequence[Task], progress: ProgressCallback | None) -> list[Recording]:
