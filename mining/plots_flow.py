@@ -58,7 +58,7 @@ def plot_queue_lengths(
 def draw_queue_lengths(series: pd.DataFrame, time_column: str, value_column: str, group_column: str | None, *,
                        title: str, value_label: str, period: str | None) -> Figure:
     """The step plot of `plot_queue_lengths` as a figure (its arguments are the same)."""
-    figure = Figure(figsize=(11.0, 5.0))
+    figure = Figure(figsize=(11.0, 5.0), layout="constrained")
     axes = figure.add_subplot()
     if group_column is None:
         groups = [(None, series)]
@@ -85,7 +85,6 @@ def draw_queue_lengths(series: pd.DataFrame, time_column: str, value_column: str
     if group_column is not None:
         axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
     figure.autofmt_xdate()
-    figure.tight_layout()
     return figure
 
 
@@ -102,7 +101,7 @@ def plot_lead_time_histogram(lead_times_h: np.ndarray, path: str | Path, *, titl
 def draw_lead_time_histogram(values: np.ndarray, title: str = "Lead time") -> Figure:
     """The histogram of `plot_lead_time_histogram` as a figure, of finite lead times in hours."""
     unit, factor = choose_time_unit(float(np.median(values)))
-    figure = Figure(figsize=(10.0, 5.0))
+    figure = Figure(figsize=(10.0, 5.0), layout="constrained")
     axes = figure.add_subplot()
     bins: int | np.ndarray = min(60, max(10, len(values) // 20))
     scaled = values * factor
@@ -123,5 +122,4 @@ def draw_lead_time_histogram(values: np.ndarray, title: str = "Lead time") -> Fi
     axes.set_title(f"{title} distribution ({len(values):,} cases)")
     axes.grid(alpha=0.3)
     axes.legend(loc="upper right")
-    figure.tight_layout()
     return figure

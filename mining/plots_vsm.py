@@ -11,8 +11,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.figure import Figure
-from matplotlib.patches import FancyBboxPatch, Polygon
+from matplotlib.patches import FancyBboxPatch
 
 from mining.columns import ACTIVITY, CASE, RESOURCE
 from mining.errors import EventLogError
@@ -116,10 +117,12 @@ def _case_totals(case_summary: pd.DataFrame) -> tuple[float, float, float, int]:
     return lead_mean, work_mean, efficiency, int(np.isfinite(lead).sum())
 
 
-def _draw_triangle(axes, x: float, y: float, size: float) -> None:
-    axes.add_patch(Polygon([(x - size / 2, y - size * 0.43), (x + size / 2, y - size * 0.43), (x, y + size * 0.43)],
-                           closed=True, facecolor="#f5c26b", edgecolor="#9a6a12", linewidth=1.0))
-    axes.text(x, y - size * 0.12, "I", ha="center", va="center", fontsize=_FONT, fontweight="bold", color="#5a3d00")
+def _triangle(axes, x: float, y: float, size: float) -> list[tuple[float, float]]:
+    """The corners of an inventory triangle centred at (x, y), its "I" drawn now (the triangles are drawn together
+    as one collection by the caller)."""
+    axes.text(x, y - size * 0.12, "I", ha="center", va="center", fontsize=_FONT, fontweight="bold", color="#5a3d00",
+              zorder=3)
+    return [(x - size / 2, y - size * 0.43), (x + size / 2, y - size * 0.43), (x, y + size * 0.43)]
 
 
 def _shown_stages(stages: pd.DataFrame, max_stages: int) -> tuple[pd.DataFrame, str]:
@@ -194,6 +197,11 @@ def draw_value_stream_map(
     axes.text(0.2, y - 0.33, note, fontsize=note_size, color="#555555", va="center")
 
     has_resource = "resource" in stages.columns
+    # the shapes repeated per stage, drawn as one collection each (a few artists instead of hundreds)
+    triangles: list[list[tuple[float, float]]] = []
+    time_lines: list[list[tuple[float, float]]] = []
+    wait_bars: list[list[tuple[float, float]]] = []
+    work_bars: list[list[tuple[float, float]]] = []
     for index, stage in stages.iterrows():
         row, column = divmod(int(index), per_row)
         top = height - header - row * _ROW_HEIGHT  # top of this row
@@ -204,7 +212,7 @@ def draw_value_stream_map(
         wait_h = float(stage["wait_mean_h"])
         work_h = float(stage["work_mean_h"])
         # wait triangle before the box
-        _draw_triangle(axes, x0 + _BOX_LEFT / 2 - 0.02, middle, 0.46)
+        triangles.append(_triangle(axes, x0 + _BOX_LEFT / 2 - 0.02, middle, 0.46))
         axes.annotate("", xy=(box_x, middle), xytext=(x0 + _BOX_LEFT - 0.06, middle),
                       arrowprops={"arrowstyle": "-|>", "color": "#777777", "lw": 0.8})
         # the process box: a header with the name, then who, work and visits
@@ -233,15 +241,19 @@ def draw_value_stream_map(
         # the time line: wait up (under the triangle), work down (under the box)
         up, down = box_bottom - 0.4, box_bottom - 0.85
         line_start = x0 - (_SLOT - _BOX_LEFT - _BOX_WIDTH) if column > 0 else x0
-        axes.plot([line_start, line_start, box_x, box_x, box_x + _BOX_WIDTH],
-                  [down if column > 0 else up, up, up, down, down],
-                  color="#444444", linewidth=1.3, solid_joinstyle="miter")
-        axes.plot([line_start, box_x], [up, up], color=WAIT_COLOUR, linewidth=3.5, solid_capstyle="butt")
-        axes.plot([box_x, box_x + _BOX_WIDTH], [down, down], color=WORK_COLOUR, linewidth=3.5, solid_capstyle="butt")
+        time_lines.append([(line_start, down if column > 0 else up), (line_start, up), (box_x, up), (box_x, down),
+                           (box_x + _BOX_WIDTH, down)])  # fmt: skip
+        wait_bars.append([(line_start, up), (box_x, up)])
+        work_bars.append([(box_x, down), (box_x + _BOX_WIDTH, down)])
         axes.text((line_start + box_x) / 2, up + 0.06, format_hours(wait_h), ha="center", va="bottom",
                   fontsize=_FONT, color=WAIT_COLOUR, fontweight="bold")
         axes.text(box_x + _BOX_WIDTH / 2, down - 0.08, format_hours(work_h), ha="center", va="top", fontsize=_FONT,
                   color=WORK_COLOUR, fontweight="bold")
+    axes.add_collection(PolyCollection(triangles, facecolors="#f5c26b", edgecolors="#9a6a12", linewidths=1.0,
+                                       zorder=2))  # fmt: skip
+    axes.add_collection(LineCollection(time_lines, colors="#444444", linewidths=1.3, joinstyle="miter", zorder=2))
+    axes.add_collection(LineCollection(wait_bars, colors=WAIT_COLOUR, linewidths=3.5, capstyle="butt", zorder=2.1))
+    axes.add_collection(LineCollection(work_bars, colors=WORK_COLOUR, linewidths=3.5, capstyle="butt", zorder=2.1))
     return figure
 
 
