@@ -43,7 +43,7 @@ from sim.limits import MAX_VISITS
 from sim.network import Batching, Network
 from sim.people import resource_names, server_schedules, team_schedule
 from sim.plan import AfterStage, BatchMember, Branch, ClassPlan, Escalation, FlowPlan, SpawnRule, StagePlan, Step
-from sim.processes import call_at_start, run_until, start_process
+from sim.processes import call_after, call_at_start, run_until, start_process
 from sim.recording import (
     C_ARRIVAL,
     C_BATCH,
@@ -247,7 +247,7 @@ class _Run:
                     return
                 now = env.now
                 if time > now:
-                    Timeout(env, time - now).callbacks.append(arrive)
+                    call_after(env, time - now, arrive)
                     return
                 create(plan, None)
 
@@ -334,7 +334,7 @@ class _Run:
                     stage.queue_length += 1
                     queue_sample((ready, stage_index, stage.queue_length))
                     server = yield request.granted
-                    start = env.now
+                    start = env._now
                 row[C_START] = start
                 row[C_SERVER] = server
                 delay = draw()
@@ -354,10 +354,10 @@ class _Run:
                 if handoff is not None:
                     delay = handoff()
                     delay = pending + (0.0 if delay < 0.0 else delay)  # what max(delay, 0.0) gives
-                    yield Timeout(env, delay)
+                    yield delay
                     queued = ready + delay
                 elif pending > 0:
-                    yield Timeout(env, pending)
+                    yield pending
                     queued = ready + pending
                 row[C_HANDOFF_DONE] = queued
                 gate = stage.gate
@@ -379,7 +379,7 @@ class _Run:
                         server = yield request.granted
                     else:
                         team, priority, server = yield from self._wait_escalating(stage, request, priority, (row,))
-                row[C_START] = start = env.now
+                row[C_START] = start = env._now
                 row[C_SERVER] = server
                 work = draw()
                 schedule = team.schedules[server]
@@ -398,7 +398,7 @@ class _Run:
             else:
                 row[C_HANDOFF_DONE] = row[C_GATE_DONE] = row[C_QUEUED] = _NAN
                 priority = yield from self._general_visit(step, row, priority, plan, pending)
-                ready = env.now
+                ready = env._now
                 row[C_BATCH] = -1
                 row[C_ESCALATED] = _NAN
             if after is None:
@@ -450,7 +450,7 @@ class _Run:
         if self.recorder.visit_count() > self.max_visits:
             raise ScenarioError(
                 f"{self.network_name}: replication {self.replication} stopped at "
-                f"{spell_duration(self.env.now)} of {spell_duration(self.horizon)}: it "
+                f"{spell_duration(self.env._now)} of {spell_duration(self.horizon)}: it "
                 + MAX_VISITS.refusal(f"simulated more than {self.max_visits:,} stage visits")
                 + " — or look for a rework loop taken with probability near 1, a flow that rarely ends, or a "
                 "horizon or arrival rate larger than meant"
@@ -478,12 +478,12 @@ class _Run:
             yield Timeout(env, delay_h + max(stage.handoff(), 0.0))
         elif delay_h > 0:
             yield Timeout(env, delay_h)
-        row[C_HANDOFF_DONE] = env.now
+        row[C_HANDOFF_DONE] = env._now
         if stage.gate is not None and not plan.expedite:
-            wait = wait_for_gate(stage.gate, env.now)
+            wait = wait_for_gate(stage.gate, env._now)
             if wait > 0:
                 yield Timeout(env, wait)
-        row[C_GATE_DONE] = env.now
+        row[C_GATE_DONE] = env._now
         batch = stage.batch
         if batch is not None and not plan.expedite:
             done = Event(env)
@@ -501,7 +501,7 @@ class _Run:
         team = stage.team
         weight = len(rows)
         for row in rows:
-            row[C_QUEUED] = env.now
+            row[C_QUEUED] = env._now
         if team.can_start_now():
             server = team.seize()
         else:
@@ -510,15 +510,15 @@ class _Run:
                 server = yield request.granted
             else:
                 team, priority, server = yield from self._wait_escalating(stage, request, priority, rows)
-        start = env.now
+        start = env._now
         work = draw()
         schedule = team.schedules[server]
         complete = start + work if schedule is None else schedule.finish_time(start, work)
         for row in rows:
             row[C_START] = start
             row[C_SERVER] = server
-        yield max(complete - env.now, 0.0)
-        now = env.now
+        yield max(complete - env._now, 0.0)
+        now = env._now
         for row in rows:
             self.visit(
                 (row[C_INDEX], row[C_ITEM], stage.index, team.index, server, row[C_READY], row[C_HANDOFF_DONE],

@@ -22,7 +22,7 @@ import simpy
 from simpy.core import EmptySchedule, StopSimulation
 from simpy.events import NORMAL, URGENT, Event, Timeout
 
-__all__ = ["call_at_start", "run_until", "start_process"]
+__all__ = ["call_after", "call_at_start", "run_until", "start_process"]
 
 
 def call_at_start(env: simpy.Environment, callback: Callable[[Event], None]) -> None:
@@ -36,6 +36,20 @@ def call_at_start(env: simpy.Environment, callback: Callable[[Event], None]) -> 
 
 
 _new_timeout = object.__new__
+
+
+def call_after(env: simpy.Environment, delay: float, callback: Callable[[Event], None]) -> None:
+    """Call `callback` after `delay` hours: ``Timeout(env, delay).callbacks.append(callback)`` in one step (the same
+    event, scheduled alike), for the engine's loops kept by callbacks (team openings, arrivals)."""
+    if delay < 0:
+        raise ValueError(f"Negative delay {delay}")
+    timeout = _new_timeout(Timeout)
+    timeout.env = env
+    timeout.callbacks = [callback]
+    timeout._value = None
+    timeout._delay = delay
+    timeout._ok = True
+    heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), timeout))
 
 
 class _Driver:
@@ -61,15 +75,7 @@ class _Driver:
             except StopIteration:
                 return
             if waited.__class__ is float:  # a delay: the Timeout `Timeout(env, delay)` would be, built in one step
-                if waited < 0.0:
-                    raise ValueError(f"Negative delay {waited}")
-                timeout = _new_timeout(Timeout)
-                timeout.env = env = event.env
-                timeout.callbacks = [self.resume]
-                timeout._value = None
-                timeout._delay = waited
-                timeout._ok = True
-                heappush(env._queue, (env._now + waited, NORMAL, next(env._eid), timeout))
+                call_after(event.env, waited, self.resume)
                 return
             event = waited
             callbacks = event.callbacks

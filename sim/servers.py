@@ -22,10 +22,10 @@ from heapq import heappop, heappush
 from typing import cast
 
 import simpy
-from simpy.events import Event, Timeout
+from simpy.events import Event
 
 from sim.calendar import WeekSchedule
-from sim.processes import call_at_start
+from sim.processes import call_after, call_at_start
 
 __all__ = ["CLOSING_TOLERANCE_H", "PeoplePool", "Request", "ServerPool"]
 
@@ -182,7 +182,7 @@ class ServerPool:
         reopening = schedule.gap(self.gap_number - 1)[1]
         if reopening > env.now:  # off duty at the start: closed until the first opening
             self.closes_at = -math.inf
-            Timeout(env, reopening - env.now).callbacks.append(self._open)
+            call_after(env, reopening - env.now, self._open)
         else:
             self._open(_)
 
@@ -194,7 +194,7 @@ class ServerPool:
             self._dispatch()
         env = self.env
         wait = reopening - env.now
-        Timeout(env, 0.0 if wait < 0.0 else wait).callbacks.append(self._open)  # max(wait, 0.0) without a call
+        call_after(env, 0.0 if wait < 0.0 else wait, self._open)  # max(wait, 0.0) without a call
         self.gap_number += 1
 
 
@@ -282,7 +282,7 @@ class _Shift:
         if reopening > env.now:  # off duty at the start: closed until the first opening
             for server in self.servers:
                 self.pool.until[server] = -math.inf
-            Timeout(env, reopening - env.now).callbacks.append(self.open)
+            call_after(env, reopening - env.now, self.open)
         else:
             self.open(_)
 
@@ -294,5 +294,5 @@ class _Shift:
         if pool.queue and pool.free:
             pool.dispatch(self.servers)
         wait = reopening - pool.env.now
-        Timeout(pool.env, 0.0 if wait < 0.0 else wait).callbacks.append(self.open)
+        call_after(pool.env, 0.0 if wait < 0.0 else wait, self.open)
         self.gap_number += 1
