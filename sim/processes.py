@@ -25,17 +25,19 @@ from simpy.events import NORMAL, URGENT, Event, Timeout
 __all__ = ["call_after", "call_at_start", "run_until", "start_process"]
 
 
+_new = object.__new__
+"""Builds an event without its ``__init__``: the engine sets the few attributes SimPy reads itself."""
+
+
 def call_at_start(env: simpy.Environment, callback: Callable[[Event], None]) -> None:
     """Call `callback` when the environment processes the current moment's urgent events: an event triggered now
     with urgent priority and value None, as a process's start (`simpy.events.Initialize`) is."""
-    event = Event(env)
-    event.callbacks.append(callback)
+    event = _new(Event)
+    event.env = env
+    event.callbacks = [callback]
     event._ok = True  # triggered: succeed() would schedule it with normal priority, a process starts urgently
     event._value = None
-    env.schedule(event, URGENT)
-
-
-_new_timeout = object.__new__
+    heappush(env._queue, (env._now, URGENT, next(env._eid), event))  # what env.schedule(event, URGENT) does
 
 
 def call_after(env: simpy.Environment, delay: float, callback: Callable[[Event], None]) -> None:
@@ -43,7 +45,7 @@ def call_after(env: simpy.Environment, delay: float, callback: Callable[[Event],
     event, scheduled alike), for the engine's loops kept by callbacks (team openings, arrivals)."""
     if delay < 0:
         raise ValueError(f"Negative delay {delay}")
-    timeout = _new_timeout(Timeout)
+    timeout = _new(Timeout)
     timeout.env = env
     timeout.callbacks = [callback]
     timeout._value = None
@@ -74,8 +76,17 @@ class _Driver:
                     waited = generator.throw(event._value)
             except StopIteration:
                 return
-            if waited.__class__ is float:  # a delay: the Timeout `Timeout(env, delay)` would be, built in one step
-                call_after(event.env, waited, self.resume)
+            if waited.__class__ is float:  # a delay: `call_after(env, waited, self.resume)`, inlined (the hot path)
+                if waited < 0.0:
+                    raise ValueError(f"Negative delay {waited}")
+                env = event.env
+                timeout = _new(Timeout)
+                timeout.env = env
+                timeout.callbacks = [self.resume]
+                timeout._value = None
+                timeout._delay = waited
+                timeout._ok = True
+                heappush(env._queue, (env._now + waited, NORMAL, next(env._eid), timeout))
                 return
             event = waited
             callbacks = event.callbacks

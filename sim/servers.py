@@ -10,6 +10,9 @@ and at each opening the free servers go to the waiting requests in priority orde
 at 03:00 is served first at 09:00, however many routine items came before it). A job already under way when the
 team goes off duty keeps its server and is suspended until the next opening (the engine stretches its finish time
 with `WeekSchedule.finish_time`).
+
+The clock is read as ``env._now``, what SimPy's `Environment.now` property returns, without a property call on
+every seize and release.
 """
 
 from __future__ import annotations
@@ -119,12 +122,12 @@ class ServerPool:
 
     def can_start_now(self) -> bool:
         """True when a server is free and the team is on duty."""
-        return self.busy < self.capacity and self.env.now < self.closes_at
+        return self.busy < self.capacity and self.env._now < self.closes_at
 
     def seize(self) -> int:
         """Take a free server (the one idle longest) now; the caller has checked `can_start_now`."""
         self.busy += 1
-        self.on_busy((self.env.now, self.index, self.busy))
+        self.on_busy((self.env._now, self.index, self.busy))
         return self.free.popleft()
 
     def request(self, priority: int, owner: object, weight: int = 1) -> Request:
@@ -140,7 +143,7 @@ class ServerPool:
     def release(self, server: int) -> None:
         """Server `server` finished its job: hand it to the first waiting request if the team is on duty, else it
         falls idle (until the next request, or the next opening)."""
-        now = self.env.now
+        now = self.env._now
         if self.queue and now < self.closes_at and self._hand_over(server):
             return
         self.busy -= 1
@@ -169,7 +172,7 @@ class ServerPool:
                 return
             self.free.popleft()
             self.busy += 1
-            self.on_busy((self.env.now, self.index, self.busy))
+            self.on_busy((self.env._now, self.index, self.busy))
 
     # The openings are kept by callbacks on plain timeouts rather than by a SimPy process: the same events, scheduled
     # in the same order (a start event of urgent priority at time 0, as a process's, then one timeout per gap), so
@@ -178,11 +181,11 @@ class ServerPool:
     def _first_opening(self, _: Event) -> None:
         """At the run start: closed until the first opening if the team is off duty now, else open now."""
         env, schedule = self.env, cast(WeekSchedule, self.schedule)
-        self.gap_number = schedule.gaps_started_by(env.now)
+        self.gap_number = schedule.gaps_started_by(env._now)
         reopening = schedule.gap(self.gap_number - 1)[1]
-        if reopening > env.now:  # off duty at the start: closed until the first opening
+        if reopening > env._now:  # off duty at the start: closed until the first opening
             self.closes_at = -math.inf
-            call_after(env, reopening - env.now, self._open)
+            call_after(env, reopening - env._now, self._open)
         else:
             self._open(_)
 
@@ -193,7 +196,7 @@ class ServerPool:
         if self.queue and self.free:
             self._dispatch()
         env = self.env
-        wait = reopening - env.now
+        wait = reopening - env._now
         call_after(env, 0.0 if wait < 0.0 else wait, self._open)  # max(wait, 0.0) without a call
         self.gap_number += 1
 
@@ -234,11 +237,11 @@ class PeoplePool(ServerPool):
             call_at_start(env, group.first_opening)
 
     def can_start_now(self) -> bool:
-        now, until = self.env.now, self.until
+        now, until = self.env._now, self.until
         return any(now < until[server] for server in self.free)
 
     def seize(self) -> int:
-        now, until = self.env.now, self.until
+        now, until = self.env._now, self.until
         server = next(server for server in self.free if now < until[server])
         self.free.remove(server)
         self.busy += 1
@@ -246,7 +249,7 @@ class PeoplePool(ServerPool):
         return server
 
     def release(self, server: int) -> None:
-        now = self.env.now
+        now = self.env._now
         if self.queue and now < self.until[server] and self._hand_over(server):
             return
         self.busy -= 1
@@ -260,7 +263,7 @@ class PeoplePool(ServerPool):
                 return
             self.free.remove(server)
             self.busy += 1
-            self.on_busy((self.env.now, self.index, self.busy))
+            self.on_busy((self.env._now, self.index, self.busy))
 
 
 class _Shift:
@@ -277,12 +280,12 @@ class _Shift:
 
     def first_opening(self, _: Event) -> None:
         env, schedule = self.pool.env, self.schedule
-        self.gap_number = schedule.gaps_started_by(env.now)
+        self.gap_number = schedule.gaps_started_by(env._now)
         reopening = schedule.gap(self.gap_number - 1)[1]
-        if reopening > env.now:  # off duty at the start: closed until the first opening
+        if reopening > env._now:  # off duty at the start: closed until the first opening
             for server in self.servers:
                 self.pool.until[server] = -math.inf
-            call_after(env, reopening - env.now, self.open)
+            call_after(env, reopening - env._now, self.open)
         else:
             self.open(_)
 
@@ -293,6 +296,6 @@ class _Shift:
             pool.until[server] = closing - CLOSING_TOLERANCE_H
         if pool.queue and pool.free:
             pool.dispatch(self.servers)
-        wait = reopening - pool.env.now
+        wait = reopening - pool.env._now
         call_after(pool.env, 0.0 if wait < 0.0 else wait, self.open)
         self.gap_number += 1
