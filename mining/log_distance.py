@@ -51,18 +51,23 @@ _NS_PER_HOUR = 3_600_000_000_000
 
 def activity_instances(log: pd.DataFrame) -> pd.DataFrame:
     """A flowlab event log as activity instances: case, activity, start, end (one row per completed stage visit; a
-    visit without a start event starts where `compute_stage_times` estimates it)."""
+    visit without a start event is an instant at its completion, as the field scores complete-only logs)."""
     return instances_from_stage_times(compute_stage_times(log))
 
 
 def instances_from_stage_times(stage_times: pd.DataFrame) -> pd.DataFrame:
-    """The activity instances of a `compute_stage_times` table (its start, estimated or not, and its completion)."""
+    """The activity instances of a `compute_stage_times` table: its observed start (a visit whose start was only
+    estimated, or not known at all, starts at its completion) and its completion."""
+    complete = stage_times["complete"]
+    observed = stage_times["start"].notna()
+    if "estimated" in stage_times.columns:
+        observed &= ~stage_times["estimated"].astype(bool)
     return pd.DataFrame(
         {
             CASE: stage_times[CASE].astype("str").to_numpy(),
             ACTIVITY: stage_times[ACTIVITY].astype("str").to_numpy(),
-            START: stage_times["start"].to_numpy(),
-            END: stage_times["complete"].to_numpy(),
+            START: stage_times["start"].where(observed, complete).to_numpy(),
+            END: complete.to_numpy(),
         }
     )
 

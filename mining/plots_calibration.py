@@ -9,12 +9,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from matplotlib import rc_context
 from matplotlib.figure import Figure
 from scipy import stats
 
-from mining.plots_common import SIDE_COLOURS, WORK_COLOUR, save_figure
+from mining.plots_common import PROJECTOR_WIDTH_IN, ROOM_STYLE, SIDE_COLOURS, WORK_COLOUR, save_figure
 
-__all__ = ["plot_calibration", "plot_on_duty"]
+__all__ = ["draw_on_duty", "plot_calibration", "plot_on_duty"]
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -80,11 +81,17 @@ def plot_calibration(
 
 
 def plot_on_duty(on_duty: pd.DataFrame, path: str | Path) -> list[Path]:
+    """`draw_on_duty` written as PNG (and SVG on request); returns the paths."""
+    return save_figure(draw_on_duty(on_duty), path)
+
+
+@rc_context(ROOM_STYLE)  # text made for a room: the settings apply to the artists made inside
+def draw_on_duty(on_duty: pd.DataFrame) -> Figure:
     """Per team, over the week: the people the calibrated calendars put on duty (line) beside the mean number of
     people the log shows working in each hour (bars). Bars outside the line are work the calendars do not cover.
     `on_duty` is `Calibration.on_duty` (columns team, hour_of_week, seen_working, on_duty)."""
     teams = list(dict.fromkeys(on_duty["team"])) if len(on_duty) else []
-    figure = Figure(figsize=(12.8, 2.6 * max(len(teams), 1) + 0.6), layout="constrained")
+    figure = Figure(figsize=(PROJECTOR_WIDTH_IN, 2.6 * max(len(teams), 1) + 0.6), layout="constrained")
     for index, team in enumerate(teams or [""]):
         axes = figure.add_subplot(max(len(teams), 1), 1, index + 1)
         if team:
@@ -95,13 +102,13 @@ def plot_on_duty(on_duty: pd.DataFrame, path: str | Path) -> list[Path]:
             axes.step(np.append(hours, 168), np.append(mine["on_duty"], mine["on_duty"].iloc[-1]), where="post",
                       color="black", linewidth=1.8, label="people on duty (calibrated calendars)")  # fmt: skip
             axes.yaxis.get_major_locator().set_params(integer=True)
-        axes.set_xticks(np.arange(7) * 24 + 12, _WEEKDAYS, fontsize=12)
+        axes.set_xticks(np.arange(7) * 24 + 12, _WEEKDAYS)
         axes.set_xticks(np.arange(8) * 24, minor=True)
+        axes.tick_params(axis="x", which="minor", length=0)
         axes.grid(axis="x", which="minor", color="0.8")
         axes.set_xlim(0, 168)
-        axes.set_ylabel("people", fontsize=12)
-        axes.set_title(team or "no resources in the log: no working hours learned", fontsize=13, loc="left")
+        axes.set_ylabel("people")
+        axes.set_title(team or "no resources in the log: no working hours learned", loc="left")
         if index == 0 and team:
-            figure.legend(*axes.get_legend_handles_labels(), loc="outside upper center", ncols=2, fontsize=12,
-                          frameon=False)  # fmt: skip
-    return save_figure(figure, path)
+            figure.legend(*axes.get_legend_handles_labels(), loc="outside upper center", ncols=2, frameon=False)
+    return figure

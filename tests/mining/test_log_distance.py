@@ -75,6 +75,25 @@ def test_a_flowlab_log_becomes_activity_instances() -> None:
     ]
 
 
+def test_a_visit_without_a_start_event_is_an_instant() -> None:
+    """Complete-only events (with a resource, so flowlab estimates a start for its own measures) are instants at
+    their completion in the scored instances: a case of two completions 5 h apart lasts 5 h, not longer."""
+    at = pd.Timestamp("2024-01-01 08:00", tz="UTC")
+    log = pd.DataFrame(
+        {
+            "case:concept:name": ["x", "x", "y"],
+            "concept:name": ["A", "B", "A"],
+            "lifecycle:transition": ["complete", "complete", "complete"],
+            "time:timestamp": [at + pd.Timedelta(hours=2), at + pd.Timedelta(hours=7), at],
+            "org:resource": ["ann", "ann", "ann"],
+        }
+    )
+    table = activity_instances(log)
+    assert (table[START] == table[END]).all()
+    cycles = table.groupby(CASE)[END].max() - table.groupby(CASE)[START].min()
+    assert cycles.to_dict() == {"x": pd.Timedelta(hours=5), "y": pd.Timedelta(0)}
+
+
 @pytest.mark.real_log
 def test_bpic_2012_w_test_against_train_agrees() -> None:
     """The public split scored against itself the way the field does (CFLD left out: minutes at 3,000 cases)."""

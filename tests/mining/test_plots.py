@@ -301,7 +301,7 @@ def test_png_alone_unless_svg_is_asked_for(tmp_path: Path) -> None:
     """The report embeds PNG; SVG costs a second drawing, so it is written only inside `figure_formats(svg=True)`."""
     from matplotlib.figure import Figure
 
-    from mining.plots_common import save_figure
+    from mining.plots_common import DPI, save_figure
 
     figure = Figure(figsize=(2, 1))
     figure.add_axes((0, 0, 1, 1)).plot([0, 1], [0, 1])
@@ -309,7 +309,7 @@ def test_png_alone_unless_svg_is_asked_for(tmp_path: Path) -> None:
         assert [tmp_path / "a.png"] == save_figure(figure, tmp_path / "a.svg")
         assert ["a.png"] == sorted(path.name for path in tmp_path.iterdir())
     assert [tmp_path / "b.png", tmp_path / "b.svg"] == save_figure(figure, tmp_path / "b")  # the fixture asks
-    assert (2 * 110, 1 * 110) == _png_size(tmp_path / "a.png")  # the figure's own size: no tight bounding box
+    assert (2 * DPI, 1 * DPI) == _png_size(tmp_path / "a.png")  # the figure's own size: no tight bounding box
 
 
 def _png_size(path: Path) -> tuple[int, int]:

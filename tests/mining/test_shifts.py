@@ -133,3 +133,15 @@ class TestCalibratedPeople:
     def test_unknown_rule_is_refused(self, log: pd.DataFrame) -> None:
         with pytest.raises(ValueError, match="calendars must be 'person' or 'team'"):
             calibrate_log(log, calendars="shift")
+
+
+def test_the_on_duty_picture_reads_in_a_room() -> None:
+    """Two teams' on-duty profiles: at most the projector width, every text at least 12 pt, nothing overlapping."""
+    from mining.plots_calibration import draw_on_duty
+    from mining.plots_common import readability_problems
+
+    office = {"weekdays": ["mon", "tue", "wed", "thu", "fri"], "hours": ["09:00", "17:00"]}
+    visits = _visits({"a": ([0, 1, 2, 3, 4], 9, 17), "b": ([5, 6], 10, 16)})
+    table = pd.concat([on_duty_by_hour(visits, [(2, office)]).assign(team="team-1"),
+                       on_duty_by_hour(visits, [(1, None)]).assign(team="team-2")])  # fmt: skip
+    assert [] == readability_problems(draw_on_duty(table))
