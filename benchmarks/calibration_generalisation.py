@@ -20,7 +20,7 @@ import warnings
 from pathlib import Path
 
 import pandas as pd
-from calibration_protocol import calibrate_timed, mean_sd, model_network, score_model, split_by_case_start
+from calibration_protocol import CASE, calibrate_timed, mean_sd, model_network, score_model, split_by_case_start
 
 from mining.log_distance import activity_instances
 from mining.read import read_log
@@ -59,8 +59,8 @@ def main() -> None:
         train, test = split_by_case_start(log, arguments.share)
         calibration, seconds = calibrate_timed(train, name=name)
         held_out = activity_instances(test)
-        print(f"{name}: {train['case:concept:name'].nunique():,} train cases, {held_out['case:concept:name'].nunique():,}"
-              f" held out; calibrated in {seconds:.1f} s")  # fmt: skip
+        train_cases, test_cases = train[CASE].nunique(), held_out[CASE].nunique()
+        print(f"{name}: {train_cases:,} train cases, {test_cases:,} held out; calibrated in {seconds:.1f} s")
         for note in calibration.notes:
             print(f"  note: {note}")
         began = time.perf_counter()
@@ -68,11 +68,11 @@ def main() -> None:
         scores = score_model(network, held_out, activity_instances(train), arguments.seeds)
         table = scores.per_seed
         rows.append({
-            "log": name, "train": train["case:concept:name"].nunique(), "test": held_out["case:concept:name"].nunique(),
-            "calibrate_s": round(seconds, 1), "ctd_h": mean_sd(table["ctd_h"]), "replay_ctd_h": round(scores.replay_ctd_h, 1),
-            "floor_ctd_h": round(scores.floor_ctd_h, 1), "red_h": mean_sd(table["red_h"]), "aed_h": mean_sd(table["aed_h"]),
-            "car_h": mean_sd(table["car_h"]), "ngd2": mean_sd(table["ngd2"]), "open_at_cap": scores.unfinished,
-            "simulate_s": round(time.perf_counter() - began, 1),
+            "log": name, "train": train_cases, "test": test_cases, "calibrate_s": round(seconds, 1),
+            "ctd_h": mean_sd(table["ctd_h"]), "replay_ctd_h": round(scores.replay_ctd_h, 1),
+            "floor_ctd_h": round(scores.floor_ctd_h, 1), "red_h": mean_sd(table["red_h"]),
+            "aed_h": mean_sd(table["aed_h"]), "car_h": mean_sd(table["car_h"]), "ngd2": mean_sd(table["ngd2"]),
+            "open_at_cap": scores.unfinished, "simulate_s": round(time.perf_counter() - began, 1),
         })  # fmt: skip
     print()
     with pd.option_context("display.width", 250, "display.max_columns", 20):

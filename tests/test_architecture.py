@@ -62,9 +62,9 @@ def test_every_public_name_resolves(package: str) -> None:
 
 
 def test_validate_loads_only_pydantic_and_yaml() -> None:
-    """`flowlab validate FILE` reads, checks and load-checks a scenario (spawns included) without numpy, pandas, scipy,
-    matplotlib, pm4py, SimPy, pyarrow or rich, and without the other sub-commands' modules (the console script imports only
-    the one it runs): its start-up stays within reach of `flowlab --help` (benchmarks/startup.py)."""
+    """`flowlab validate FILE` reads, checks and load-checks a scenario (spawns included) without numpy, pandas,
+    scipy, matplotlib, pm4py, SimPy, pyarrow or rich, and without the other sub-commands' modules (the console script
+    imports only the one it runs): its start-up stays within reach of `flowlab --help` (benchmarks/startup.py)."""
     import subprocess
     import sys
 
