@@ -557,7 +557,7 @@ def calibrate_log(
         causes = pd.DataFrame({"wait_contention_h": pooled, "wait_other_h": stage_times["wait_h"] - pooled})
     else:
         causes = compute_wait_causes(stage_times, log)
-    calendars = {row["team"]: row.get("calendar") for row in pools.to_dict(orient="records")}
+    team_calendars = {row["team"]: row.get("calendar") for row in pools.to_dict(orient="records")}
     stages = []
     fits = []
     observed: dict[str, np.ndarray] = {}
@@ -599,7 +599,8 @@ def calibrate_log(
         # one per way into the stage (the wait before a call-back differs from the wait before a re-check)
         for source in sorted(set(previous[later].dropna())):
             way = later & (previous == source).to_numpy()
-            other = _unexplained_wait(stage_times.loc[way], causes.loc[way], calendars.get(team_of[activity]), delays)
+            calendar = team_calendars.get(team_of[activity])
+            other = _unexplained_wait(stage_times.loc[way], causes.loc[way], calendar, delays)
             if not len(other) or float(other.mean()) <= MIN_DELAY_H or flow.get(source, {}).get(activity, 0) <= 0:
                 continue
             delay = empirical_duration(other, f"unexplained wait from {source} to {activity}")

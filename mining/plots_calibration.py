@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from matplotlib import rc_context
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 from scipy import stats
 
 from mining.plots_common import PROJECTOR_WIDTH_IN, ROOM_STYLE, SIDE_COLOURS, WORK_COLOUR, save_figure
@@ -101,7 +102,7 @@ def draw_on_duty(on_duty: pd.DataFrame) -> Figure:
                      label="people seen working (mean per hour, from the log)")  # fmt: skip
             axes.step(np.append(hours, 168), np.append(mine["on_duty"], mine["on_duty"].iloc[-1]), where="post",
                       color="black", linewidth=1.8, label="people on duty (calibrated calendars)")  # fmt: skip
-            axes.yaxis.get_major_locator().set_params(integer=True)
+            axes.yaxis.set_major_locator(MaxNLocator(integer=True))
         axes.set_xticks(np.arange(7) * 24 + 12, _WEEKDAYS)
         axes.set_xticks(np.arange(8) * 24, minor=True)
         axes.tick_params(axis="x", which="minor", length=0)

@@ -95,8 +95,10 @@ def save_figure(figure: Figure, path: str | Path) -> list[Path]:
     written = []
     for suffix in saved_formats():
         target = base.with_name(f"{base.name}.{suffix}")
-        options = {"pil_kwargs": {"compress_level": PNG_COMPRESSION}} if suffix == "png" else {}
-        figure.savefig(target, dpi=DPI, facecolor="white", **options)
+        if suffix == "png":
+            figure.savefig(target, dpi=DPI, facecolor="white", pil_kwargs={"compress_level": PNG_COMPRESSION})
+        else:
+            figure.savefig(target, dpi=DPI, facecolor="white")
         written.append(target)
     return written
 

@@ -296,7 +296,7 @@ class _Run:
         self._check_visits()
         start_process(self.env, self._item(plan, row))
 
-    def _item(self, plan: ClassPlan, row: list) -> Generator[Event, Any, None]:
+    def _item(self, plan: ClassPlan, row: list) -> Generator[Event | float, Any, None]:
         """One work item walking its route; the short path serves stages that use no optional feature.
 
         The case row holds the visit under way (stage, team, ready, start, batch); a completed visit is written
@@ -469,7 +469,7 @@ class _Run:
 
     def _general_visit(
         self, step: Step, row: list, priority: int, plan: ClassPlan, delay_h: float = 0.0
-    ) -> Generator[Event, Any, int]:
+    ) -> Generator[Event | float, Any, int]:
         """Hand-off (after a flow's `delay_h` on the way here), gate, batch (neither for an expedited class), queue
         with escalation and calendar work; returns the item's priority afterwards."""
         env = self.env
@@ -494,7 +494,7 @@ class _Run:
 
     def _serve(
         self, stage: StagePlan, priority: int, rows: tuple[list, ...], draw: Callable[[], float]
-    ) -> Generator[Event, Any, int]:
+    ) -> Generator[Event | float, Any, int]:
         """Queue for a server (escalating if the stage says so), work for one `draw()` of working time, release;
         records the visits of `rows`."""
         env = self.env
@@ -590,7 +590,7 @@ class _Run:
         stage.batch_token += 1
         start_process(self.env, self._batch_job(stage, members))
 
-    def _batch_job(self, stage: StagePlan, members: list[BatchMember]) -> Generator[Event, object, None]:
+    def _batch_job(self, stage: StagePlan, members: list[BatchMember]) -> Generator[Event | float, object, None]:
         """Serve a gathered batch as one job: one request, one work draw (as the first member's class draws it);
         then per-batch spawns; then release all."""
         batch_id = next(self.batch_ids)

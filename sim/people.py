@@ -44,7 +44,7 @@ def server_schedules(team: Team, start: datetime) -> list[WeekSchedule | None]:
     from sim.calendar import build_week_schedule
 
     built: dict[WorkingCalendar, WeekSchedule | None] = {}
-    schedules = []
+    schedules: list[WeekSchedule | None] = []
     for calendar in server_calendars(team):
         if calendar is None:
             schedules.append(None)

@@ -20,7 +20,7 @@ from typing import Any
 
 import simpy
 from simpy.core import EmptySchedule, StopSimulation
-from simpy.events import NORMAL, URGENT, Event, Timeout
+from simpy.events import NORMAL, URGENT, Event, EventPriority, Timeout
 
 __all__ = ["call_after", "call_at_start", "run_until", "start_process"]
 
@@ -60,7 +60,7 @@ class _Driver:
 
     __slots__ = ("generator", "resume")
 
-    def __init__(self, generator: Generator[Event, Any, Any]) -> None:
+    def __init__(self, generator: Generator[Event | float, Any, Any]) -> None:
         self.generator = generator
         self.resume = self._resume
         """One bound method, appended to the callbacks of every event the generator waits for."""
@@ -88,7 +88,7 @@ class _Driver:
                 timeout._ok = True
                 heappush(env._queue, (env._now + waited, NORMAL, next(env._eid), timeout))
                 return
-            event = waited
+            event = waited  # type: ignore[assignment]  # an Event: floats were handled above (no cast() call here)
             callbacks = event.callbacks
             if callbacks is not None:  # not processed yet: wait for it
                 callbacks.append(self.resume)
@@ -96,7 +96,7 @@ class _Driver:
             # already processed: go on at once with its value, as simpy.Process does
 
 
-def start_process(env: simpy.Environment, generator: Generator[Event, Any, Any]) -> None:
+def start_process(env: simpy.Environment, generator: Generator[Event | float, Any, Any]) -> None:
     """Run `generator` as a process that nobody waits for: it starts when the environment processes the current
     moment's urgent events (as `env.process` would start it) and ends, leaving no event, when it returns."""
     call_at_start(env, _Driver(generator).resume)
@@ -120,13 +120,13 @@ def run_until(env: simpy.Environment, at: float) -> None:
                 env._now, _, _, event = heappop(queue)
             except IndexError:
                 raise EmptySchedule from None
-            callbacks, event.callbacks = event.callbacks, None
+            callbacks, event.callbacks = event.callbacks, None  # type: ignore[assignment]  # as SimPy's step
             try:
                 for callback in callbacks:
                     callback(event)
             except StopSimulation:  # as SimPy: the callbacks not called yet stay with the event, rescheduled
                 event.callbacks = callbacks[callbacks.index(callback) + 1:]
-                env.schedule(event, URGENT - 1)
+                env.schedule(event, EventPriority(URGENT - 1))
                 return
             if not event._ok and not hasattr(event, "_defused"):  # a failure nobody handled: as SimPy, crash
                 failure = type(event._value)(*event._value.args)
