@@ -148,6 +148,30 @@ class TestCommand:
         path.write_text(dump_scenario(calibration.scenario, calibration.comments), encoding="utf-8")
         load_network(path)
 
+    def test_what_could_not_be_learned_is_in_the_scenario_notes_and_report(
+        self, known: tuple[Path, pd.DataFrame], tmp_path: Path
+    ) -> None:
+        """A complete-only log without resources, through the command: the scenario's header, notes.txt, the console
+        and the report each say that work and pools could not be learned."""
+        from typer.testing import CliRunner
+
+        from flowlab.cli import app
+
+        columns = ["case:concept:name", "concept:name", "lifecycle:transition", "time:timestamp"]
+        log = tmp_path / "bare.parquet"
+        known[1].loc[known[1]["lifecycle:transition"] == "complete", columns].to_parquet(log, index=False)
+        out = tmp_path / "bare"
+        result = CliRunner().invoke(app, ["calibrate", str(log), "--out", str(out)], env={"COLUMNS": "200"})
+        assert 0 == result.exit_code, result.output
+        header = [line for line in (out / "scenario.yaml").read_text(encoding="utf-8").splitlines()
+                  if line.startswith("# Note: ")]  # fmt: skip
+        assert any("no start events" in line for line in header) and any("no resources" in line for line in header)
+        notes = (out / "notes.txt").read_text(encoding="utf-8")
+        assert "no start events" in notes and "no resources" in notes
+        assert "no start events" in " ".join(result.output.split())
+        page = (out / "report.html").read_text(encoding="utf-8")
+        assert "no start events" in page and "no resources" in page
+
     def test_a_stage_map_names_the_stages_of_a_stream(self, known: tuple[Path, pd.DataFrame], tmp_path: Path) -> None:
         """An analyst maps the log's activities onto a value stream's stages (Triage and Check are both the desk's
         Detect Issue here) and names the stream; a name the log does not have is refused with the names it has."""

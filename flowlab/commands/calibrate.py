@@ -123,7 +123,7 @@ def calibrate_command(
             "Each number says where it came from; edit any of them for a what-if.\n"
             "Simulate a period of your own: flowlab run scenario.yaml --start <ISO time> --cases <N> --horizon 52w\n"
             "(with --cases the horizon only caps the run: give one long enough for every case to finish)"
-        )
+        ) + "".join(f"\nNote: {note}" for note in calibration.notes)  # what the log could not tell, never silently
         text = dump_scenario(calibration.scenario, calibration.comments, header=header)
 
         def fill(folder: Path) -> None:
