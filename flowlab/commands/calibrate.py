@@ -175,14 +175,19 @@ def _print_summary(console: Console, calibration: Calibration, target: Path, sec
     table = Table(title=f"Calibrated scenario {scenario['name']} ({seconds:.1f} s)", title_justify="left")
     for column in ("stage", "team", "work", "extraneous delay"):
         table.add_column(column)
+    ways: dict[str, list[dict]] = {}  # the flow's delays by the stage they lead into
+    for row in (scenario["items"]["case"].get("flow_delays") or {}).values():
+        for into_stage, spec in row.items():
+            ways.setdefault(into_stage, []).append(spec)
     for stage in stages:
         delay = stage.get("handoff")
-        table.add_row(
-            stage["name"],
-            f"{stage['team']} ({team_size(scenario['teams'][stage['team']])})",
-            _describe(stage["work"]),
-            "–" if delay is None else _describe(delay),
-        )
+        into = ways.get(stage["name"], [])
+        text = "–" if delay is None else _describe(delay)
+        if into:
+            text = (_describe(into[0]) if len(into) == 1 else f"{len(into)} ways in") + (
+                "" if delay is None else f"; {text}")
+        table.add_row(stage["name"], f"{stage['team']} ({team_size(scenario['teams'][stage['team']])})",
+                      _describe(stage["work"]), text)  # fmt: skip
     console.print(table)
     console.print(f"arrivals: {scenario['items']['case']['arrival']['kind']}", markup=False)
     for note in calibration.notes:
