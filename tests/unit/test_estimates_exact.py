@@ -68,3 +68,15 @@ def test_kaplan_meier_by_hand() -> None:
     censored = np.array([False, True, False, False, True])
     assert kaplan_meier_quantiles(durations, censored, (0.2, 0.5, 0.7, 0.85))[:3] == (1.0, 4.0, 4.0)
     assert math.isnan(kaplan_meier_quantiles(durations, censored, (0.85,))[0])
+
+
+def test_a_run_does_not_import_scipy_stats() -> None:
+    """scipy.stats costs a run more CPU than its simulation: the modules of a run and its report must not pull it in
+    (the test from the parallel attempt on branch runcost)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, flowlab.cli, flowlab.commands.run, flowlab.run_results, flowlab.report, sim.engine; "
+            "print(sorted(name for name in sys.modules if name.startswith('scipy.stats')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
