@@ -100,7 +100,9 @@ def arrow_strings(values: pd.Series) -> pa.Array | None:
     chunked = getattr(values.array, "_pa_array", None)
     if chunked is None or not (pa.types.is_string(chunked.type) or pa.types.is_large_string(chunked.type)):
         return None
-    return chunked.combine_chunks() if isinstance(chunked, pa.ChunkedArray) else chunked
+    if isinstance(chunked, pa.ChunkedArray):  # one chunk (as `read_log` returns a column) is used as it is, not copied
+        return chunked.chunk(0) if chunked.num_chunks == 1 else chunked.combine_chunks()
+    return chunked
 
 
 def is_lexsorted(keys: list[np.ndarray]) -> bool:
