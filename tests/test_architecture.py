@@ -44,7 +44,7 @@ def test_the_command_line_loads_light() -> None:
     import subprocess
     import sys
 
-    heavy = ("pandas", "scipy", "matplotlib", "pm4py", "simpy", "numpy", "pyarrow", "pydantic")
+    heavy = ("pandas", "scipy", "matplotlib", "pm4py", "simpy", "numpy", "pyarrow", "pydantic", "rich.progress")
     code = f"import sys; from flowlab.cli import app; print(sorted(m for m in {heavy!r} if m in sys.modules))"
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert loaded == "[]"

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from flowlab.builtin_scenarios import DEFAULT_SCENARIO_NAME, builtin_scenarios_folder
@@ -52,6 +51,8 @@ SchedulerOption = Annotated[
 def replication_progress(console: Console, total: int) -> Iterator[Callable[[int], None]]:
     """A 'simulating' progress bar of `total` replications; yields the callback that advances it by one (and is the
     `work` moment of the test hook, `flowlab.interruptions.pause_point`)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn  # not for --help
+
     with Progress(
         TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
     ) as progress:
