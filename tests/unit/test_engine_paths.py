@@ -37,7 +37,7 @@ from sim.network import (
     Team,
     WorkingCalendar,
 )
-from sim.processes import call_at_start, start_process
+from sim.processes import call_after, call_at_start, run_until, start_process
 from sim.recording import Recording
 from sim.scenario import load_network
 
@@ -232,3 +232,100 @@ class TestProcessDriver:
         env.step()
         env.step()
         assert 2.0 == env.now == env.peek()  # the process's own end event, now
+
+
+def float_trace(driver: str) -> list[tuple]:
+    """Workers that wait by plain float delays (with `driver` "lean": `start_process`, `call_after`, `run_until`) or
+    by SimPy timeouts (`env.process`, a timeout's callback, `env.run`): ties, a shared event, callbacks and a stop
+    at the horizon; the order in which everything runs."""
+    env = simpy.Environment()
+    trace: list[tuple] = []
+    shared = env.event()
+    lean = driver == "lean"
+
+    def wait(delay: float) -> Any:
+        return delay if lean else env.timeout(delay)
+
+    def worker(name: str, delays: list[float]) -> Generator[Any, Any, None]:
+        trace.append((env.now, name, "start"))
+        for delay in delays:
+            value = yield wait(delay)
+            trace.append((env.now, name, value))
+        if name == "a":
+            shared.succeed("from a")
+        else:
+            trace.append((env.now, name, (yield shared)))
+        yield wait(0.0)
+        trace.append((env.now, name, "after zero"))
+        yield wait(10.0)  # past the horizon: never resumed
+        trace.append((env.now, name, "too late"))
+
+    def ring(label: str) -> Callable[[Event], None]:
+        return lambda _: trace.append((env.now, "bell", label))
+
+    def later(delay: float, label: str) -> None:
+        if lean:
+            call_after(env, delay, ring(label))
+        else:
+            env.timeout(delay).callbacks.append(ring(label))  # type: ignore[union-attr]
+
+    def start(generator: Generator[Any, Any, None]) -> None:
+        if lean:
+            start_process(env, generator)
+        else:
+            env.process(generator)
+
+    start(worker("a", [1.0, 1.0]))
+    later(1.0, "one")
+    start(worker("b", [2.0, 0.5]))
+    later(2.0, "two")
+    start(worker("c", [1.0, 0.5, 0.5]))
+    later(6.0, "at the horizon")  # a normal event at the horizon comes after the urgent stop: never rung
+    if lean:
+        run_until(env, 6.0)
+    else:
+        env.run(until=6.0)
+    trace.append((env.now, "end", "stopped"))
+    return trace
+
+
+class TestFloatDelays:
+    """A generator driven by `start_process` may yield a float delay: the same run as with `Timeout` events (the
+    tests from the parallel engine attempt on branch engine)."""
+
+    def test_same_trace_as_timeouts(self) -> None:
+        expected = float_trace("simpy")
+        assert expected == float_trace("lean")
+        assert (1.0, "bell", "one") in expected
+        assert (2.0, "b", None) in expected  # a timeout's value is None
+        assert not any(label in {"too late", "at the horizon"} for _, _, label in expected)
+        assert (6.0, "end", "stopped") == expected[-1]
+        # ties at 2.0 break by scheduling order: the bell (scheduled at 0) before the workers' second waits
+        assert expected.index((2.0, "bell", "two")) < expected.index((2.0, "a", None))
+
+
+    def test_a_negative_delay_is_refused(self) -> None:
+        env = simpy.Environment()
+
+        def backwards() -> Generator[float, Any, None]:
+            yield -1.0
+
+        start_process(env, backwards())
+        with pytest.raises(ValueError, match=r"Negative delay -1\.0"):
+            run_until(env, 5.0)
+        with pytest.raises(ValueError, match="Negative delay"):
+            call_after(env, -0.5, lambda _: None)
+
+    def test_run_until_needs_a_later_moment(self) -> None:
+        env = simpy.Environment()
+        with pytest.raises(ValueError, match="greater than the current simulation time"):
+            run_until(env, 0.0)
+
+    def test_run_until_stops_when_an_event_stops_the_simulation(self) -> None:
+        """As `env.run`: a callback raising `StopSimulation` (the engine's max_cases end) ends the run there."""
+        env = simpy.Environment()
+        finished = env.event()
+        finished.callbacks.append(simpy.core.StopSimulation.callback)  # type: ignore[union-attr]
+        env.timeout(3.5).callbacks.append(lambda _: finished.succeed())  # type: ignore[union-attr]
+        run_until(env, 100.0)
+        assert 3.5 == env.now
