@@ -85,7 +85,8 @@ class _Driver:
                 else:  # as simpy.Process: the generator handles the failure, or the run stops with it
                     event._defused = True
                     waited = generator.throw(event._value)
-            except StopIteration:
+            except StopIteration:  # done: break the driver's cycle (it holds its own bound method) for refcounting
+                self.resume = self.waiting = None  # type: ignore[assignment]
                 return
             if waited.__class__ is float:  # a delay: the driver is the timeout (see the class docstring)
                 if waited < 0.0:

@@ -22,10 +22,10 @@ import math
 from collections import deque
 from collections.abc import Callable
 from heapq import heappop, heappush
-from typing import cast
+from typing import Any, cast
 
 import simpy
-from simpy.events import Event
+from simpy.events import NORMAL, Event
 
 from sim.calendar import WeekSchedule
 from sim.processes import call_after, call_at_start
@@ -132,7 +132,10 @@ class ServerPool:
 
     def request(self, priority: int, owner: object, weight: int = 1) -> Request:
         """Join the queue; the request's `granted` event succeeds with a server id when one is handed over."""
-        request = Request(Event(self.env), owner, weight)
+        granted = object.__new__(Event)  # Event(self.env) without the call: what its __init__ sets
+        granted.env = self.env
+        granted.callbacks = []
+        request = Request(granted, owner, weight)
         heappush(self.queue, (priority, next(self.tickets), request))
         return request
 
@@ -160,7 +163,12 @@ class ServerPool:
             if request.withdrawn:
                 continue
             self.on_dequeue(request)
-            request.granted.succeed(server)
+            granted = request.granted  # granted.succeed(server), inlined: a request is granted once
+            granted._ok = True
+            granted._value = server
+            env = self.env
+            events: list[Any] = env._queue
+            heappush(events, (env._now, NORMAL, next(env._eid), granted))
             return True
         return False
 
