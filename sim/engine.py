@@ -289,7 +289,7 @@ class _Run:
             self.open += 1
         plan.seq += 1
         row = self.new_case(
-            f"r{self.replication}-{plan.name}-{plan.seq:06d}", plan.index, plan.priority, parent, self.env.now
+            f"r{self.replication}-{plan.name}-{plan.seq:06d}", plan.index, plan.priority, parent, self.env._now
         )
         if len(self.recorder.visits) >= COMPACT_VALUES:  # checked once per case, outside the per-visit path
             self.recorder.compact()

@@ -104,8 +104,9 @@ def _names(values: Sequence[str], indexes: np.ndarray) -> pd.api.extensions.Exte
 
 
 def _table(flat: list[float | int], blocks: list[np.ndarray], stride: int) -> np.ndarray:
-    """The compacted blocks and the rest of a flat list as one float64 array of `stride` columns (emptying both)."""
-    blocks.append(np.asarray(flat, dtype=np.float64))
+    """The compacted blocks and the rest of a flat list as one float64 array of `stride` columns (emptying both).
+    `np.fromiter` with the count takes a list of Python numbers in about half the time `np.asarray` does."""
+    blocks.append(np.fromiter(flat, dtype=np.float64, count=len(flat)))
     flat.clear()
     table = np.concatenate(blocks).reshape(-1, stride)
     blocks.clear()
@@ -115,7 +116,7 @@ def _table(flat: list[float | int], blocks: list[np.ndarray], stride: int) -> np
 def _compact(flat: list[float | int], blocks: list[np.ndarray]) -> int:
     """Move `flat` into a block when it holds `COMPACT_VALUES` numbers or more; return how many numbers moved."""
     if len(flat) >= COMPACT_VALUES:
-        blocks.append(np.asarray(flat, dtype=np.float64))
+        blocks.append(np.fromiter(flat, dtype=np.float64, count=len(flat)))
         moved = len(flat)
         flat.clear()
         return moved
