@@ -140,9 +140,6 @@ def simulate(network: Network, *, seed: int | np.random.SeedSequence, replicatio
     else:
         root = np.random.SeedSequence(int(seed), spawn_key=(int(replication),))
     run = _Run(network, root, int(replication))
-    with _cycle_collector_paused():
-        run_until(run.env, float(network.run.horizon_h))
-    ended = network.run.horizon_h if run.finished is None or not run.finished.triggered else run.env.now
     schedules = {name: team.schedule for name, team in run.teams.items() if team.schedule is not None}
     per_server = {name: tuple(team.schedules[1:]) for name, team in run.teams.items() if isinstance(team, PeoplePool)}
     for name, servers in per_server.items():
@@ -151,10 +148,15 @@ def simulate(network: Network, *, seed: int | np.random.SeedSequence, replicatio
             schedules[name] = union
     activities = {name: stage.activity for name, stage in network.stages.items() if stage.activity not in (None, name)}
     resources = {name: tuple(resource_names(team)) for name, team in network.teams.items() if team.people}
-    return run.recorder.finish(
-        horizon_h=ended, replication=int(replication), network_name=network.name, schedules=schedules,
-        activities=activities, server_schedules=per_server, resources=resources,
-    )
+    # the recording is built with the collector still paused: it frees the case rows (most of what the run left
+    # alive) before the collector would walk them
+    with _cycle_collector_paused():
+        run_until(run.env, float(network.run.horizon_h))
+        ended = network.run.horizon_h if run.finished is None or not run.finished.triggered else run.env.now
+        return run.recorder.finish(
+            horizon_h=ended, replication=int(replication), network_name=network.name, schedules=schedules,
+            activities=activities, server_schedules=per_server, resources=resources,
+        )
 
 
 class _Run:
