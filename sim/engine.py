@@ -349,10 +349,11 @@ class _Run:
                 ready = complete
                 team.release(server)
             elif stage.direct:  # hand-off, gate, calendar, escalation or flow delay, but no batch: served here
-                row[C_HANDOFF_DONE] = row[C_GATE_DONE] = row[C_QUEUED] = _NAN
                 # The clock stands at `ready` here, and after each timeout at exactly where it stood plus the delay.
                 handoff = stage.handoff
                 queued = ready
+                if handoff is not None or pending > 0:  # a wait before the queue: the horizon may fall in it
+                    row[C_HANDOFF_DONE] = row[C_GATE_DONE] = row[C_QUEUED] = _NAN
                 if handoff is not None:
                     delay = handoff()
                     delay = pending + (0.0 if delay < 0.0 else delay)  # what max(delay, 0.0) gives
@@ -366,6 +367,7 @@ class _Run:
                 if gate is not None and not plan.expedite:
                     wait = wait_for_gate(gate, queued)
                     if wait > 0:
+                        row[C_GATE_DONE] = row[C_QUEUED] = _NAN  # the horizon may fall in the wait for the gate
                         yield Timeout(env, wait)
                         queued = queued + wait
                 row[C_GATE_DONE] = row[C_QUEUED] = queued
