@@ -126,9 +126,12 @@ class TestCommand:
         result = CliRunner().invoke(app, ["calibrate", str(log), "--out", str(out)], env={"COLUMNS": "200"})
         assert 0 == result.exit_code, result.output
         assert "calibrate" == read_manifest(out).kind
-        assert {"scenario.yaml", "work_fits.csv", "routing.csv", "pools.csv", "calibration.png", "report.html"} <= {
-            path.name for path in out.iterdir()
-        }
+        assert {"scenario.yaml", "work_fits.csv", "routing.csv", "pools.csv", "calibration.png", "report.html",
+                "on_duty.csv", "on_duty.png"} <= {path.name for path in out.iterdir()}  # fmt: skip
+        on_duty = pd.read_csv(out / "on_duty.csv")
+        assert {"team", "hour_of_week", "seen_working", "on_duty"} <= set(on_duty.columns)
+        assert len(on_duty) == 168 * on_duty["team"].nunique()  # every hour of the week, per team
+        assert "Working hours per team" in (out / "report.html").read_text(encoding="utf-8")
         text = (out / "scenario.yaml").read_text(encoding="utf-8")
         assert "# lognormal" in text or "# gamma" in text or "# exponential" in text  # each fit says where it came from
         arguments = ["run", str(out / "scenario.yaml"), "--cases", "50", "--start", "2026-06-01T08:00:00+00:00"]
