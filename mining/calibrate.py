@@ -64,6 +64,7 @@ from mining.dfg import END_NODE, START_NODE, count_directly_follows
 from mining.pool_size import raise_to_concurrency
 from mining.shifts import WEEKDAYS, learn_calendar, on_duty_by_hour, people_groups
 from mining.stage_times import compute_case_times, compute_stage_times, require_columns
+from mining.time_units import duration_hours
 from mining.wait_causes import compute_pool_contention, compute_wait_causes
 from mining.working_hours import last_opening, working_hours_between
 
@@ -269,19 +270,14 @@ def _scaled_arrivals(arrival: dict[str, Any], factor: float) -> dict[str, Any]:
         return {**arrival, "rate": f"{float(arrival['rate'].removesuffix('/h')) * factor:.6g}/h"}
     gap = dict(arrival["gap"])
     if "mean" in gap:
-        gap["mean"] = _hours_text(_spec_hours(gap["mean"]) / factor)
+        gap["mean"] = _hours_text(duration_hours(gap["mean"]) / factor)
     elif "samples" in gap:
-        gap["samples"] = [_hours_text(_spec_hours(sample) / factor) if _spec_hours(sample) > 0 else "0s"
+        gap["samples"] = [_hours_text(duration_hours(sample) / factor) if duration_hours(sample) > 0 else "0s"
                           for sample in gap["samples"]]  # fmt: skip
     elif "value" in gap:
-        gap["value"] = _hours_text(_spec_hours(gap["value"]) / factor)
+        gap["value"] = _hours_text(duration_hours(gap["value"]) / factor)
     return {**arrival, "gap": gap}
 
-
-def _spec_hours(text: str) -> float:
-    """Hours of a duration written by `_hours_text` ('1.5h', '30m', '2d', '0s')."""
-    units = {"s": 1 / 3600, "m": 1 / 60, "h": 1.0, "d": 24.0, "w": 168.0}
-    return float(text[:-1]) * units[text[-1]]
 
 
 def _in_case_order(stage_times: pd.DataFrame) -> pd.DataFrame:
@@ -343,9 +339,10 @@ def _previous_activity(stage_times: pd.DataFrame) -> pd.Series:
 def _pools(
     stage_times: pd.DataFrame, activities: list[str], calendars: str = "person"
 ) -> tuple[dict[str, str], pd.DataFrame, list[str], pd.DataFrame]:
-    """Activity → team name; one row per team: its activities, resources, size and calendar (and, by the `person`
-    rule, its groups of people who keep different hours, `mining.shifts.people_groups`); and per hour of the week
-    the people seen working beside those the calendars put on duty (`mining.shifts.on_duty_by_hour`)."""
+    """Activity → team name; one row per team: its activities, resources, size (no smaller than its work in progress,
+    `mining.pool_size`) and calendar (and, by the `person` rule, its groups of people who keep different hours,
+    `mining.shifts.people_groups`); and per hour of the week the people seen working beside those the calendars put
+    on duty (`mining.shifts.on_duty_by_hour`)."""
     notes: list[str] = []
     known = stage_times.loc[stage_times[RESOURCE].notna()] if RESOURCE in stage_times.columns else stage_times.iloc[:0]
     resources = {name: set(known.loc[known[ACTIVITY].astype(str) == name, RESOURCE].astype(str)) for name in activities}
@@ -367,7 +364,7 @@ def _pools(
         groups.setdefault(root(name), []).append(name)
     team_of: dict[str, str] = {}
     rows = []
-    hours: list[pd.DataFrame] = []
+    seen_by_team: dict[str, pd.DataFrame] = {}
     for number, members in enumerate(groups.values(), start=1):
         team = f"team-{number}"
         visits = stage_times.loc[stage_times[ACTIVITY].astype(str).isin(members)]
@@ -386,8 +383,7 @@ def _pools(
                 row["capacity_rule"] = (f"{len(shifts)} groups of people who keep different hours, "
                                         f"{len(people)} resources in all")  # fmt: skip
                 row["people"] = shifts
-            duty = [(group["count"], group["calendar"]) for group in shifts or []]
-            hours.append(on_duty_by_hour(seen, duty or [(row["capacity"], row["calendar"])]).assign(team=team))
+            seen_by_team[team] = seen
         else:
             row["capacity"] = max(1, _peak_concurrency(visits))
             row["capacity_rule"] = "most visits in progress at once (no resources in the log)"
@@ -398,8 +394,16 @@ def _pools(
     if not len(known):
         notes.append("the log names no resources: one team per activity, sized by the most visits seen in progress "
                      "at once, without working hours")  # fmt: skip
+    pools = raise_to_concurrency(pd.DataFrame(rows), stage_times, team_of)
+    hours = []
+    for row in pools.to_dict(orient="records"):
+        if row["team"] in seen_by_team:
+            shifts = row.get("people")
+            duty = [(group["count"], group["calendar"]) for group in shifts] if isinstance(shifts, list) else []
+            hours.append(on_duty_by_hour(seen_by_team[row["team"]], duty or [(row["capacity"], row["calendar"])])
+                         .assign(team=row["team"]))  # fmt: skip
     on_duty = pd.concat(hours, ignore_index=True) if hours else pd.DataFrame()
-    return team_of, pd.DataFrame(rows), notes, on_duty
+    return team_of, pools, notes, on_duty
 
 
 def _peak_concurrency(visits: pd.DataFrame) -> int:
@@ -552,11 +556,6 @@ def calibrate_log(
     if len(finished) < len(case_times):
         notes.append(f"{len(case_times) - len(finished):,} unfinished cases left out of the routing")
     team_of, pools, pool_notes, on_duty = _pools(stage_times, activities, calendars)
-    before = pools.set_index("team")["capacity"].astype(float) if len(pools) else pd.Series(dtype=float)
-    pools = raise_to_concurrency(pools, stage_times, team_of)
-    if len(on_duty):  # a raised team has that many more people on duty in its hours
-        raised = pools.set_index("team")["capacity"].astype(float) / before
-        on_duty["on_duty"] = on_duty["on_duty"] * on_duty["team"].map(raised).fillna(1.0).to_numpy()
     notes += pool_notes
 
     previous = _previous_activity(stage_times)

@@ -15,15 +15,12 @@ from matplotlib.ticker import MaxNLocator
 from scipy import stats
 
 from mining.plots_common import PROJECTOR_WIDTH_IN, ROOM_STYLE, SIDE_COLOURS, WORK_COLOUR, save_figure
+from mining.time_units import duration_hours
 
 __all__ = ["draw_on_duty", "plot_calibration", "plot_on_duty"]
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
-
-def _hours(text: str) -> float:
-    units = {"s": 1 / 3600, "m": 1 / 60, "h": 1.0, "d": 24.0, "w": 168.0}
-    return float(text[:-1]) * units[text[-1]]
 
 
 def _pdf(spec: dict[str, Any], x: np.ndarray) -> np.ndarray | None:
@@ -31,7 +28,7 @@ def _pdf(spec: dict[str, Any], x: np.ndarray) -> np.ndarray | None:
     kind = spec.get("kind")
     if kind not in {"exponential", "lognormal", "gamma"}:
         return None
-    mean = _hours(spec["mean"])
+    mean = duration_hours(spec["mean"])
     if kind == "exponential":
         return stats.expon.pdf(x, scale=mean)
     cv = float(spec["cv"])

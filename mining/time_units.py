@@ -104,3 +104,11 @@ def column_unit(hours: Iterable[float]) -> tuple[str, float]:
     middle = len(known) // 2
     median = known[middle] if len(known) % 2 else (known[middle - 1] + known[middle]) / 2
     return choose_time_unit(median if median > 0 else max(known))
+
+
+_UNIT_HOURS = {"s": 1 / 3600, "m": 1 / 60, "h": 1.0, "d": 24.0, "w": 168.0}
+
+
+def duration_hours(text: str) -> float:
+    """Hours of a duration string as `mining.calibrate` writes them into a scenario ('1.5h', '30m', '2d', '0.5s')."""
+    return float(text[:-1]) * _UNIT_HOURS[text[-1]]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -24,7 +25,7 @@ from sim.network import WorkingCalendar
 HOURS_PER_WEEK = 168.0
 HOURS_PER_DAY = 24.0
 
-__all__ = ["HOURS_PER_WEEK", "WeekSchedule", "build_week_schedule", "week_hour_of"]
+__all__ = ["HOURS_PER_WEEK", "WeekSchedule", "build_week_schedule", "merge_intervals", "week_hour_of"]
 
 
 def week_hour_of(moment: datetime) -> float:
@@ -203,16 +204,22 @@ def build_week_schedule(calendar: WorkingCalendar, start: datetime) -> WeekSched
             pieces.append((0.0, end - HOURS_PER_WEEK))
         else:
             pieces.append((begin, end))
-    pieces.sort()
+    merged = merge_intervals(pieces)
+    weekly = sum(b - a for a, b in merged)
+    if weekly <= 0:
+        raise ValueError(f"a working calendar needs working hours in the week (got {calendar})")
+    return WeekSchedule(intervals=tuple(merged), origin_h=week_hour_of(start), weekly_h=weekly)
+
+
+def merge_intervals(pieces: Iterable[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Week-hour intervals sorted, empty ones dropped, overlapping or touching ones joined: the hours in which any of
+    them is on duty."""
     merged: list[tuple[float, float]] = []
-    for a, b in pieces:
+    for a, b in sorted(pieces):
         if b <= a:
             continue
         if merged and a <= merged[-1][1]:
             merged[-1] = (merged[-1][0], max(merged[-1][1], b))
         else:
             merged.append((a, b))
-    weekly = sum(b - a for a, b in merged)
-    if weekly <= 0:
-        raise ValueError(f"a working calendar needs working hours in the week (got {calendar})")
-    return WeekSchedule(intervals=tuple(merged), origin_h=week_hour_of(start), weekly_h=weekly)
+    return merged

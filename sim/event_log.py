@@ -101,9 +101,8 @@ def _frames(source: Recording | Replications) -> tuple[pd.DataFrame, pd.DataFram
 
 def _activities(source: Recording | Replications) -> Mapping[str, str]:
     """Stage name -> the activity name the log writes for it, where the two differ (the same in every replication)."""
-    if isinstance(source, Replications):
-        return source.recordings[0].activities if source.recordings else {}
-    return source.activities
+    first = _first(source)
+    return first.activities if first is not None else {}
 
 
 def _first(source: Recording | Replications) -> Recording | None:

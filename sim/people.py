@@ -58,16 +58,11 @@ def server_schedules(team: Team, start: datetime) -> list[WeekSchedule | None]:
 
 def team_schedule(schedules: Sequence[WeekSchedule | None]) -> WeekSchedule | None:
     """The hours in which at least one of the servers is on duty (None: someone always is)."""
-    from sim.calendar import WeekSchedule
+    from sim.calendar import WeekSchedule, merge_intervals
+
     if any(schedule is None for schedule in schedules) or not schedules:
         return None
-    pieces = sorted({interval for schedule in schedules if schedule is not None for interval in schedule.intervals})
-    merged: list[tuple[float, float]] = []
-    for begin, end in pieces:
-        if merged and begin <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((begin, end))
+    merged = merge_intervals(piece for schedule in schedules if schedule is not None for piece in schedule.intervals)
     if merged == [(0.0, HOURS_PER_WEEK)]:
         return None
     first = next(schedule for schedule in schedules if schedule is not None)
