@@ -293,9 +293,11 @@ class _Run:
         row = self.new_case(
             f"r{self.replication}-{plan.name}-{plan.seq:06d}", plan.index, plan.priority, parent, self.env._now
         )
-        if len(self.recorder.visits) >= COMPACT_VALUES:  # checked once per case, outside the per-visit path
-            self.recorder.compact()
-        self._check_visits()
+        recorder = self.recorder
+        if len(recorder.visits) >= COMPACT_VALUES:  # checked once per case, outside the per-visit path
+            recorder.compact()
+        if recorder.visit_count() > self.max_visits:
+            self._refuse_visits()
         start_process(self.env, self._item(plan, row))
 
     def _item(self, plan: ClassPlan, row: list) -> Generator[Event | float, Any, None]:
@@ -423,12 +425,12 @@ class _Run:
     ) -> tuple[int, float]:
         """Draw rework (first rule that hits wins), or in a flow the next stage (and its delay), then spawns; return
         the next position (the number of steps: the item leaves) and the delay on the way there (hours)."""
-        self._check_visits()  # a loop (rework, a flow's repeat) makes visits without new items
         decide = plan.decide
         next_position = position + 1
         delay = 0.0
         branches = after.branches
         if branches is not None:  # a flow: the next stage is drawn, until the visit limit sends the item out
+            self._check_visits()  # a flow may repeat a stage: visits without new items
             visits = loops[_VISITS] = loops.get(_VISITS, 0) + 1
             if visits >= cast(FlowPlan, plan.flow).max_visits:
                 next_position = len(plan.steps)
@@ -442,6 +444,7 @@ class _Run:
             if (max_loops is None or done < max_loops) and decide() < probability:
                 loops[number] = done + 1
                 next_position = back_to
+                self._check_visits()  # a loop makes visits without new items
                 break
         for spawn in after.spawns:
             if not (spawn.per_batch and batched):
@@ -452,13 +455,17 @@ class _Run:
         """Stop the run when it has recorded more visits than `MAX_VISITS` allows: a loop taken with probability 1
         a billion times or a horizon of centuries would otherwise run for hours and fill the memory."""
         if self.recorder.visit_count() > self.max_visits:
-            raise ScenarioError(
-                f"{self.network_name}: replication {self.replication} stopped at "
-                f"{spell_duration(self.env._now)} of {spell_duration(self.horizon)}: it "
-                + MAX_VISITS.refusal(f"simulated more than {self.max_visits:,} stage visits")
-                + " — or look for a rework loop taken with probability near 1, a flow that rarely ends, or a "
-                "horizon or arrival rate larger than meant"
-            )
+            self._refuse_visits()
+
+    def _refuse_visits(self) -> None:
+        """The error `_check_visits` raises."""
+        raise ScenarioError(
+            f"{self.network_name}: replication {self.replication} stopped at "
+            f"{spell_duration(self.env._now)} of {spell_duration(self.horizon)}: it "
+            + MAX_VISITS.refusal(f"simulated more than {self.max_visits:,} stage visits")
+            + " — or look for a rework loop taken with probability near 1, a flow that rarely ends, or a "
+            "horizon or arrival rate larger than meant"
+        )
 
     def _spawn(self, plan: ClassPlan, spawn: SpawnRule, parent: str) -> None:
         target, low, high, probability, _ = spawn
