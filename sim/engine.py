@@ -27,12 +27,13 @@ import itertools
 import math
 from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
+from heapq import heappush
 from typing import Any, cast
 
 import numpy as np
 import simpy
 from simpy.core import StopSimulation
-from simpy.events import Event, Timeout
+from simpy.events import NORMAL, PENDING, Event, Timeout
 
 from sim.build import arrival_times, build_classes, build_stages
 from sim.calendar import build_week_schedule
@@ -85,18 +86,24 @@ def _choose(branches: tuple[Branch, ...], decide: Callable[[], float]) -> Branch
     return branches[-1]
 
 
-def _first_of(env: simpy.Environment, *events: Event) -> Event:
-    """An event that succeeds when the first of `events` is processed: the moment and order in which SimPy's
-    ``a | b`` succeeds (triggered then, with normal priority), without its condition value and bookkeeping (the
-    engine only asks afterwards which of the events has happened)."""
-    either = Event(env)
+def _granted_or_after(env: simpy.Environment, granted: Event, delay: float) -> Event:
+    """An event that succeeds when `granted` is processed or `delay` hours have passed, whichever comes first: the
+    moment and order in which SimPy's ``granted | Timeout(env, delay)`` succeeds (triggered then, with normal
+    priority, the timeout scheduled as that expression schedules it), without its condition value and bookkeeping
+    (the engine only asks afterwards whether `granted` has happened)."""
+    either = object.__new__(Event)  # Event(env) without the call
+    either.env = env
+    either.callbacks = []
+    queue: list[Any] = env._queue
 
     def settle(_: Event) -> None:
-        if not either.triggered:
-            either.succeed()
+        if either._value is PENDING:  # either.succeed(), inlined: the first of the two to be processed
+            either._ok = True
+            either._value = None
+            heappush(queue, (env._now, NORMAL, next(env._eid), either))
 
-    for event in events:
-        event.callbacks.append(settle)
+    call_after(env, delay, settle)
+    granted.callbacks.append(settle)
     return either
 
 
@@ -547,24 +554,23 @@ class _Run:
         env = self.env
         team = stage.team
         after_h, new_priority, new_team = cast(Escalation, stage.escalation)
-        ready = min(row[C_READY] for row in rows)
-        remaining = ready + after_h - env.now
+        ready = rows[0][C_READY] if len(rows) == 1 else min(row[C_READY] for row in rows)
+        remaining = ready + after_h - env._now
+        granted = request.granted
         if remaining > 0:
-            yield _first_of(env, request.granted, Timeout(env, remaining))
-        if request.granted.triggered:
-            # simpy annotates Event.value as Optional[Any] though it is whatever succeed() was given, here always a
-            # server id (see ServerPool.release)
-            return team, priority, request.granted.value  # type: ignore[return-value]
+            yield _granted_or_after(env, granted, remaining)
+        if granted._value is not PENDING:  # granted.triggered without the property
+            return team, priority, granted._value  # the server id (see ServerPool.release)
         weight = request.weight
         team.withdraw(request)
         team = new_team
         priority = priority if new_priority is None else new_priority
         for row in rows:
             row[C_TEAM] = team.index
-            row[C_ESCALATED] = env.now
+            row[C_ESCALATED] = env._now
         if team.can_start_now():
             stage.queue_length -= weight
-            self.queue_sample((env.now, stage.index, stage.queue_length))
+            self.queue_sample((env._now, stage.index, stage.queue_length))
             return team, priority, team.seize()
         server = yield team.request(priority, stage, weight).granted
         return team, priority, server
