@@ -315,6 +315,7 @@ def run_command(
     svg: SvgOption = False,
 ) -> None:
     """Simulate a scenario: replications in parallel, a results folder, and a summary with 95% confidence intervals."""
+    from flowlab.collector import set_aside_imports
     from flowlab.run_results import collect_results, write_results
     from sim.load_check import check_offered_load
     from sim.replications import run_replications, with_run_settings
@@ -348,6 +349,7 @@ def run_command(
         raise fail(errors, f"{scenario.name}: {error}") from None
     for warning in check_offered_load(network):
         console.print(f"warning: {scenario.name}: {warning.message}", style="yellow", markup=False)
+    set_aside_imports()  # pandas, SimPy and the scenario's models: alive until the process exits
 
     run = network.run
     results_dir = out if out is not None else default_results_dir(network)
@@ -366,6 +368,7 @@ def run_command(
     def draw(folder: Path, held: RunResults) -> None:
         from flowlab.report import write_report  # matplotlib and the plots: not for --no-report
 
+        set_aside_imports()  # matplotlib's objects too
         write_report(folder, kind="run", svg=svg, run=held, shown_as=results_dir)
 
     try:
