@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from matplotlib import rc_context
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from mining.errors import EventLogError
 from mining.plots_common import ROOM_STYLE, choose_time_unit, save_figure, wrap_label
@@ -111,6 +113,10 @@ def draw_lead_time_histogram(values: np.ndarray, title: str = "Lead time") -> Fi
         scaled = positive
         bins = np.geomspace(positive.min(), positive.max(), bins + 1)
         axes.set_xscale("log")
+        # plain numbers (0.1, 1, 10, 1,000) instead of matplotlib's 10^n in mathtext: they read at a glance in a
+        # room, and mathtext's parser costs a tenth of a second the first time it runs
+        axes.xaxis.set_major_formatter(FuncFormatter(_plain_number))
+        axes.xaxis.set_minor_formatter(NullFormatter())
     # matplotlib's stub types `bins` as int | Sequence[float] | str | None, but hist takes any array-like edges
     axes.hist(scaled, bins=bins, color="#1f77b4", alpha=0.75, edgecolor="white")  # type: ignore[arg-type]
     for quantile, style in ((0.5, "-"), (0.85, "--"), (0.95, ":")):
@@ -123,3 +129,9 @@ def draw_lead_time_histogram(values: np.ndarray, title: str = "Lead time") -> Fi
     axes.grid(alpha=0.3)
     axes.legend(loc="upper right")
     return figure
+
+
+def _plain_number(value: float, _: int | None = None) -> str:
+    """A tick label of a log axis as a plain number: 0.01, 0.1, 1, 10, 1,000."""
+    return f"{value:,.0f}" if value >= 1 else f"{value:.{max(0, -math.floor(math.log10(value)))}f}"
+

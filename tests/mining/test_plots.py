@@ -285,6 +285,21 @@ class TestMadeForARoom:
                                     period=None)
         assert [] == readability_problems(figure)
 
+    def test_a_long_tailed_histogram_labels_its_log_axis_with_plain_numbers(self) -> None:
+        """0.1, 1, 10, 1,000 rather than 10^n in mathtext: read at a glance, and no mathtext parser to load."""
+        from mining.plots_flow import draw_lead_time_histogram
+
+        lead = np.random.default_rng(1).lognormal(3.0, 1.5, 2000)
+        figure = draw_lead_time_histogram(lead)
+        figure.canvas.draw()
+        axes = figure.axes[0]
+        assert axes.get_xscale() == "log"
+        labels = [label.get_text() for label in axes.get_xticklabels() if label.get_text()]
+        assert {"1", "10", "100", "1,000"} <= set(labels)
+        assert not any("$" in label for label in labels)
+        assert not [label for label in axes.xaxis.get_minorticklabels() if label.get_text()]
+        assert [] == readability_problems(figure)
+
     def test_the_check_finds_small_and_overlapping_text(self) -> None:
         """The rule itself: a 9 pt text and two texts at one spot are reported, a too wide figure too."""
         from matplotlib.figure import Figure
