@@ -6,6 +6,7 @@ import codecs
 import csv
 import io
 import json
+import math
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -197,6 +198,8 @@ def _refuse_long_cells(frame: pd.DataFrame, name: str) -> None:
         values = frame[column]
         if not (pd.api.types.is_string_dtype(values.dtype) or values.dtype == object):
             continue
+        if _longest_bytes(values) <= limit:  # a value has at most as many characters as bytes
+            continue
         try:
             lengths = values.str.len()
         except AttributeError:  # no strings in the column (lists or numbers of an OCEL attribute)
@@ -208,6 +211,19 @@ def _refuse_long_cells(frame: pd.DataFrame, name: str) -> None:
                 f"{name}: column {str(column)!r} at {format_rows(rows)}: a value "
                 + MAX_CELL_CHARS.refusal(f"has {int(lengths.max()):,} characters")
             )
+
+
+def _longest_bytes(values: pd.Series) -> float:
+    """Bytes of the longest value of an Arrow-backed string column, read off its offsets without decoding a
+    character (inf for any other column, whose characters are then counted)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    strings = getattr(values.array, "_pa_array", None)  # chunked as read: measured chunk by chunk, not joined
+    if strings is None or not (pa.types.is_string(strings.type) or pa.types.is_large_string(strings.type)):
+        return math.inf
+    longest = pc.max(pc.binary_length(strings)).as_py()
+    return 0.0 if longest is None else float(longest)
 
 
 def _format_of(path: Path, given: str | None) -> str:

@@ -115,6 +115,19 @@ class TestLongCell:
         monkeypatch.setenv("FLOWLAB_MAX_CELL_CHARS", "250000")
         assert read_log(path)["concept:name"].str.len().tolist() == [200_000]
 
+    def test_parquet_counts_characters_not_bytes(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        """The bytes of the longest value bound its characters: over the limit in bytes only (é is two bytes), the
+        value is kept; over it in characters, refused."""
+        monkeypatch.setenv("FLOWLAB_MAX_CELL_CHARS", "1000")
+        frame = pd.DataFrame({"case:concept:name": ["c1", "c1"], "concept:name": ["a", "é" * 600],
+                              "time:timestamp": pd.to_datetime(["2024-01-01T00:00:00Z", "2024-01-01T01:00:00Z"])})
+        frame.to_parquet(tmp_path / "bytes.parquet")
+        assert read_log(tmp_path / "bytes.parquet")["concept:name"].str.len().tolist() == [1, 600]
+        frame.loc[1, "concept:name"] = "é" * 1001
+        frame.to_parquet(tmp_path / "chars.parquet")
+        with pytest.raises(EventLogError, match=r"chars\.parquet: column 'concept:name' at row 2: a value has 1,001 "):
+            read_log(tmp_path / "chars.parquet")
+
     def test_a_long_label_is_cut_to_what_can_fit(self) -> None:
         text, size = fit_label("x" * 200_000, 2.0, fontsize=10)
         assert size == 7.0
