@@ -23,6 +23,7 @@ from mining.codes import NAT, arrow_strings, factorize_column, is_lexsorted, pa_
 from mining.columns import INSTANCE, LIFECYCLE
 
 __all__ = [
+    "adjacent_pairs",
     "completion_from_flags",
     "completion_mask",
     "has_start_events",
@@ -177,6 +178,62 @@ def completion_from_flags(flags: tuple[np.ndarray, np.ndarray] | None, n_rows: i
     return flags[1]
 
 
+def adjacent_pairs(
+    is_start: np.ndarray,
+    is_complete: np.ndarray,
+    when: np.ndarray,
+    case: np.ndarray,
+    keys: list[np.ndarray | pd.Series],
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The pairs of the cases in the simplest shape, found without sorting or grouping, and the rows of the others.
+
+    With the rows in (case, time) order, a case whose every event is a start directly followed by its complete
+    (same case and `keys`: activity, and instance id when the log has them), or that complete, alternates start,
+    complete in each of its groups, so these are exactly the pairs `pair_open_close` makes. Returns (start_of,
+    rest): per row, at such a complete the row of its start, else -1; and True at the rows of the other cases,
+    which the caller pairs in full (in most logs a few cases, where a tie of timestamps put another event between
+    a start and its complete). None when the rows are not in (case, time) order.
+
+    `case` holds integer case codes and `when` int64 times; each of `keys` is an integer array or a column of
+    strings, and a missing value never matches.
+    """
+    n = len(is_start)
+    if not is_lexsorted([when, case]):
+        return None
+    opens_pair = np.zeros(n, dtype=bool)  # a start whose complete is the next row
+    opens_pair[:-1] = is_start[:-1] & is_complete[1:]
+    for key in [case, *keys]:
+        opens_pair[:-1] &= _equal_to_next(key)
+    closes_pair = np.zeros(n, dtype=bool)
+    closes_pair[1:] = opens_pair[:-1]
+    stray = ~(opens_pair | closes_pair)  # an event in no such pair: its case is paired in full
+    rest = np.zeros(n, dtype=bool)
+    if stray.any():
+        stray_case = np.zeros(int(case.max()) + 1, dtype=bool)
+        stray_case[case[stray]] = True
+        rest = stray_case[case]
+    start_of = np.full(n, -1, dtype=np.int64)
+    closers = np.flatnonzero(closes_pair & ~rest)
+    start_of[closers] = closers - 1
+    return start_of, rest
+
+
+def _equal_to_next(values: np.ndarray | pd.Series) -> np.ndarray:
+    """Per row but the last: True when the value equals the next row's, neither missing (strings compared by Arrow
+    without copying them)."""
+    if isinstance(values, np.ndarray):
+        return values[1:] == values[:-1]
+    arrow = arrow_strings(values)
+    if arrow is not None:
+        import pyarrow.compute as pc
+
+        equal = pc.fill_null(pc.equal(arrow.slice(0, len(arrow) - 1), arrow.slice(1)), False)
+        return equal.to_numpy(zero_copy_only=False)
+    array = values.to_numpy()
+    known = pd.notna(array)
+    return known[1:] & known[:-1] & (array[1:] == array[:-1])
+
+
 def same_values(values: pd.Series, left: np.ndarray, right: np.ndarray) -> bool:
     """True when `values` at rows `left` equal `values` at rows `right`, pairwise, with no missing value."""
     arrow = arrow_strings(values)
@@ -212,19 +269,27 @@ def pair_visits(
                 "start_row": np.full(len(complete_rows), -1), "start": np.full(len(complete_rows), NAT),
                 "complete": ts[complete_rows]}  # fmt: skip
     rows = np.flatnonzero(flags[0] | is_complete)
-    side = is_complete[rows]  # False: start, True: complete
-    case, act, when = case_codes[rows], activity_codes[rows], ts[rows]
-    group_key = case * (int(act.max(initial=0)) + 1) + act
-    start_of = pair_open_close(rows, side, group_key, when, case)
-    if INSTANCE in log.columns:
-        matched = start_of >= 0
-        if not same_values(log[INSTANCE], start_of[matched], rows[matched]):
-            instance, _ = factorize_column(log[INSTANCE])
-            instance = instance[rows]
-            if not (instance < 0).any():
-                combined = pd.factorize(instance * (int(group_key.max()) + 1) + group_key)[0]
-                start_of = pair_open_close(rows, side, combined.astype(np.int64), when)
-    start_rows = start_of[side]
+    start_of = np.full(len(log), -1, dtype=np.int64)
+    keys = [activity_codes, *([log[INSTANCE]] if INSTANCE in log.columns else [])]
+    split = adjacent_pairs(flags[0], is_complete, ts, case_codes, keys)
+    if split is not None:  # the cases in the simplest shape are paired; the others below
+        start_of, rest = split
+        rows = rows[rest[rows]]
+    if len(rows):
+        side = is_complete[rows]  # False: start, True: complete
+        case, act, when = case_codes[rows], activity_codes[rows], ts[rows]
+        group_key = case * (int(act.max(initial=0)) + 1) + act
+        paired = pair_open_close(rows, side, group_key, when, case)
+        if INSTANCE in log.columns:
+            matched = paired >= 0
+            if not same_values(log[INSTANCE], paired[matched], rows[matched]):
+                instance, _ = factorize_column(log[INSTANCE])
+                instance = instance[rows]
+                if not (instance < 0).any():
+                    combined = pd.factorize(instance * (int(group_key.max()) + 1) + group_key)[0]
+                    paired = pair_open_close(rows, side, combined.astype(np.int64), when)
+        start_of[rows] = paired
+    start_rows = start_of[complete_rows]
     start = np.where(start_rows >= 0, ts[start_rows], NAT)
     complete = ts[complete_rows]
     return {"case": case_codes[complete_rows], "act": activity_codes[complete_rows], "row": complete_rows,

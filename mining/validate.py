@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mining.codes import factorize_cases, factorize_column, is_lexsorted
+from mining.codes import arrow_strings, factorize_cases, factorize_column, is_lexsorted
 from mining.columns import (
     ACTIVITY,
     ARRIVAL,
@@ -56,7 +56,7 @@ from mining.columns import (
     XES_LIFECYCLE_TRANSITIONS,
 )
 from mining.errors import EventLogError, format_rows, format_values
-from mining.pairing import pair_open_close, same_values
+from mining.pairing import adjacent_pairs, pair_open_close, same_values
 
 REPAIRS_ATTR = "flowlab:repairs"
 """Key of `DataFrame.attrs` under which `read_log` stores the repairs it made, as plain dicts."""
@@ -408,11 +408,15 @@ def _normalise_lifecycle(frame: pd.DataFrame, source: str) -> tuple[pd.Series, l
     """Lower-case lifecycle values (`complete` when the column is absent); refuse non-XES transitions."""
     if LIFECYCLE not in frame.columns:
         return pd.Series(COMPLETE, index=frame.index, dtype="str"), []
-    codes, uniques = factorize_column(frame[LIFECYCLE].astype("str"))
+    column = frame[LIFECYCLE].astype("str")
+    codes, uniques = factorize_column(column)
     normal = pd.array(uniques.str.strip().str.lower(), dtype="str")  # per distinct value, not per event
-    lifecycle = pd.Series(normal.take(codes, allow_fill=True), index=frame.index)
-    repairs = []
     missing = (codes < 0) | np.append(np.asarray(normal == "", dtype=bool), True)[codes]
+    if not missing.any() and list(normal) == list(uniques):  # written as the contract has them: kept as they are
+        lifecycle = column
+    else:
+        lifecycle = pd.Series(normal.take(codes, allow_fill=True), index=frame.index)
+    repairs = []
     if missing.any():
         count = int(missing.sum())
         repairs.append(
@@ -423,7 +427,7 @@ def _normalise_lifecycle(frame: pd.DataFrame, source: str) -> tuple[pd.Series, l
             )
         )
         lifecycle = lifecycle.where(~missing, COMPLETE)
-    found = set(lifecycle.unique())
+    found = {str(value) for value in normal if value != ""} | ({COMPLETE} if missing.any() else set())
     unknown = sorted(found - XES_LIFECYCLE_TRANSITIONS)
     if unknown:
         original = sorted(set(frame[LIFECYCLE].dropna().astype("str").unique()) - {"start", "complete"})
@@ -498,19 +502,18 @@ def _pair_start_complete(
     side = is_complete[rows]
     moments = frame[TIMESTAMP].array.asi8
 
-    def pair_within(key: str) -> np.ndarray:
-        key_codes, key_names = factorize_column(frame[key])
-        key_codes = np.where(key_codes < 0, len(key_names), key_codes)  # a missing key is a value of its own
-        group = case_codes * (len(key_names) + 1) + key_codes
-        return pair_open_close(rows, side, group[rows], moments[rows], case_codes[rows])
-
-    start_of = pair_within(ACTIVITY)
-    if INSTANCE in frame.columns:
-        # pairing by activity is the same as by instance id when every event is paired and every pair shares its
-        # id (the usual log): checked without hashing the ids, which are often one per visit
-        matched = start_of >= 0
-        if int(matched.sum()) * 2 != len(rows) or not same_values(frame[INSTANCE], start_of[matched], rows[matched]):
-            start_of = pair_within(INSTANCE)
+    # the cases in the simplest shape (each start directly followed by its complete) are paired without grouping;
+    # the others, usually a few, in full
+    start_of = np.full(len(frame), -1, dtype=np.int64)
+    keys = [frame[ACTIVITY], *([frame[INSTANCE]] if INSTANCE in frame.columns else [])]
+    split = adjacent_pairs(is_start, is_complete, moments, case_codes, keys)
+    unpaired = rows
+    if split is not None:
+        start_of, rest = split
+        unpaired = rows[rest[rows]]
+    if len(unpaired):
+        start_of[unpaired] = _pair_in_full(frame, unpaired, is_complete[unpaired], case_codes, moments)
+    start_of = start_of[rows]
     paired = start_of >= 0
     by_start = np.argsort(start_of[paired], kind="stable")  # pairs in the order of their start events
     start_rows = start_of[paired][by_start]
@@ -572,8 +575,39 @@ def _pair_start_complete(
     return frame, repairs
 
 
+def _pair_in_full(
+    frame: pd.DataFrame, rows: np.ndarray, side: np.ndarray, case_codes: np.ndarray, moments: np.ndarray
+) -> np.ndarray:
+    """`mining.pairing.pair_open_close` of the start (`side` False) and complete rows `rows`, grouped by (case,
+    activity), or by (case, `concept:instance`) when the log has instance ids and they disagree with those pairs."""
+
+    chosen = np.zeros(len(frame), dtype=bool)
+    chosen[rows] = True
+
+    def pair_within(key: str) -> np.ndarray:
+        key_codes, key_names = factorize_column(frame[key], chosen)  # the codes of `rows` only
+        key_codes = np.where(key_codes < 0, len(key_names), key_codes)  # a missing key is a value of its own
+        group = case_codes[rows] * (len(key_names) + 1) + key_codes
+        return pair_open_close(rows, side, group, moments[rows], case_codes[rows])
+
+    start_of = pair_within(ACTIVITY)
+    if INSTANCE in frame.columns:
+        # pairing by activity is the same as by instance id when every event is paired and every pair shares its
+        # id (the usual log): checked without hashing the ids, which are often one per visit
+        matched = start_of >= 0
+        if int(matched.sum()) * 2 != len(rows) or not same_values(frame[INSTANCE], start_of[matched], rows[matched]):
+            start_of = pair_within(INSTANCE)
+    return start_of
+
+
 def _null_mask(values: pd.Series) -> pd.Series:
     """True where a value is missing or an empty/blank string."""
+    arrow = arrow_strings(values)
+    if arrow is not None:  # by Arrow, without a stripped copy of every value (pandas' strip is Arrow's trim)
+        import pyarrow.compute as pc
+
+        blank = pc.or_(pc.equal(pc.binary_length(arrow), 0), pc.utf8_is_space(arrow))
+        return pd.Series(pc.fill_null(blank, True).to_numpy(zero_copy_only=False), index=values.index)
     mask = values.isna()
     if pd.api.types.is_string_dtype(values.dtype) or values.dtype == object:
         mask = mask | (values.astype("str").str.strip() == "").fillna(True)

@@ -259,3 +259,69 @@ class TestInstanceIds:
         log = read_log(path, case="case", activity="activity", lifecycle="lifecycle", timestamp="timestamp")
         assert log.attrs[REPAIRS_ATTR] == []
         assert sorted(compute_stage_times(log)["work_h"].tolist()) == [1.0, 6.0]  # not 2 h and 5 h
+
+
+class TestAdjacentPairs:
+    """Cases whose every start is directly followed by its complete are paired without grouping
+    (`mining.pairing.adjacent_pairs`), the others in full: the pairs, the repairs and the visits are those of the
+    full pairing of every case, on logs with ties, overlaps, lone events and mismatched instance ids."""
+
+    @staticmethod
+    def random_log(seed: int, with_instances: bool) -> pd.DataFrame:
+        rng = np.random.default_rng(seed)
+        rows = []
+        for case in range(int(rng.integers(1, 12))):
+            moment = 0
+            for instance in range(1, int(rng.integers(2, 7))):
+                activity = str(rng.choice(["a", "b", "c"]))
+                moment += int(rng.integers(0, 3))  # ties are frequent
+                work = int(rng.integers(0, 3))
+                shape = rng.random()
+                ids = [str(instance), str(instance)]
+                if shape < 0.1:
+                    ids[1] = str(instance + 100)  # a complete that names another instance
+                if shape < 0.85 or shape >= 0.95:
+                    rows.append((f"c{case}", activity, "start", moment, ids[0]))
+                if shape < 0.95:  # else a start never completed
+                    rows.append((f"c{case}", activity, "complete", moment + work, ids[1]))
+                if rng.random() < 0.2:  # an overlapping visit
+                    rows.append((f"c{case}", activity, "start", moment + 1, str(instance + 200)))
+                    rows.append((f"c{case}", activity, "complete", moment + work + 1, str(instance + 200)))
+        frame = pd.DataFrame(rows, columns=["case:concept:name", "concept:name", "lifecycle:transition", "hour",
+                                            "concept:instance"])
+        frame["time:timestamp"] = pd.Timestamp("2024-01-01", tz="UTC") + pd.to_timedelta(frame.pop("hour"), unit="h")
+        frame = frame.sort_values(["case:concept:name", "time:timestamp"], kind="stable").reset_index(drop=True)
+        return frame if with_instances else frame.drop(columns="concept:instance")
+
+    @given(seed=st.integers(0, 10_000), with_instances=st.booleans())
+    @settings(max_examples=150, deadline=None)
+    def test_same_as_pairing_every_case_in_full(self, seed: int, with_instances: bool) -> None:
+        from unittest import mock
+
+        from mining.validate import repair_log
+
+        log = self.random_log(seed, with_instances)
+        fast_log, fast_repairs = repair_log(log)
+        fast_visits = compute_stage_times(fast_log)
+        with mock.patch("mining.validate.adjacent_pairs", return_value=None), \
+                mock.patch("mining.pairing.adjacent_pairs", return_value=None):
+            full_log, full_repairs = repair_log(log)
+            full_visits = compute_stage_times(full_log)
+        pd.testing.assert_frame_equal(fast_log, full_log)
+        assert [repair.message for repair in fast_repairs] == [repair.message for repair in full_repairs]
+        pd.testing.assert_frame_equal(fast_visits, full_visits)
+
+    def test_a_tie_sends_only_its_case_to_the_full_pairing(self) -> None:
+        from mining.pairing import adjacent_pairs
+
+        # case 0: start a, complete a; case 1: start b, start a, complete b (tie), complete a
+        is_start = np.array([True, False, True, True, False, False])
+        when = np.array([0, 1, 0, 5, 5, 6], dtype=np.int64)
+        case = np.array([0, 0, 1, 1, 1, 1])
+        activity = np.array([0, 0, 1, 0, 1, 0])
+        split = adjacent_pairs(is_start, ~is_start, when, case, [activity])
+        assert split is not None
+        start_of, rest = split
+        assert start_of.tolist() == [-1, 0, -1, -1, -1, -1]
+        assert rest.tolist() == [False, False, True, True, True, True]
+        assert adjacent_pairs(is_start, ~is_start, when[::-1].copy(), case, [activity]) is None  # not in time order
