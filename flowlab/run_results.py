@@ -48,7 +48,7 @@ from mining.flow_measures import (
     compute_flow_measures,
     sla_verdicts,
 )
-from mining.replication_summary import Summary, summarise_replications
+from mining.replication_summary import Summary, summarize_replications
 from mining.stage_measures import summarize_stages
 from mining.stage_times import compute_case_times, compute_stage_times
 from sim.engine_measures import WAIT_CAUSES, compute_engine_stage_measures
@@ -192,7 +192,7 @@ def collect_results(replications: Replications) -> RunResults:
     engine_by_replication, engine_pooled = compute_engine_stage_measures(replications)
     stages = _stage_table(stage_times, engine_pooled, window, [])
     by_replication = _stage_table(stage_times, engine_by_replication, window, [REPLICATION])
-    summary = summarise_replications(
+    summary = summarize_replications(
         measures, items, stages, warmup_h=replications.warmup_h, horizon_h=replications.horizon_h
     )
     arrived = case_times["arrival"].between(window.start, window.end).to_numpy()

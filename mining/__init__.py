@@ -51,7 +51,7 @@ _HOME: dict[str, str] = {
     "rank_bottlenecks": "mining.bottlenecks",
     "read_log": "mining.read",
     "repair_log": "mining.validate",
-    "summarise_replications": "mining.replication_summary",
+    "summarize_replications": "mining.replication_summary",
     "summarize_stages": "mining.measures",
     "summarize_value_stream": "mining.plots",
     "validate_log": "mining.validate",
@@ -98,7 +98,7 @@ __all__: list[str] = [
     "rank_bottlenecks",
     "read_log",
     "repair_log",
-    "summarise_replications",
+    "summarize_replications",
     "summarize_stages",
     "summarize_value_stream",
     "validate_log",
@@ -134,7 +134,7 @@ if TYPE_CHECKING:  # the names, for type checkers and editors
         summarize_value_stream,
     )
     from mining.read import read_log
-    from mining.replication_summary import Summary, summarise_replications
+    from mining.replication_summary import Summary, summarize_replications
     from mining.validate import Repair, repair_log, validate_log
 
 

@@ -17,7 +17,7 @@ import pandas as pd
 
 from mining.estimates import Estimate, confidence_interval
 
-__all__ = ["Bottleneck", "ItemLeadTime", "Summary", "summarise_replications"]
+__all__ = ["Bottleneck", "ItemLeadTime", "Summary", "summarize_replications"]
 
 REPLICATION = "case:replication"
 ITEM = "case:item"
@@ -110,7 +110,7 @@ _ESTIMATED = (
 )  # fmt: skip
 
 
-def summarise_replications(
+def summarize_replications(
     measures: pd.DataFrame,
     item_measures: pd.DataFrame,
     stages: pd.DataFrame,

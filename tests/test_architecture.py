@@ -61,6 +61,26 @@ def test_every_public_name_resolves(package: str) -> None:
         assert getattr(value, "__module__", package).startswith(package), name  # constants have no module
 
 
+def test_one_spelling_of_the_public_names() -> None:
+    """One spelling per word in the public functions and classes of `sim` and `mining`: `summarize_stages` and
+    `summarize_replications`, not a `summarise_` beside a `summarize_`."""
+    import re
+
+    names = {
+        node.name
+        for package in ("sim", "mining")
+        for path in (REPO_ROOT / package).glob("*.py")
+        for node in ast.parse(path.read_text(encoding="utf-8")).body
+        if isinstance(node, ast.FunctionDef | ast.ClassDef) and not node.name.startswith("_")
+    }
+    spelt: dict[str, set[str]] = {}
+    for name in names:
+        for root, letter in re.findall(r"([a-z]+)i([sz])e", name.lower()):
+            spelt.setdefault(root, set()).add(letter)
+    assert {root for root, letters in spelt.items() if len(letters) > 1} == set()
+    assert "summarize_replications" in names and "summarize_stages" in names
+
+
 def test_validate_loads_only_pydantic_and_yaml() -> None:
     """`flowlab validate FILE` reads, checks and load-checks a scenario (spawns included) without numpy, pandas,
     scipy, matplotlib, pm4py, SimPy, pyarrow or rich, and without the other sub-commands' modules (the console script
