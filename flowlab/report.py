@@ -263,15 +263,17 @@ def _run_report(folder: Path, scratch: Path, run: RunResults | None, shown: str)
         log, found = repair_log(run.event_log, source=EVENT_LOG_FILE)
         repairs = [f"{EVENT_LOG_FILE}: {repair.message}" for repair in found]
     stage_times = attach_groups(compute_stage_times(log), log)  # teams (org:group) when the log names persons
-    case_times = compute_case_times(log, stage_times=stage_times)
     cases = run.cases if run is not None else pd.read_csv(folder / "cases.csv") if (folder / "cases.csv").is_file() \
         else None
+    case_times = None
     if cases is not None:
         # the post-warm-up cases the summary measures; the plots show the completed ones
         if "finished" in cases.columns:
             cases = cases.loc[cases["finished"].astype(bool)]
         if {"lead_time_h", "work_h"} <= set(cases.columns) and not cases.empty:
             case_times = cases
+    if case_times is None:  # no case table to show: the log's own cases
+        case_times = compute_case_times(log, stage_times=stage_times)
     summary = document.get("summary", {}) if isinstance(document.get("summary"), dict) else {}
     name = str(document.get("scenario", folder.name))
     report = _Report(title=f"{name} — simulation results", kind="flowlab run", source=shown)
