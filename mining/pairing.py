@@ -187,17 +187,36 @@ def adjacent_pairs(
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """The pairs of the cases in the simplest shape, found without sorting or grouping, and the rows of the others.
 
-    With the rows in (case, time) order, a case whose every event is a start directly followed by its complete
-    (same case and `keys`: activity, and instance id when the log has them), or that complete, alternates start,
-    complete in each of its groups, so these are exactly the pairs `pair_open_close` makes. Returns (start_of,
-    rest): per row, at such a complete the row of its start, else -1; and True at the rows of the other cases,
-    which the caller pairs in full (in most logs a few cases, where a tie of timestamps put another event between
-    a start and its complete). None when the rows are not in (case, time) order.
+    With the starts and completes in (case, time) order (the other transitions left out), a case whose every start
+    is directly followed by its complete (same case and `keys`: activity, and instance id when the log has them)
+    alternates start, complete in each of its groups, so these are exactly the pairs `pair_open_close` makes.
+    Returns (start_of, rest): per row, at such a complete the row of its start, else -1; and True at the starts
+    and completes of the other cases, which the caller pairs in full (in most logs a few cases, where a tie of
+    timestamps put another event between a start and its complete). None when the starts and completes are not
+    in (case, time) order.
 
     `case` holds integer case codes and `when` int64 times; each of `keys` is an integer array or a column of
     strings, and a missing value never matches.
     """
     n = len(is_start)
+    rows = np.flatnonzero(is_start | is_complete)
+    if len(rows) < 2:
+        return None
+    if len(rows) < n:  # the other transitions (schedule, suspend …) take no part in the pairs: found without them
+        found = adjacent_pairs(
+            is_start[rows],
+            is_complete[rows],
+            when[rows],
+            case[rows],
+            [key[rows] if isinstance(key, np.ndarray) else key.iloc[rows] for key in keys],
+        )
+        if found is None:
+            return None
+        start_of, rest = np.full(n, -1, dtype=np.int64), np.zeros(n, dtype=bool)
+        closers = np.flatnonzero(found[0] >= 0)
+        start_of[rows[closers]] = rows[found[0][closers]]
+        rest[rows] = found[1]
+        return start_of, rest
     if not is_lexsorted([when, case]):
         return None
     opens_pair = np.zeros(n, dtype=bool)  # a start whose complete is the next row

@@ -455,6 +455,20 @@ def _duplicated_rows(frame: pd.DataFrame, case_codes: np.ndarray, moments: np.nd
     member = repeated.copy()
     member[:-1] |= repeated[1:]
     candidates = np.sort(order[member])
+    # exact duplicates also share their activity and lifecycle: only rows that share those too are compared on every
+    # column (most ties of a simulated log are a visit's complete and the next visit's start, which differ there)
+    chosen = np.zeros(len(frame), dtype=bool)
+    chosen[candidates] = True
+    keys = [factorize_column(frame[column], chosen)[0] for column in (LIFECYCLE, ACTIVITY) if column in frame.columns]
+    keys += [moments[candidates], case_codes[candidates]]
+    within = np.lexsort(keys)
+    same = np.ones(len(candidates) - 1, dtype=bool)
+    for key in keys:
+        same &= key[within][1:] == key[within][:-1]
+    shared = np.zeros(len(candidates), dtype=bool)
+    shared[within[1:][same]] = True
+    shared[within[:-1][same]] = True
+    candidates = candidates[shared]
     duplicated[candidates] = frame.iloc[candidates].duplicated(keep="first").to_numpy()
     return duplicated
 

@@ -213,6 +213,21 @@ class TestRepairs:
         assert messages == ["dup.csv: dropped 2 exact duplicate event(s) (rows 2, 4)"]
         assert len(log) == 2
 
+    def test_ties_that_differ_are_not_duplicates(self, tmp_path: Path) -> None:
+        """Events of one case at one moment are duplicates only when every column agrees: a complete and the next
+        start at the same instant, or two resources, are kept; the one repeated row is dropped."""
+        path = write(
+            tmp_path / "ties.csv",
+            "case,activity,lifecycle,timestamp,resource\n"
+            "c1,A,start,2024-01-01T08:00:00Z,r1\nc1,A,complete,2024-01-01T09:00:00Z,r1\n"
+            "c1,B,start,2024-01-01T09:00:00Z,r1\nc1,B,complete,2024-01-01T10:00:00Z,r1\n"
+            "c1,B,complete,2024-01-01T10:00:00Z,r2\nc1,B,complete,2024-01-01T10:00:00Z,r1\n"
+            "c2,A,start,2024-01-01T09:00:00Z,r1\nc2,A,complete,2024-01-01T09:00:00Z,r1\n",
+        )
+        messages, log = repairs_of(path)
+        assert messages[0] == "ties.csv: dropped 1 exact duplicate event(s) (row 6)"
+        assert len(log) == 7
+
     def test_unsorted_sorted_and_counted(self, tmp_path: Path) -> None:
         path = write(
             tmp_path / "unsorted.csv",

@@ -280,6 +280,8 @@ class TestAdjacentPairs:
                 ids = [str(instance), str(instance)]
                 if shape < 0.1:
                     ids[1] = str(instance + 100)  # a complete that names another instance
+                if rng.random() < 0.3:  # a schedule event, which takes no part in the pairs
+                    rows.append((f"c{case}", activity, "schedule", max(moment - 1, 0), ids[0]))
                 if shape < 0.85 or shape >= 0.95:
                     rows.append((f"c{case}", activity, "start", moment, ids[0]))
                 if shape < 0.95:  # else a start never completed
