@@ -21,6 +21,7 @@ import itertools
 import math
 from collections import deque
 from collections.abc import Callable
+from functools import partial
 from heapq import heappop, heappush
 from typing import Any, cast
 
@@ -75,7 +76,6 @@ class ServerPool:
         "closes_at",
         "env",
         "free",
-        "gap_number",
         "index",
         "on_busy",
         "on_dequeue",
@@ -113,10 +113,8 @@ class ServerPool:
         self.tickets = itertools.count() if tickets is None else tickets
         self.closes_at = math.inf
         """The team takes on work while ``env.now < closes_at`` (inf without a calendar)."""
-        self.gap_number = 0
-        """With a calendar: the number of the off-duty gap that comes next (see `WeekSchedule.gap`)."""
         if self.schedule is not None:
-            call_at_start(env, self._first_opening)
+            _Openings(env, self.schedule, self._opened, self._closed)
 
     # ------------------------------------------------------------ the public operations
 
@@ -182,31 +180,15 @@ class ServerPool:
             self.busy += 1
             self.on_busy((self.env._now, self.index, self.busy))
 
-    # The openings are kept by callbacks on plain timeouts rather than by a SimPy process: the same events, scheduled
-    # in the same order (a start event of urgent priority at time 0, as a process's, then one timeout per gap), so
-    # ties with other events at an opening break as before, without a generator to resume at every opening.
-
-    def _first_opening(self, _: Event) -> None:
-        """At the run start: closed until the first opening if the team is off duty now, else open now."""
-        env, schedule = self.env, cast(WeekSchedule, self.schedule)
-        self.gap_number = schedule.gaps_started_by(env._now)
-        reopening = schedule.gap(self.gap_number - 1)[1]
-        if reopening > env._now:  # off duty at the start: closed until the first opening
-            self.closes_at = -math.inf
-            call_after(env, reopening - env._now, self._open)
-        else:
-            self._open(_)
-
-    def _open(self, _: Event) -> None:
-        """An opening: keep `closes_at` at this working interval's end, dispatch, and wait for the next opening."""
-        closing, reopening = cast(WeekSchedule, self.schedule).gap(self.gap_number)
-        self.closes_at = closing - CLOSING_TOLERANCE_H
+    def _opened(self, closes_at: float) -> None:
+        """An opening: the team takes on work until `closes_at`; the free servers go to the waiting requests."""
+        self.closes_at = closes_at
         if self.queue and self.free:
             self._dispatch()
-        env = self.env
-        wait = reopening - env._now
-        call_after(env, 0.0 if wait < 0.0 else wait, self._open)  # max(wait, 0.0) without a call
-        self.gap_number += 1
+
+    def _closed(self) -> None:
+        """Off duty at the run start, until the first opening."""
+        self.closes_at = -math.inf
 
 
 class PeoplePool(ServerPool):
@@ -219,7 +201,7 @@ class PeoplePool(ServerPool):
     behaves, event for event, as a `ServerPool` with that calendar.
     """
 
-    __slots__ = ("groups", "until")
+    __slots__ = ("until",)
 
     def __init__(
         self,
@@ -240,9 +222,9 @@ class PeoplePool(ServerPool):
         for server, schedule in enumerate(own, start=1):
             if schedule is not None:
                 members.setdefault(id(schedule), []).append(server)
-        self.groups = [_Shift(self, cast(WeekSchedule, own[ids[0] - 1]), ids) for ids in members.values()]
-        for group in self.groups:
-            call_at_start(env, group.first_opening)
+        for ids in members.values():
+            schedule = cast(WeekSchedule, own[ids[0] - 1])
+            _Openings(env, schedule, partial(self._opened_for, ids), partial(self._closed_for, ids))
 
     def can_start_now(self) -> bool:
         now, until = self.env._now, self.until
@@ -264,6 +246,18 @@ class PeoplePool(ServerPool):
         self.free.append(server)
         self.on_busy((now, self.index, self.busy))
 
+    def _opened_for(self, servers: list[int], closes_at: float) -> None:
+        """An opening of `servers`: each takes on work until `closes_at`; those free go to the waiting requests."""
+        for server in servers:
+            self.until[server] = closes_at
+        if self.queue and self.free:
+            self.dispatch(servers)
+
+    def _closed_for(self, servers: list[int]) -> None:
+        """`servers` are off duty at the run start, until their first opening."""
+        for server in servers:
+            self.until[server] = -math.inf
+
     def dispatch(self, servers: list[int]) -> None:
         """At an opening of `servers`: those of them that are free go to the waiting requests, in free-list order."""
         for server in [server for server in self.free if server in servers]:
@@ -274,36 +268,48 @@ class PeoplePool(ServerPool):
             self.on_busy((self.env._now, self.index, self.busy))
 
 
-class _Shift:
-    """The openings of the servers of a `PeoplePool` that share one working week (kept as `ServerPool` keeps a
-    team's: one timeout per off-duty gap, with a callback)."""
+class _Openings:
+    """The openings of one working week (a team's, or a group of its people's): at each, `opened` is called with the
+    moment work stops being taken on (the gap's closing, less `CLOSING_TOLERANCE_H`), and the next is scheduled.
 
-    __slots__ = ("gap_number", "pool", "schedule", "servers")
+    Kept by callbacks on plain timeouts rather than by a SimPy process: the same events, scheduled in the same order
+    (a start event of urgent priority at time 0, as a process's, then one timeout per gap), so ties with other events
+    at an opening break as before, without a generator to resume at every opening.
+    """
 
-    def __init__(self, pool: PeoplePool, schedule: WeekSchedule, servers: list[int]) -> None:
-        self.pool = pool
+    __slots__ = ("closed", "env", "gap_number", "opened", "schedule")
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        schedule: WeekSchedule,
+        opened: Callable[[float], None],
+        closed: Callable[[], None],
+    ) -> None:
+        self.env = env
         self.schedule = schedule
-        self.servers = servers
+        self.opened = opened
+        self.closed = closed
         self.gap_number = 0
+        """The number of the off-duty gap that comes next (see `WeekSchedule.gap`)."""
+        call_at_start(env, self._first)
 
-    def first_opening(self, _: Event) -> None:
-        env, schedule = self.pool.env, self.schedule
+    def _first(self, event: Event) -> None:
+        """At the run start: closed until the first opening if off duty now, else open now."""
+        env, schedule = self.env, self.schedule
         self.gap_number = schedule.gaps_started_by(env._now)
         reopening = schedule.gap(self.gap_number - 1)[1]
-        if reopening > env._now:  # off duty at the start: closed until the first opening
-            for server in self.servers:
-                self.pool.until[server] = -math.inf
-            call_after(env, reopening - env._now, self.open)
+        if reopening > env._now:
+            self.closed()
+            call_after(env, reopening - env._now, self._open)
         else:
-            self.open(_)
+            self._open(event)
 
-    def open(self, _: Event) -> None:
-        pool = self.pool
+    def _open(self, _: Event) -> None:
+        """An opening: work is taken on until this working interval's end; then wait for the next opening."""
         closing, reopening = self.schedule.gap(self.gap_number)
-        for server in self.servers:
-            pool.until[server] = closing - CLOSING_TOLERANCE_H
-        if pool.queue and pool.free:
-            pool.dispatch(self.servers)
-        wait = reopening - pool.env._now
-        call_after(pool.env, 0.0 if wait < 0.0 else wait, self.open)
+        self.opened(closing - CLOSING_TOLERANCE_H)
+        env = self.env
+        wait = reopening - env._now
+        call_after(env, 0.0 if wait < 0.0 else wait, self._open)  # max(wait, 0.0) without a call
         self.gap_number += 1
