@@ -16,28 +16,19 @@ Targets (issue "Fast and pleasant"): both within 10x of `python -c pass`.
 from __future__ import annotations
 
 import argparse
-import resource
-import subprocess
 import sys
 from pathlib import Path
 
-from child_process import child_environment
+from child_process import run_child
 
 SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "operate.yaml"
 
 
 def cpu_seconds(command: list[str], runs: int) -> float:
-    """The least user + system CPU time of `runs` runs of `command` (its output discarded), after one untimed run
-    that fills the bytecode cache (`child_process.child_environment`)."""
-    environment = child_environment()
-    subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, env=environment)
-    best = float("inf")
-    for _ in range(runs):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, env=environment)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        best = min(best, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime))
-    return best
+    """The least user + system CPU time of `runs` runs of `command`, after one untimed run that fills the bytecode
+    cache (`child_process.run_child`)."""
+    run_child(command)
+    return min(run_child(command).cpu_s for _ in range(runs))
 
 
 def main() -> None:

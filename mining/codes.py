@@ -93,12 +93,22 @@ def factorize_cases(values: pd.Series, rows: np.ndarray | None = None) -> tuple[
     return np.cumsum(heads, dtype=np.int64) - 1, pd.Index(pd.array(names, dtype="str"))
 
 
-def arrow_strings(values: pd.Series) -> pa.Array | None:
-    """The column as one contiguous pyarrow string array when it is Arrow-backed, else None."""
+def chunked_strings(values: pd.Series) -> pa.ChunkedArray | pa.Array | None:
+    """The column's pyarrow strings as they are stored (chunks not joined) when it is Arrow-backed, else None."""
     import pyarrow as pa
 
     chunked = getattr(values.array, "_pa_array", None)
     if chunked is None or not (pa.types.is_string(chunked.type) or pa.types.is_large_string(chunked.type)):
+        return None
+    return chunked
+
+
+def arrow_strings(values: pd.Series) -> pa.Array | None:
+    """The column as one contiguous pyarrow string array when it is Arrow-backed, else None."""
+    import pyarrow as pa
+
+    chunked = chunked_strings(values)
+    if chunked is None:
         return None
     if isinstance(chunked, pa.ChunkedArray):  # one chunk (as `read_log` returns a column) is used as it is, not copied
         return chunked.chunk(0) if chunked.num_chunks == 1 else chunked.combine_chunks()

@@ -14,7 +14,7 @@ from matplotlib.ticker import FuncFormatter, NullFormatter
 from mining.errors import EventLogError
 from mining.plots_common import ROOM_STYLE, choose_time_unit, save_figure, wrap_label
 from mining.stage_times import require_columns
-from mining.time_units import format_hours
+from mining.time_units import format_hours, format_number
 
 __all__ = ["draw_lead_time_histogram", "draw_queue_lengths", "plot_lead_time_histogram", "plot_queue_lengths"]
 
@@ -133,5 +133,5 @@ def draw_lead_time_histogram(values: np.ndarray, title: str = "Lead time") -> Fi
 
 def _plain_number(value: float, _: int | None = None) -> str:
     """A tick label of a log axis as a plain number: 0.01, 0.1, 1, 10, 1,000."""
-    return f"{value:,.0f}" if value >= 1 else f"{value:.{max(0, -math.floor(math.log10(value)))}f}"
+    return format_number(value, max(0, -math.floor(math.log10(value))))
 

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mining.codes import chunked_strings
 from mining.columns import ACTIVITY, CASE, COMPLETE, INSTANCE, LIFECYCLE, RESOURCE, START, TIMESTAMP
 from mining.errors import EventLogError, LogRepairWarning, LogShapeWarning, format_rows, format_values
 from mining.inflate import read_gzip
@@ -216,11 +217,10 @@ def _refuse_long_cells(frame: pd.DataFrame, name: str) -> None:
 def _longest_bytes(values: pd.Series) -> float:
     """Bytes of the longest value of an Arrow-backed string column, read off its offsets without decoding a
     character (inf for any other column, whose characters are then counted)."""
-    import pyarrow as pa
     import pyarrow.compute as pc
 
-    strings = getattr(values.array, "_pa_array", None)  # chunked as read: measured chunk by chunk, not joined
-    if strings is None or not (pa.types.is_string(strings.type) or pa.types.is_large_string(strings.type)):
+    strings = chunked_strings(values)  # as read: measured chunk by chunk, not joined
+    if strings is None:
         return math.inf
     longest = pc.max(pc.binary_length(strings)).as_py()
     return 0.0 if longest is None else float(longest)

@@ -464,7 +464,8 @@ def _duplicated_rows(frame: pd.DataFrame, case_codes: np.ndarray, moments: np.nd
     within = np.lexsort(keys)
     same = np.ones(len(candidates) - 1, dtype=bool)
     for key in keys:
-        same &= key[within][1:] == key[within][:-1]
+        ordered = key[within]
+        same &= ordered[1:] == ordered[:-1]
     shared = np.zeros(len(candidates), dtype=bool)
     shared[within[1:][same]] = True
     shared[within[:-1][same]] = True

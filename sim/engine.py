@@ -27,13 +27,12 @@ import itertools
 import math
 from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
-from heapq import heappush
 from typing import Any, cast
 
 import numpy as np
 import simpy
 from simpy.core import StopSimulation
-from simpy.events import NORMAL, PENDING, Event, Timeout
+from simpy.events import PENDING, Event, Timeout
 
 from sim.build import arrival_times, build_classes, build_stages
 from sim.calendar import build_week_schedule
@@ -44,7 +43,7 @@ from sim.limits import MAX_VISITS
 from sim.network import Batching, Network
 from sim.people import resource_names, server_schedules, team_schedule
 from sim.plan import AfterStage, BatchMember, Branch, ClassPlan, Escalation, FlowPlan, SpawnRule, StagePlan, Step
-from sim.processes import call_after, call_at_start, run_until, start_process
+from sim.processes import call_after, call_at_start, run_until, start_process, succeed_now
 from sim.recording import (
     C_ARRIVAL,
     C_BATCH,
@@ -94,13 +93,10 @@ def _granted_or_after(env: simpy.Environment, granted: Event, delay: float) -> E
     either = object.__new__(Event)  # Event(env) without the call
     either.env = env
     either.callbacks = []
-    queue: list[Any] = env._queue
 
     def settle(_: Event) -> None:
-        if either._value is PENDING:  # either.succeed(), inlined: the first of the two to be processed
-            either._ok = True
-            either._value = None
-            heappush(queue, (env._now, NORMAL, next(env._eid), either))
+        if either._value is PENDING:  # the first of the two to be processed
+            succeed_now(either)
 
     call_after(env, delay, settle)
     granted.callbacks.append(settle)
@@ -303,8 +299,7 @@ class _Run:
         recorder = self.recorder
         if len(recorder.visits) >= COMPACT_VALUES:  # checked once per case, outside the per-visit path
             recorder.compact()
-        if recorder.visit_count() > self.max_visits:
-            self._refuse_visits()
+        self._check_visits()
         start_process(self.env, self._item(plan, row))
 
     def _item(self, plan: ClassPlan, row: list) -> Generator[Event | float, Any, None]:
@@ -462,17 +457,13 @@ class _Run:
         """Stop the run when it has recorded more visits than `MAX_VISITS` allows: a loop taken with probability 1
         a billion times or a horizon of centuries would otherwise run for hours and fill the memory."""
         if self.recorder.visit_count() > self.max_visits:
-            self._refuse_visits()
-
-    def _refuse_visits(self) -> None:
-        """The error `_check_visits` raises."""
-        raise ScenarioError(
-            f"{self.network_name}: replication {self.replication} stopped at "
-            f"{spell_duration(self.env._now)} of {spell_duration(self.horizon)}: it "
-            + MAX_VISITS.refusal(f"simulated more than {self.max_visits:,} stage visits")
-            + " — or look for a rework loop taken with probability near 1, a flow that rarely ends, or a "
-            "horizon or arrival rate larger than meant"
-        )
+            raise ScenarioError(
+                f"{self.network_name}: replication {self.replication} stopped at "
+                f"{spell_duration(self.env._now)} of {spell_duration(self.horizon)}: it "
+                + MAX_VISITS.refusal(f"simulated more than {self.max_visits:,} stage visits")
+                + " — or look for a rework loop taken with probability near 1, a flow that rarely ends, or a "
+                "horizon or arrival rate larger than meant"
+            )
 
     def _spawn(self, plan: ClassPlan, spawn: SpawnRule, parent: str) -> None:
         target, low, high, probability, _ = spawn

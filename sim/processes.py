@@ -22,7 +22,7 @@ import simpy
 from simpy.core import EmptySchedule, StopSimulation
 from simpy.events import NORMAL, URGENT, Event, EventPriority, Timeout
 
-__all__ = ["call_after", "call_at_start", "run_until", "start_process"]
+__all__ = ["call_after", "call_at_start", "run_until", "start_process", "succeed_now"]
 
 
 _new = object.__new__
@@ -53,6 +53,15 @@ def call_after(env: simpy.Environment, delay: float, callback: Callable[[Event],
     timeout._delay = delay
     timeout._ok = True
     heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), timeout))
+
+
+def succeed_now(event: Event, value: Any = None) -> None:
+    """``event.succeed(value)`` for an event known to be pending, in one step: triggered with `value` and scheduled
+    now with normal priority, as `Event.succeed` schedules it, without its check and its call to `env.schedule`."""
+    event._ok = True
+    event._value = value
+    env = event.env
+    heappush(env._queue, (env._now, NORMAL, next(env._eid), event))
 
 
 class _Driver:

@@ -23,13 +23,13 @@ from collections import deque
 from collections.abc import Callable
 from functools import partial
 from heapq import heappop, heappush
-from typing import Any, cast
+from typing import cast
 
 import simpy
-from simpy.events import NORMAL, Event
+from simpy.events import Event
 
 from sim.calendar import WeekSchedule
-from sim.processes import call_after, call_at_start
+from sim.processes import call_after, call_at_start, succeed_now
 
 __all__ = ["CLOSING_TOLERANCE_H", "PeoplePool", "Request", "ServerPool"]
 
@@ -161,12 +161,7 @@ class ServerPool:
             if request.withdrawn:
                 continue
             self.on_dequeue(request)
-            granted = request.granted  # granted.succeed(server), inlined: a request is granted once
-            granted._ok = True
-            granted._value = server
-            env = self.env
-            events: list[Any] = env._queue
-            heappush(events, (env._now, NORMAL, next(env._eid), granted))
+            succeed_now(request.granted, server)  # a request is granted once
             return True
         return False
 
